@@ -1,0 +1,40 @@
+# Each target creates .venv when missing and installs with the verified
+# constraints (constraints.txt); re-installs only when setup.cfg or the
+# constraints change.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
+
+.PHONY: demo test bench install-dl clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q --upgrade "pip>=23.1"
+
+$(VENV)/.installed-core: $(PY) setup.cfg constraints.txt
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-tests: $(PY) setup.cfg constraints.txt
+	$(PIP) -e ".[tests]"
+	touch $@ $(VENV)/.installed-core
+
+demo: $(VENV)/.installed-core
+	$(VENV)/bin/nengo-lmu demo
+
+test: $(VENV)/.installed-tests
+	$(PY) -m pytest -ra
+
+bench: $(VENV)/.installed-core
+	$(PY) benchmarks/bench_memory.py
+
+# nengo-dl 3.6.0 ships only an sdist whose setup.py requires `tensorflow`
+# unless tensorflow-cpu is already installed when it is built, and imports
+# pkg_resources (setuptools < 70): install those first, build without isolation.
+install-dl: $(VENV)/.installed-tests
+	$(PIP) "setuptools<70" tensorflow-cpu
+	$(PIP) --no-build-isolation -e ".[dl,tests]"
+
+clean:
+	rm -rf $(VENV) plots lmu-demo bench-results

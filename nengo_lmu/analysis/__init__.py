@@ -1,0 +1,3 @@
+"""Trials, sweeps and their results."""
+
+from nengo_lmu.analysis.experiment import Trial, run_trial

@@ -1,0 +1,76 @@
+"""``nengo-lmu`` command line: parses arguments and calls :mod:`nengo_lmu.analysis`."""
+
+import argparse
+import dataclasses
+import os
+import sys
+
+from nengo_lmu.analysis.experiment import NEURON_TYPES, Trial, run_trial
+from nengo_lmu.analysis.figures import plot_trial
+
+
+def format_table(records):
+    """A plain-text table of trial records, one row per record."""
+    delays = records[0]["delays"]
+    cols = [("backend", "{}"), ("neurons", "{}"), ("E", "{:.4f}"), ("E_n", "{:.4f}")]
+    cols += [(f"NRMSE({f:g} theta)", "{:.3f}") for f in delays]
+    cols += [(f"vs ideal({f:g})", "{:.3f}") for f in delays]
+    cols += [("realtime", "{:.2f}x"), ("build [s]", "{:.2f}"), ("peak RSS [MiB]", "{:.0f}")]
+    rows = []
+    for r in records:
+        vals = [r["backend"], f"{r['n_neurons']} {r['neuron_type']}",
+                r["state_error"], r["normalised_state_error"]]
+        vals += [r[f"delay_nrmse_{f:g}"] for f in delays]
+        vals += [r[f"delay_nrmse_ideal_{f:g}"] for f in delays]
+        vals += [r["realtime"], r["build_s"], r["peak_rss_mb"]]
+        rows.append([fmt.format(v) for (_, fmt), v in zip(cols, vals)])
+    widths = [max(len(c[0]), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
+    line = lambda items: "  ".join(s.rjust(w) for s, w in zip(items, widths))  # noqa
+    return "\n".join([line([c[0] for c in cols]), line(["-" * w for w in widths])]
+                     + [line(row) for row in rows])
+
+
+def demo(args):
+    trial = Trial(order=args.order, theta=args.theta, n_neurons=args.neurons,
+                  neuron_type=args.neuron_type, duration=args.duration,
+                  seed=args.seed, input_seed=args.seed, input_high=args.high)
+    print(f"nengo-lmu demo: LegendreMemory(order={trial.order}, theta={trial.theta} s, "
+          f"n_neurons={trial.n_neurons}, {trial.neuron_type}), {trial.input_high:g} Hz "
+          f"white noise (rms {trial.input_rms}), {trial.duration:g} s, seed {trial.seed}")
+    record, data = run_trial(trial, progress_bar=not args.no_progress, keep_data=True)
+    print()
+    print(format_table([record]))
+    print("\nE, E_n: state error against the ideal discrete memory (THEORY.md 4); "
+          "NRMSE: delay readouts against the true delayed input, 'vs ideal' against "
+          "the ideal memory's readout; all after a warm-up of theta, probe filter "
+          f"{trial.probe_synapse} s.")
+    os.makedirs(args.out, exist_ok=True)
+    path = plot_trial(data, trial, os.path.join(args.out, "lmu-demo.png"))
+    print(f"figure: {path}")
+    return record
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="nengo-lmu", description=__doc__.split(":")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("demo", help="run the default spiking memory and report its error")
+    defaults = Trial()
+    d.add_argument("--order", type=int, default=defaults.order, help="d (default 6)")
+    d.add_argument("--theta", type=float, default=defaults.theta, help="window [s]")
+    d.add_argument("--neurons", type=int, default=defaults.n_neurons, help="total m")
+    d.add_argument("--neuron-type", default=defaults.neuron_type,
+                   choices=sorted(NEURON_TYPES))
+    d.add_argument("--duration", type=float, default=defaults.duration, help="[s]")
+    d.add_argument("--high", type=float, default=defaults.input_high,
+                   help="input bandwidth [Hz]")
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--out", default="lmu-demo", help="folder for the figure")
+    d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        demo(args)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

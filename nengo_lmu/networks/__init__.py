@@ -1,0 +1,3 @@
+"""Nengo networks built from the LMU maths."""
+
+from nengo_lmu.networks.memory import LegendreMemory

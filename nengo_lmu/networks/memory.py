@@ -1,0 +1,424 @@
+r"""The Legendre memory in spiking neurons (NEF Principles 1-3)."""
+
+import numpy as np
+import nengo
+from nengo.exceptions import ValidationError
+from nengo.params import BoolParam, EnumParam, IntParam, NumberParam, Parameter
+from nengo.utils.builder import default_n_eval_points
+
+from nengo_lmu import dynamics, mapping
+from nengo_lmu.signals import state_radii
+
+#: Evaluation points per represented dimension beyond which more buy nothing
+#: for a lowpass-filtered Poisson population but cost memory (the activity
+#: matrix is ``n_eval_points x n_neurons`` while decoders are solved).
+MAX_EVAL_POINTS_PER_DIMENSION = 1500
+
+
+class FiniteNumberParam(NumberParam):
+    """A NumberParam that also rejects NaN and infinity."""
+
+    def coerce(self, instance, num):
+        if isinstance(num, (float, np.floating)) and not np.isfinite(num):
+            raise ValidationError(
+                f"Value must be finite (got {num})", attr=self.name, obj=instance
+            )
+        return super().coerce(instance, num)
+
+
+class LowpassParam(Parameter):
+    """A lowpass synapse with ``tau > 0``, given as a ``nengo.Lowpass`` or seconds."""
+
+    equatable = True
+
+    def coerce(self, instance, synapse):
+        if isinstance(synapse, nengo.Lowpass) and type(synapse) is nengo.Lowpass:
+            tau = synapse.tau
+        elif isinstance(synapse, (int, float, np.number)) and not isinstance(
+            synapse, bool
+        ):
+            tau = float(synapse)
+        else:
+            raise ValidationError(
+                "Must be a nengo.Lowpass or its time constant in seconds; other "
+                f"synapses need a general-synapse mapping (got {synapse!r})",
+                attr=self.name,
+                obj=instance,
+            )
+        if not np.isfinite(tau) or tau <= 0:
+            raise ValidationError(
+                f"Time constant must be a finite number > 0 seconds (got {tau})",
+                attr=self.name,
+                obj=instance,
+            )
+        return super().coerce(instance, nengo.Lowpass(tau))
+
+
+class SimulableNeuronTypeParam(nengo.neurons.NeuronTypeParam):
+    """A neuron type instance whose ``step`` nengo can run."""
+
+    def coerce(self, instance, neuron_type):
+        neuron_type = super().coerce(instance, neuron_type)
+        if type(neuron_type).step is nengo.neurons.NeuronType.step:
+            raise ValidationError(
+                f"{type(neuron_type).__name__} implements no step, so nengo cannot "
+                "simulate it; use e.g. nengo.PoissonSpiking(nengo.LIFRate()), "
+                "nengo.LIF() or nengo.LIFRate()",
+                attr=self.name,
+                obj=instance,
+            )
+        return neuron_type
+
+
+class LegendreMemory(nengo.Network):
+    r"""A Legendre memory of ``theta`` seconds held by ``n_neurons`` spiking neurons.
+
+    The network represents the ``order``-dimensional state :math:`m(t)` of
+
+    .. math:: \theta \dot{m}(t) = \bar{A} m(t) + \bar{B} u(t)
+
+    (THEORY.md section 1) for each channel of its input, so that
+    ``u(t - theta')`` and any linear functional of the last ``theta`` seconds
+    of input can be decoded from it.
+
+    Parameters
+    ----------
+    order : int
+        Legendre state variables per input channel (:math:`d`), at least 1.
+    theta : float
+        Length of the window in seconds, > 0.
+    n_neurons : int
+        Total neurons :math:`m`, at least one per represented dimension
+        (``order * size_in``). They are split as evenly as possible over the
+        dimensions, one 1-D ensemble each, unless ``single_ensemble``.
+    neuron_type : nengo.neurons.NeuronType, optional
+        Default ``nengo.PoissonSpiking(nengo.LIFRate())``, the LMU paper's
+        Poisson neurons.
+    synapse : float or nengo.Lowpass, optional
+        Recurrent and input synapse; seconds or a ``nengo.Lowpass`` (default 0.1).
+    dt : float, optional
+        The simulator's step in seconds, used by the discrete mapping
+        (default 0.001); must be smaller than ``theta``.
+    mapping : {"discrete", "continuous"}, optional
+        Principle 3 for a digital lowpass at ``dt`` (default, exact in a
+        discrete simulator) or for a continuous lowpass.
+    radii : float, array_like or nengo.Process, optional
+        Range each state variable's neurons represent: one number, one per
+        Legendre dimension (``order``), or the input process the memory will
+        see, from which ``2`` standard deviations of each state are computed
+        (:func:`.signals.state_radii`). Default 1.
+    size_in : int, optional
+        Input channels, each with its own memory (default 1).
+    single_ensemble : bool, optional
+        Represent all dimensions in one ensemble of ``n_neurons`` instead of
+        an even split (default False). Its radius is ``sqrt(order * size_in)``,
+        the ball around the box that ``radii`` describe, so it spends neurons
+        on corners the state rarely visits: about 2-4x the split's error for
+        rate neurons at equal ``n_neurons``.
+    discretizer : {"zoh", "euler"}, optional
+        Discretisation used by the discrete mapping (default ``"zoh"``).
+    solver : nengo.solvers.Solver, optional
+        Decoder solver (default ``nengo.solvers.LstsqL2()``).
+    n_eval_points : int, optional
+        Evaluation points per ensemble. The default is nengo's heuristic,
+        capped at ``1500`` per represented dimension, which keeps decoder
+        solving O(m) in time and memory.
+    **kwargs
+        Passed to ``nengo.Network`` (``label``, ``seed``, ``add_to_container``).
+
+    Attributes
+    ----------
+    input : nengo.Node
+        The input :math:`u`, ``size_in`` wide.
+    state : nengo.Node
+        The decoded memory :math:`m`, in THEORY.md's Legendre basis with any
+        scaling undone, ``order * size_in`` wide (channel ``c`` in columns
+        ``c * order`` to ``(c + 1) * order - 1``); unfiltered spikes, so probe
+        it with a synapse.
+    output : nengo.Node
+        The decoded :math:`u(t - \theta)`, ``size_in`` wide.
+    ensembles : list of nengo.Ensemble
+        The populations holding the memory (``nengo.Network.ensembles``).
+
+    Notes
+    -----
+    Internally each population represents :math:`x = T m` with
+    :math:`T = \mathrm{diag}(1 / r)`, so that every dimension spans its
+    neurons' range (THEORY.md section 3); the recurrent transform is
+    :math:`T A'` applied to :math:`m` and the input transform :math:`T B'`.
+    Decoders are solved once per ensemble, and all readouts are linear maps
+    of ``state``, so adding outputs solves nothing new.
+
+    References
+    ----------
+    .. [1] Voelker, Kajić & Eliasmith, "Legendre Memory Units", NeurIPS 2019.
+    .. [2] Voelker & Eliasmith, "Improving spiking dynamical networks",
+       Neural Computation 2018.
+
+    Examples
+    --------
+    >>> import nengo
+    >>> with nengo.Network(seed=0) as model:
+    ...     stim = nengo.Node(nengo.processes.WhiteSignal(10, high=1, rms=0.3))
+    ...     lmu = LegendreMemory(order=6, theta=1.0, n_neurons=600)
+    ...     _ = nengo.Connection(stim, lmu.input, synapse=None)
+    ...     half = lmu.add_delay_output(0.5)
+    >>> lmu.mapped_A.shape, len(lmu.ensembles)
+    ((6, 6), 6)
+    """
+
+    order = IntParam("order", low=1, readonly=True)
+    theta = FiniteNumberParam("theta", low=0, low_open=True, readonly=True)
+    n_neurons = IntParam("n_neurons", low=1, readonly=True)
+    neuron_type = SimulableNeuronTypeParam("neuron_type", readonly=True)
+    synapse = LowpassParam("synapse", readonly=True)
+    dt = FiniteNumberParam("dt", low=0, low_open=True, readonly=True)
+    mapping = EnumParam("mapping", values=mapping.MAPPINGS, readonly=True)
+    discretizer = EnumParam("discretizer", values=dynamics.DISCRETIZERS, readonly=True)
+    size_in = IntParam("size_in", low=1, readonly=True)
+    single_ensemble = BoolParam("single_ensemble", readonly=True)
+    n_eval_points = IntParam("n_eval_points", low=1, optional=True, readonly=True)
+
+    def __init__(
+        self,
+        order,
+        theta,
+        n_neurons,
+        neuron_type=None,
+        synapse=0.1,
+        dt=0.001,
+        mapping="discrete",
+        radii=1.0,
+        size_in=1,
+        single_ensemble=False,
+        discretizer="zoh",
+        solver=None,
+        n_eval_points=None,
+        **kwargs,
+    ):
+        # validate everything before nengo.Network adds us to its context
+        self.order = order
+        self.theta = theta
+        self.size_in = size_in
+        self.n_neurons = n_neurons
+        if self.n_neurons < self.dimensions:
+            raise ValidationError(
+                f"Must be at least order * size_in = {self.dimensions}, one neuron "
+                f"per represented dimension (got {n_neurons})",
+                attr="n_neurons",
+                obj=self,
+            )
+        self.neuron_type = (
+            nengo.PoissonSpiking(nengo.LIFRate()) if neuron_type is None else neuron_type
+        )
+        self.synapse = synapse
+        self.dt = dt
+        if self.dt >= self.theta:
+            raise ValidationError(
+                f"Must be smaller than theta = {self.theta} s (got {dt})",
+                attr="dt",
+                obj=self,
+            )
+        self.mapping = mapping
+        self.discretizer = discretizer
+        self.single_ensemble = single_ensemble
+        self.n_eval_points = n_eval_points
+        self._radii = self._coerce_radii(radii)
+        self._solver = nengo.solvers.LstsqL2() if solver is None else solver
+        if not isinstance(self._solver, nengo.solvers.Solver):
+            raise ValidationError(
+                f"Must be a nengo.solvers.Solver (got {solver!r})", attr="solver", obj=self
+            )
+
+        super().__init__(**kwargs)
+
+        # the maths
+        A, B = dynamics.lmu_matrices(self.order, self.theta)
+        Ap, Bp = mapping_lowpass(A, B, self)
+        eye = np.eye(self.size_in)
+        self._A, self._B = A, B
+        self._mapped_A = np.kron(eye, Ap)
+        self._mapped_B = np.kron(eye, Bp)
+        r = self.radii_full
+        self._recurrent = self._mapped_A / r[:, None]  # T A', acting on m
+        self._input = self._mapped_B / r[:, None]  # T B'
+
+        # the network
+        with self:
+            self.input = nengo.Node(size_in=self.size_in, label="input")
+            self.state = nengo.Node(size_in=self.dimensions, label="state")
+            if self.single_ensemble:
+                self._add_ensemble(self.n_neurons, slice(None))
+            else:
+                sizes = np.full(self.dimensions, self.n_neurons // self.dimensions)
+                sizes[: self.n_neurons % self.dimensions] += 1
+                for i, n in enumerate(sizes):
+                    self._add_ensemble(int(n), slice(i, i + 1))
+            self.output = self.add_delay_output(self.theta, label="output")
+
+    # --- construction helpers ---------------------------------------------
+
+    def _coerce_radii(self, radii):
+        if isinstance(radii, nengo.Process):
+            return state_radii(self.order, self.theta, radii, dt=self.dt)
+        r = np.asarray(radii, dtype=float)
+        if r.ndim > 1 or (r.ndim == 1 and r.size != self.order):
+            raise ValidationError(
+                f"Must be a number, {self.order} numbers (one per order) or a "
+                f"nengo.Process (got shape {r.shape})",
+                attr="radii",
+                obj=self,
+            )
+        if not np.all(np.isfinite(r)) or np.any(r <= 0):
+            raise ValidationError(
+                f"Must be finite and > 0 (got {radii})", attr="radii", obj=self
+            )
+        return np.broadcast_to(r, (self.order,)).copy()
+
+    def _add_ensemble(self, n, dims):
+        k = len(range(self.dimensions)[dims])
+        n_eval = self.n_eval_points
+        if n_eval is None:
+            n_eval = min(
+                default_n_eval_points(n, k), MAX_EVAL_POINTS_PER_DIMENSION * k
+            )
+        ens = nengo.Ensemble(
+            n,
+            k,
+            radius=np.sqrt(k),  # the ball that holds the box [-1, 1]^k of x
+            neuron_type=self.neuron_type,
+            n_eval_points=n_eval,
+            label=f"x[{dims.start}]" if k == 1 else "x",
+        )
+        r = self.radii_full[dims]
+        nengo.Connection(
+            ens, self.state[dims], transform=np.diag(r), synapse=None, solver=self._solver
+        )
+        nengo.Connection(
+            self.state, ens, transform=self._recurrent[dims], synapse=self.synapse
+        )
+        nengo.Connection(
+            self.input, ens, transform=self._input[dims], synapse=self.synapse
+        )
+
+    # --- outputs ----------------------------------------------------------
+
+    def add_readout(self, readout, label=None):
+        """Add a node decoding ``readout @ m`` for each input channel.
+
+        Parameters
+        ----------
+        readout : (order,) or (k, order) array_like
+            Readout vector(s) on the Legendre state of one channel.
+        label : str, optional
+
+        Returns
+        -------
+        nengo.Node
+            ``k * size_in`` wide (channel-major), unfiltered.
+        """
+        C = np.atleast_2d(np.asarray(readout, dtype=float))
+        if C.ndim != 2 or C.shape[1] != self.order or not np.all(np.isfinite(C)):
+            raise ValidationError(
+                f"Must be finite with {self.order} columns, one per order "
+                f"(got shape {np.shape(readout)})",
+                attr="readout",
+                obj=self,
+            )
+        transform = np.kron(np.eye(self.size_in), C)
+        with self:
+            node = nengo.Node(size_in=transform.shape[0], label=label)
+            nengo.Connection(self.state, node, transform=transform, synapse=None)
+        return node
+
+    def add_delay_output(self, theta_prime, label=None):
+        """Add a node decoding ``u(t - theta_prime)``, ``theta_prime`` in [0, theta] s."""
+        C = dynamics.delay_readout(self.order, theta_prime, self.theta)
+        label = f"delay {theta_prime:g} s" if label is None else label
+        return self.add_readout(C, label=label)
+
+    def add_functional_output(self, function, label=None):
+        """Add a node decoding ``integral_0^theta f(s) u(t - s) ds``.
+
+        ``function`` is a callable of the delay (seconds) or samples over
+        ``[0, theta]``, as in :func:`.dynamics.functional_readout`.
+        """
+        C = dynamics.functional_readout(self.order, function, self.theta)
+        return self.add_readout(C, label=label)
+
+    def add_learned_output(self, learning_rate=1e-4, label=None):
+        """Add an output whose decoders are learned online with PES.
+
+        Returns ``(output, error)``: connect the target into ``error`` with
+        ``transform=-1``; the network connects ``output`` into it already, so
+        ``error = output - target`` drives PES on a decoded connection from
+        every ensemble, starting from zero decoders.
+        """
+        with self:
+            output = nengo.Node(size_in=self.size_in, label=label)
+            error = nengo.Node(size_in=self.size_in, label="error")
+            nengo.Connection(output, error, synapse=None)
+            for ens in self.ensembles:
+                conn = nengo.Connection(
+                    ens,
+                    output,
+                    function=lambda x: np.zeros(self.size_in),
+                    learning_rule_type=nengo.PES(learning_rate=learning_rate),
+                    solver=self._solver,
+                )
+                nengo.Connection(error, conn.learning_rule)
+        return output, error
+
+    # --- read-only maths --------------------------------------------------
+
+    @property
+    def dimensions(self):
+        """Represented dimensions, ``order * size_in``."""
+        return self.order * self.size_in
+
+    @property
+    def A(self):
+        """The continuous LMU matrix ``Abar / theta`` for one channel."""
+        return self._A.copy()
+
+    @property
+    def B(self):
+        """The continuous LMU input matrix ``Bbar / theta`` for one channel."""
+        return self._B.copy()
+
+    @property
+    def mapped_A(self):
+        """Recurrent transform ``A'`` on ``m`` from Principle 3, all channels."""
+        return self._mapped_A.copy()
+
+    @property
+    def mapped_B(self):
+        """Input transform ``B'`` from Principle 3, all channels."""
+        return self._mapped_B.copy()
+
+    @property
+    def radii(self):
+        """Radius of each Legendre dimension (``order``)."""
+        return self._radii.copy()
+
+    @property
+    def radii_full(self):
+        """Radius of every represented dimension (``order * size_in``)."""
+        return np.tile(self._radii, self.size_in)
+
+    @property
+    def readout(self):
+        """Readout of ``output``: ``u(t - theta)`` from one channel's ``m``."""
+        return dynamics.delay_readout(self.order, self.theta, self.theta)
+
+
+def mapping_lowpass(A, B, memory):
+    """Principle 3 for ``memory``'s synapse, mapping and step."""
+    return mapping.principle3(
+        A,
+        B,
+        memory.synapse.tau,
+        dt=memory.dt,
+        mapping=memory.mapping,
+        discretizer=memory.discretizer,
+    )

@@ -1,0 +1,50 @@
+import nengo
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+
+from nengo_lmu import metrics, signals
+
+
+def test_filtered_reproduces_a_probe_exactly(Simulator):
+    u = signals.white_signal(0.5, 0.001, high=5.0, seed=4)
+    with nengo.Network() as net:
+        node = nengo.Node(signals.input_process(u, 0.001))
+        p = nengo.Probe(node, synapse=0.01)
+        p2 = nengo.Probe(node, synapse=nengo.Alpha(0.005))
+    with Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(len(u))
+    assert np.allclose(metrics.filtered(u, 0.01), sim.data[p], atol=1e-12)
+    assert np.allclose(metrics.filtered(u, nengo.Alpha(0.005)), sim.data[p2], atol=1e-12)
+    assert metrics.filtered(u, None) is not None
+
+
+def test_state_errors():
+    x = np.zeros((4, 2))
+    x_hat = np.tile([3.0, 4.0], (4, 1))
+    assert metrics.state_error(x_hat, x) == pytest.approx(5.0)
+    assert metrics.normalised_state_error(x_hat, x, [3.0, 4.0]) == pytest.approx(np.sqrt(2))
+    assert metrics.normalised_state_error(x_hat, x, 1.0) == metrics.state_error(x_hat, x)
+
+
+def test_nrmse_and_delay_nrmse():
+    y = np.sin(np.linspace(0, 20, 1000))
+    assert metrics.nrmse(y, y) == 0
+    assert metrics.nrmse(np.zeros_like(y), y) == pytest.approx(1.0)
+    u = np.random.RandomState(0).randn(1000)
+    assert metrics.delay_nrmse(signals.delayed(u, 0.1), u, 0.1, warmup=0.1) == 0
+    assert metrics.delay_nrmse(u, u, 0.1, warmup=0.1) > 1.0
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: metrics.state_error(np.zeros((3, 2)), np.zeros((3, 3))), r"x_hat: must have the reference's shape"),
+        (lambda: metrics.nrmse(np.ones(3), np.zeros(3)), r"y: has zero RMS"),
+        (lambda: metrics.normalised_state_error(np.ones((2, 2)), np.zeros((2, 2)), [1, 0]), r"radii: must be finite and > 0"),
+        (lambda: metrics.after_warmup(np.zeros(10), 1.0), r"warmup: must be shorter than the signal"),
+    ],
+)
+def test_validation(call, match):
+    with pytest.raises(ValidationError, match=match):
+        call()
