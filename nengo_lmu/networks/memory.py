@@ -10,9 +10,10 @@ from nengo_lmu import dynamics, mapping
 from nengo_lmu.signals import state_radii
 
 #: Evaluation points per represented dimension beyond which more buy nothing
-#: for a lowpass-filtered Poisson population but cost memory (the activity
-#: matrix is ``n_eval_points x n_neurons`` while decoders are solved).
-MAX_EVAL_POINTS_PER_DIMENSION = 1500
+#: for a lowpass-filtered spiking population but cost time and memory: the
+#: activity matrix is ``n_eval_points x n_neurons`` while decoders are solved.
+#: 750 is nengo's own default for a 1-D ensemble of up to 375 neurons.
+MAX_EVAL_POINTS_PER_DIMENSION = 750
 
 
 class FiniteNumberParam(NumberParam):
@@ -121,7 +122,7 @@ class LegendreMemory(nengo.Network):
         Decoder solver (default ``nengo.solvers.LstsqL2()``).
     n_eval_points : int, optional
         Evaluation points per ensemble. The default is nengo's heuristic,
-        capped at ``1500`` per represented dimension, which keeps decoder
+        capped at ``750`` per represented dimension, which keeps decoder
         solving O(m) in time and memory.
     **kwargs
         Passed to ``nengo.Network`` (``label``, ``seed``, ``add_to_container``).
@@ -136,7 +137,8 @@ class LegendreMemory(nengo.Network):
         ``c * order`` to ``(c + 1) * order - 1``); unfiltered spikes, so probe
         it with a synapse.
     output : nengo.Node
-        The decoded :math:`u(t - \theta)`, ``size_in`` wide.
+        The decoded :math:`u(t - \theta)`, ``size_in`` wide; built on first
+        use, so a memory read only through ``state`` pays nothing for it.
     ensembles : list of nengo.Ensemble
         The populations holding the memory (``nengo.Network.ensembles``).
 
@@ -247,6 +249,14 @@ class LegendreMemory(nengo.Network):
         with self:
             self.input = nengo.Node(size_in=self.size_in, label="input")
             self.state = nengo.Node(size_in=self.dimensions, label="state")
+            # x's input T (A' m + B' u), filtered once for all ensembles
+            self._current = nengo.Node(size_in=self.dimensions, label="current")
+            nengo.Connection(
+                self.state, self._current, transform=self._recurrent, synapse=self.synapse
+            )
+            nengo.Connection(
+                self.input, self._current, transform=self._input, synapse=self.synapse
+            )
             if self.single_ensemble:
                 self._add_ensemble(self.n_neurons, slice(None))
             else:
@@ -254,7 +264,7 @@ class LegendreMemory(nengo.Network):
                 sizes[: self.n_neurons % self.dimensions] += 1
                 for i, n in enumerate(sizes):
                     self._add_ensemble(int(n), slice(i, i + 1))
-            self.output = self.add_delay_output(self.theta, label="output")
+            self._output = None
 
     # --- construction helpers ---------------------------------------------
 
@@ -294,12 +304,7 @@ class LegendreMemory(nengo.Network):
         nengo.Connection(
             ens, self.state[dims], transform=np.diag(r), synapse=None, solver=self._solver
         )
-        nengo.Connection(
-            self.state, ens, transform=self._recurrent[dims], synapse=self.synapse
-        )
-        nengo.Connection(
-            self.input, ens, transform=self._input[dims], synapse=self.synapse
-        )
+        nengo.Connection(self._current[dims], ens, synapse=None)
 
     # --- outputs ----------------------------------------------------------
 
@@ -368,6 +373,13 @@ class LegendreMemory(nengo.Network):
                 )
                 nengo.Connection(error, conn.learning_rule)
         return output, error
+
+    @property
+    def output(self):
+        """The decoded ``u(t - theta)``, ``size_in`` wide (built on first use)."""
+        if self._output is None:
+            self._output = self.add_delay_output(self.theta, label="output")
+        return self._output
 
     # --- read-only maths --------------------------------------------------
 

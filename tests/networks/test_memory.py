@@ -179,9 +179,9 @@ def test_eval_points_are_capped_so_decoders_cost_o_m():
     mem = LegendreMemory(2, 1.0, 40000, neuron_type=nengo.LIFRate())
     with nengo.Simulator(mem, progress_bar=False) as sim:
         for ens in mem.ensembles:
-            assert sim.data[ens].eval_points.shape == (1500, 1)
-    small = LegendreMemory(2, 1.0, 200)
-    assert small.ensembles[0].n_eval_points == 750
+            assert sim.data[ens].eval_points.shape == (750, 1)
+    single = LegendreMemory(2, 1.0, 4000, single_ensemble=True)
+    assert single.ensembles[0].n_eval_points == 1500
 
 
 class NoStep(nengo.neurons.NeuronType):
