@@ -6,7 +6,8 @@ from nengo.exceptions import ValidationError
 from nengo.params import BoolParam, EnumParam, IntParam, NumberParam, Parameter
 from nengo.utils.builder import default_n_eval_points
 
-from nengo_lmu import dynamics, mapping
+from nengo_lmu import dynamics
+from nengo_lmu.mapping import MAPPINGS, principle3
 from nengo_lmu.signals import state_radii
 
 #: Evaluation points per represented dimension beyond which more buy nothing
@@ -175,7 +176,7 @@ class LegendreMemory(nengo.Network):
     neuron_type = SimulableNeuronTypeParam("neuron_type", readonly=True)
     synapse = LowpassParam("synapse", readonly=True)
     dt = FiniteNumberParam("dt", low=0, low_open=True, readonly=True)
-    mapping = EnumParam("mapping", values=mapping.MAPPINGS, readonly=True)
+    mapping = EnumParam("mapping", values=MAPPINGS, readonly=True)
     discretizer = EnumParam("discretizer", values=dynamics.DISCRETIZERS, readonly=True)
     size_in = IntParam("size_in", low=1, readonly=True)
     single_ensemble = BoolParam("single_ensemble", readonly=True)
@@ -236,7 +237,14 @@ class LegendreMemory(nengo.Network):
 
         # the maths
         A, B = dynamics.lmu_matrices(self.order, self.theta)
-        Ap, Bp = mapping_lowpass(A, B, self)
+        Ap, Bp = principle3(
+            A,
+            B,
+            self.synapse.tau,
+            dt=self.dt,
+            mapping=self.mapping,
+            discretizer=self.discretizer,
+        )
         eye = np.eye(self.size_in)
         self._A, self._B = A, B
         self._mapped_A = np.kron(eye, Ap)
@@ -423,14 +431,3 @@ class LegendreMemory(nengo.Network):
         """Readout of ``output``: ``u(t - theta)`` from one channel's ``m``."""
         return dynamics.delay_readout(self.order, self.theta, self.theta)
 
-
-def mapping_lowpass(A, B, memory):
-    """Principle 3 for ``memory``'s synapse, mapping and step."""
-    return mapping.principle3(
-        A,
-        B,
-        memory.synapse.tau,
-        dt=memory.dt,
-        mapping=memory.mapping,
-        discretizer=memory.discretizer,
-    )
