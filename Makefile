@@ -13,7 +13,7 @@ $(PY):
 	$(PY) -m pip install --disable-pip-version-check -q --upgrade "pip>=23.1"
 
 $(VENV)/.installed-core: $(PY) setup.cfg constraints.txt
-	$(PIP) -e .
+	$(PIP) -e ".[loihi]"
 	touch $@
 
 $(VENV)/.installed-tests: $(PY) setup.cfg constraints.txt

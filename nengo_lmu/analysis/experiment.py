@@ -15,8 +15,7 @@ import nengo
 
 from nengo_lmu import metrics, signals
 from nengo_lmu.dynamics import delay_readout
-from nengo_lmu.hardware import simulator
-from nengo_lmu.networks import LegendreMemory
+from nengo_lmu.hardware import describe, memory, simulator
 from nengo_lmu.version import version
 
 #: Neuron types by name, so that trials stay plain data.
@@ -47,6 +46,8 @@ class Trial:
     Times are in seconds, frequencies in Hz; ``delays`` are fractions of
     ``theta``. ``state_scaling`` chooses radii of two standard deviations of
     each state under the input (THEORY.md section 3); otherwise radius 1.
+    ``backend_options`` holds ``(name, value)`` pairs for the backend's
+    simulator (e.g. ``(("target", "sim"),)`` for Loihi).
     """
 
     order: int = 6
@@ -66,6 +67,7 @@ class Trial:
     input_seed: int = 0
     backend: str = "reference"
     delays: tuple = (0.0, 0.5, 1.0)
+    backend_options: tuple = ()
 
     def build(self):
         """The network, probes and input samples for this trial."""
@@ -79,10 +81,11 @@ class Trial:
             )
         with nengo.Network(seed=self.seed, label="trial") as net:
             stim = nengo.Node(signals.input_process(u, self.dt), label="u")
-            mem = LegendreMemory(
-                self.order,
-                self.theta,
-                self.n_neurons,
+            mem = memory(
+                self.backend,
+                order=self.order,
+                theta=self.theta,
+                n_neurons=self.n_neurons,
                 neuron_type=neuron_type(self.neuron_type),
                 synapse=self.synapse,
                 dt=self.dt,
@@ -109,24 +112,31 @@ def run_trial(trial, progress_bar=False, keep_data=False):
         The trial's fields, then ``state_error`` (E), ``normalised_state_error``
         (E_n), ``delay_nrmse_<f>`` against the true delayed input and
         ``delay_nrmse_ideal_<f>`` against the ideal memory's readout for each
-        delay fraction ``f``, ``build_s``, ``run_s``, ``realtime``,
-        ``peak_rss_mb`` and ``version``.
+        delay fraction ``f``, ``build_s`` (constructing the network and
+        building it), ``run_s``, ``realtime``, ``peak_rss_mb``, ``version``,
+        and what :func:`nengo_lmu.hardware.describe` adds for the backend
+        (resources and energy on Loihi).
     data : dict, only with ``keep_data``
         ``t``, ``u``, ``ideal`` and ``decoded`` states (probe-filtered),
         ``delays`` (seconds) and the decoded / ideal / true delayed signals.
     """
+    t0 = time.perf_counter()
     net, mem, probe, u = trial.build()
     # no decoder cache: build_s is the real cost, not a read of an earlier run's
-    model = nengo.builder.Model(dt=trial.dt, decoder_cache=nengo.cache.NoDecoderCache())
-    t0 = time.perf_counter()
     with simulator(
-        net, backend=trial.backend, dt=trial.dt, model=model, progress_bar=progress_bar
+        net,
+        backend=trial.backend,
+        dt=trial.dt,
+        cache=False,
+        progress_bar=progress_bar,
+        **dict(trial.backend_options),
     ) as sim:
         t1 = time.perf_counter()
         sim.run_steps(len(u))
         t2 = time.perf_counter()
         decoded = sim.data[probe]
         t = sim.trange()
+        extra = describe(sim)
 
     ideal = metrics.filtered(
         signals.ideal_memory(u, trial.order, trial.theta, trial.dt), trial.probe_synapse, trial.dt
@@ -135,6 +145,7 @@ def run_trial(trial, progress_bar=False, keep_data=False):
     warm = lambda x: metrics.after_warmup(x, trial.theta, trial.dt)  # noqa: E731
     record = dataclasses.asdict(trial)
     record["delays"] = list(trial.delays)
+    record["backend_options"] = dict(trial.backend_options)
     record["state_error"] = metrics.state_error(warm(decoded), warm(ideal))
     record["normalised_state_error"] = metrics.normalised_state_error(
         warm(decoded), warm(ideal), mem.radii_full
@@ -156,6 +167,7 @@ def run_trial(trial, progress_bar=False, keep_data=False):
         peak_rss_mb=peak_rss_mb(),
         version=version,
     )
+    record.update(extra)
     if not keep_data:
         return record
     data = dict(

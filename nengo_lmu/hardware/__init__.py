@@ -8,8 +8,10 @@ nengo-dl) are imported only when their backend is asked for.
 import nengo
 from nengo.exceptions import BuildError, ValidationError
 
+from nengo_lmu.compat import HAS_NENGO_LOIHI
+
 #: Backends reachable through :func:`simulator`.
-BACKENDS = ("reference",)
+BACKENDS = ("reference", "loihi")
 
 
 def _memories(network):
@@ -19,7 +21,63 @@ def _memories(network):
     return [net for net in nets if isinstance(net, LegendreMemory)]
 
 
-def simulator(network, backend="reference", dt=None, **options):
+def memory(backend="reference", **spec):
+    """A Legendre memory built for ``backend``.
+
+    ``"reference"`` gives a :class:`.LegendreMemory`; ``"loihi"`` a
+    :class:`nengo_lmu.hardware.loihi.LoihiLegendreMemory`, which always uses
+    the discrete mapping and one population, so ``mapping`` must be
+    ``"discrete"`` and ``single_ensemble`` False there. ``spec`` holds the
+    constructor's arguments.
+    """
+    _check_backend(backend)
+    if backend == "loihi":
+        if spec.pop("mapping", "discrete") != "discrete":
+            raise ValidationError(
+                "must be 'discrete' on Loihi, whose synapses are digital", "mapping"
+            )
+        if spec.pop("single_ensemble", False):
+            raise ValidationError(
+                "is not available on Loihi, whose memory is one population with "
+                "one group of neurons per dimension already",
+                "single_ensemble",
+            )
+        return _loihi().LoihiLegendreMemory(**spec)
+    from nengo_lmu.networks.memory import LegendreMemory  # noqa: PLC0415
+
+    return LegendreMemory(**spec)
+
+
+def describe(sim):
+    """Backend-specific figures of a simulator that has run, as plain data.
+
+    Empty for the reference simulator; for nengo-loihi the resource totals
+    and the energy estimates of :mod:`nengo_lmu.hardware.energy` (call it
+    before the simulator closes).
+    """
+    if type(sim).__module__.startswith("nengo_loihi"):
+        return _loihi().describe(sim)
+    return {}
+
+
+def _check_backend(backend):
+    if backend not in BACKENDS:
+        raise ValidationError(
+            f"must be one of {BACKENDS} (got {backend!r})", "backend"
+        )
+
+
+def _loihi():
+    if not HAS_NENGO_LOIHI:
+        raise BuildError(
+            "backend: 'loihi' needs nengo-loihi; pip install 'nengo-lmu[loihi]'"
+        )
+    from nengo_lmu.hardware import loihi  # noqa: PLC0415
+
+    return loihi
+
+
+def simulator(network, backend="reference", dt=None, cache=True, **options):
     """Build ``network`` on ``backend`` and return the simulator.
 
     Parameters
@@ -28,10 +86,15 @@ def simulator(network, backend="reference", dt=None, **options):
         Any network; the :class:`.LegendreMemory` networks inside it fix the
         step, since their discrete mapping was computed for it.
     backend : str
-        One of :data:`BACKENDS` (``"reference"``: ``nengo.Simulator``).
+        One of :data:`BACKENDS`: ``"reference"`` (``nengo.Simulator``) or
+        ``"loihi"`` (nengo-loihi; see :func:`nengo_lmu.hardware.loihi.simulator`
+        for its options ``target`` and ``max_chips``).
     dt : float, optional
         Simulator step in seconds; default the memories' ``dt`` (or 0.001).
         A step that differs from a memory's raises ``BuildError``.
+    cache : bool, optional
+        Use nengo's decoder cache, where the backend has one (default True);
+        timings of builds want it off.
     **options
         Passed to the backend's simulator (``seed``, ``progress_bar``, ...).
 
@@ -40,10 +103,7 @@ def simulator(network, backend="reference", dt=None, **options):
     nengo.Simulator
         Use it as a context manager to release its resources.
     """
-    if backend not in BACKENDS:
-        raise ValidationError(
-            f"must be one of {BACKENDS} (got {backend!r})", "backend"
-        )
+    _check_backend(backend)
     steps = sorted({mem.dt for mem in _memories(network)})
     if dt is None:
         dt = steps[0] if steps else 0.001
@@ -53,4 +113,10 @@ def simulator(network, backend="reference", dt=None, **options):
                 f"dt: the simulator's step must equal every LegendreMemory's dt, for "
                 f"which its mapping was computed (got dt={dt}, memory dt={mem_dt})"
             )
+    if backend == "loihi":
+        return _loihi().simulator(network, dt=dt, **options)
+    if not cache and "model" not in options:
+        options["model"] = nengo.builder.Model(
+            dt=dt, decoder_cache=nengo.cache.NoDecoderCache()
+        )
     return nengo.Simulator(network, dt=dt, **options)

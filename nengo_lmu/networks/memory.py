@@ -260,24 +260,37 @@ class LegendreMemory(nengo.Network):
         with self:
             self.input = nengo.Node(size_in=self.size_in, label="input")
             self.state = nengo.Node(size_in=self.dimensions, label="state")
-            # x's input T (A' m + B' u), filtered once for all ensembles
-            self._current = nengo.Node(size_in=self.dimensions, label="current")
-            nengo.Connection(
-                self.state, self._current, transform=self._recurrent, synapse=self.synapse
-            )
-            nengo.Connection(
-                self.input, self._current, transform=self._input, synapse=self.synapse
-            )
-            if self.single_ensemble:
-                self._add_ensemble(self.n_neurons, slice(None))
-            else:
-                sizes = np.full(self.dimensions, self.n_neurons // self.dimensions)
-                sizes[: self.n_neurons % self.dimensions] += 1
-                for i, n in enumerate(sizes):
-                    self._add_ensemble(int(n), slice(i, i + 1))
             self._output = None
+            self._build_neurons()
 
     # --- construction helpers ---------------------------------------------
+
+    def _build_neurons(self):
+        """Add the populations and connections that implement the memory.
+
+        Called inside ``with self`` once ``input``, ``state`` and the mapped
+        matrices exist. Subclasses that target other hardware (e.g.
+        :class:`nengo_lmu.hardware.loihi.LoihiLegendreMemory`) override it.
+        """
+        # x's input T (A' m + B' u), filtered once for all ensembles
+        self._current = nengo.Node(size_in=self.dimensions, label="current")
+        nengo.Connection(
+            self.state, self._current, transform=self._recurrent, synapse=self.synapse
+        )
+        nengo.Connection(
+            self.input, self._current, transform=self._input, synapse=self.synapse
+        )
+        if self.single_ensemble:
+            self._add_ensemble(self.n_neurons, slice(None))
+        else:
+            for i, n in enumerate(self.split_sizes()):
+                self._add_ensemble(int(n), slice(i, i + 1))
+
+    def split_sizes(self):
+        """Neurons per represented dimension: as even as possible, larger first."""
+        sizes = np.full(self.dimensions, self.n_neurons // self.dimensions)
+        sizes[: self.n_neurons % self.dimensions] += 1
+        return sizes
 
     def _coerce_radii(self, radii):
         if isinstance(radii, nengo.Process):
