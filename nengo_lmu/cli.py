@@ -7,6 +7,7 @@ import sys
 
 from nengo_lmu.analysis.experiment import NEURON_TYPES, Trial, run_trial
 from nengo_lmu.analysis.figures import plot_trial
+from nengo_lmu.compat import HAS_NENGO_LOIHI
 
 
 def format_table(records):
@@ -16,6 +17,10 @@ def format_table(records):
     cols += [(f"NRMSE({f:g} theta)", "{:.3f}") for f in delays]
     cols += [(f"vs ideal({f:g})", "{:.3f}") for f in delays]
     cols += [("realtime", "{:.2f}x"), ("build [s]", "{:.2f}"), ("peak RSS [MiB]", "{:.0f}")]
+    hw = any("cores" in r for r in records)
+    if hw:
+        cols += [("cores", "{}"), ("synapses [KiB]", "{:.0f}"),
+                 ("uJ/s Loihi", "{:.1f}"), ("uJ/s CPU", "{:.0f}")]
     rows = []
     for r in records:
         vals = [r["backend"], f"{r['n_neurons']} {r['neuron_type']}",
@@ -23,7 +28,13 @@ def format_table(records):
         vals += [r[f"delay_nrmse_{f:g}"] for f in delays]
         vals += [r[f"delay_nrmse_ideal_{f:g}"] for f in delays]
         vals += [r["realtime"], r["build_s"], r["peak_rss_mb"]]
-        rows.append([fmt.format(v) for (_, fmt), v in zip(cols, vals)])
+        if hw and "cores" in r:
+            per_s = 1e6 / r["duration"]
+            vals += [r["cores"], r["synapse_kib"], r["energy_loihi_j"] * per_s,
+                     r["energy_cpu_j"] * per_s]
+        elif hw:
+            vals += [None] * 4
+        rows.append(["-" if v is None else fmt.format(v) for (_, fmt), v in zip(cols, vals)])
     widths = [max(len(c[0]), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
     line = lambda items: "  ".join(s.rjust(w) for s, w in zip(items, widths))  # noqa
     return "\n".join([line([c[0] for c in cols]), line(["-" * w for w in widths])]
@@ -38,16 +49,31 @@ def demo(args):
           f"n_neurons={trial.n_neurons}, {trial.neuron_type}), {trial.input_high:g} Hz "
           f"white noise (rms {trial.input_rms}), {trial.duration:g} s, seed {trial.seed}")
     record, data = run_trial(trial, progress_bar=not args.no_progress, keep_data=True)
+    records = [record]
+    if args.loihi_neurons and HAS_NENGO_LOIHI:
+        chip = dataclasses.replace(
+            trial, backend="loihi", n_neurons=args.loihi_neurons,
+            neuron_type="spiking-relu", backend_options=(("target", "sim"),))
+        print(f"Loihi emulator: LoihiLegendreMemory(n_neurons={chip.n_neurons}, "
+              "spiking-relu), same input")
+        records.append(run_trial(chip))
+    elif args.loihi_neurons:
+        print("(no Loihi row: nengo-loihi is not installed; pip install 'nengo-lmu[loihi]')")
     print()
-    print(format_table([record]))
+    print(format_table(records))
     print("\nE, E_n: state error against the ideal discrete memory (THEORY.md 4); "
           "NRMSE: delay readouts against the true delayed input, 'vs ideal' against "
           "the ideal memory's readout; all after a warm-up of theta, probe filter "
           f"{trial.probe_synapse} s.")
+    if len(records) > 1:
+        print("Loihi row: nengo-loihi's integer emulator; cores and synapse memory "
+              "of the chip mapping; energy per simulated second estimated from the "
+              "run's synaptic operations and neuron updates (Davies et al. 2018) and "
+              "for a CPU computing the same network densely (KerasSpiking's 8.6 nJ/op).")
     os.makedirs(args.out, exist_ok=True)
     path = plot_trial(data, trial, os.path.join(args.out, "lmu-demo.png"))
     print(f"figure: {path}")
-    return record
+    return records
 
 
 def main(argv=None):
@@ -66,6 +92,8 @@ def main(argv=None):
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--out", default="lmu-demo", help="folder for the figure")
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    d.add_argument("--loihi-neurons", type=int, default=600,
+                   help="neurons of the Loihi row (default 600; 0 leaves it out)")
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo(args)

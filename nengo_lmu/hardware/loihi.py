@@ -834,11 +834,11 @@ def resources(sim_or_model, network=None):
     model = getattr(sim_or_model, "model", sim_or_model)
     network = getattr(sim_or_model, "network", None) if network is None else network
     cores, synapses = [], []
-    for block in model.blocks:
+    for i, block in enumerate(model.blocks):
         use = block.utilization()
         cores.append(
             {
-                "label": str(block.label),
+                "label": f"{i}: {block.label}",
                 "compartments": use["compartments"][0],
                 "in-axons": use["in-axons"][0],
                 "out-axons": use["out-axons"][0],
@@ -847,7 +847,7 @@ def resources(sim_or_model, network=None):
         )
         for syn in block.synapses:
             row = {
-                "core": str(block.label),
+                "core": f"{i}: {block.label}",
                 "label": str(syn.label),
                 "axons": syn.n_axons,
                 "weights": int(sum(np.size(w) for w in syn.weights)),
