@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test bench install-dl clean
+.PHONY: demo test bench bench-loihi install-dl clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ test: $(VENV)/.installed-tests
 
 bench: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_memory.py
+
+bench-loihi: $(VENV)/.installed-core
+	$(PY) benchmarks/bench_loihi.py
 
 # nengo-dl 3.6.0 ships only an sdist whose setup.py requires `tensorflow`
 # unless tensorflow-cpu is already installed when it is built, and imports

@@ -19,3 +19,15 @@ def test_readme_example_runs():
     u = sim.data[namespace["p_u"]]
     y, target = sim.data[p][2000:, 0], u[1000:-1000, 0]
     assert np.corrcoef(y, target)[0, 1] > 0.8
+
+
+def test_readme_loihi_example_runs(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert len(blocks) >= 2, "README.md has no Loihi example"
+    namespace = {}
+    exec(compile(blocks[0].split("with nengo.Network")[0], "README.md", "exec"), namespace)  # noqa: S102
+    exec(compile(blocks[1], "README.md", "exec"), namespace)  # noqa: S102
+    sim, p = namespace["sim"], namespace["p"]
+    assert sim.data[p].shape == (10000, 1)
+    text = capsys.readouterr().out
+    assert "cores 4" in text and "energy_loihi_j" in text

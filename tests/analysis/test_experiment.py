@@ -27,7 +27,7 @@ def test_trial_records_are_deterministic_and_plain():
     for key in a:
         if key not in TIMING:
             assert a[key] == b[key], key
-    assert all(isinstance(v, (int, float, str, bool, list)) for v in a.values())
+    assert all(isinstance(v, (int, float, str, bool, list, dict)) for v in a.values())
     c = run_trial(dataclasses.replace(trial, seed=5))
     assert c["state_error"] != a["state_error"]
 
