@@ -78,6 +78,10 @@ CORES_PER_CHIP = 128
 #: Bits of Loihi's current and voltage decay constants.
 DECAY_BITS = 12
 
+#: Largest ratio between two dimensions' radii; smaller radii are raised.
+#: d = 6 under 1 Hz input needs 13.5; d = 12 would need 1.8e5.
+MAX_RADIUS_RATIO = 32.0
+
 #: Per-core limits that nengo-loihi 1.1 checks when it builds.
 CORE_LIMITS = {
     "compartments": MAX_COMPARTMENTS,
@@ -152,7 +156,9 @@ class LoihiLegendreMemory(LegendreMemory):
     ----------
     order, theta, n_neurons, radii, size_in, dt, solver, n_eval_points
         As for :class:`.LegendreMemory`. ``radii`` from the input process
-        (state scaling) matters most here, as everywhere.
+        (state scaling) matters most here, as everywhere; radii below the
+        largest over :data:`MAX_RADIUS_RATIO` are raised to that, so that the
+        weights fit a core's 8-bit range.
     neuron_type : nengo.neurons.NeuronType, optional
         ``LoihiSpikingRectifiedLinear()`` (default) or ``LoihiLIF()``;
         ``nengo.SpikingRectifiedLinear`` and ``nengo.LIF`` become these, which
@@ -307,6 +313,13 @@ class LoihiLegendreMemory(LegendreMemory):
         return cls(**spec)
 
     # --- construction ------------------------------------------------------
+
+    def _coerce_radii(self, radii):
+        r = super()._coerce_radii(radii)
+        # a state this much smaller than the largest carries next to nothing,
+        # and representing it would need input weights that a core's 8-bit
+        # range cannot hold (nengo-loihi fails to discretise them; d = 12)
+        return np.maximum(r, r.max() / MAX_RADIUS_RATIO)
 
     def group(self, i):
         """The slice of ``ensemble``'s neurons that encode dimension ``i``."""
