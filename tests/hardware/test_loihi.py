@@ -278,3 +278,12 @@ def test_loihi_trial_record_is_reproducible():
     assert a["cores"] == 1 and a["energy_loihi_j"] < a["energy_cpu_j"]
     with pytest.raises(ValidationError, match="neuron_type"):
         run_trial(Trial(backend="loihi", n_neurons=60, order=3, duration=1.5))
+
+
+def test_order_12_fits_the_weight_range():
+    """d = 12 radii span 1e5 under 1 Hz input; floored, the chip model builds."""
+    process = signals.white_signal_process(10.0)
+    assert np.ptp(np.log10(signals.state_radii(12, 1.0, process))) > 4
+    mem = LoihiLegendreMemory(12, 1.0, 240, radii=process, seed=0)
+    assert mem.radii.max() / mem.radii.min() <= loihi.MAX_RADIUS_RATIO * (1 + 1e-12)
+    assert mem.quantization["gpfq"]["currents"] < mem.quantization["rounded"]["currents"]
