@@ -461,6 +461,7 @@ class LoihiLegendreMemory(LegendreMemory):
         W = self._float_weights
         model, floats = self.chip_model()
         Wq = W.copy()
+        rounded = np.zeros_like(W)  # what nengo-loihi's own rounding would give
         row0 = 0
         acts = [
             self.activities(x, self.group(j), self.ensemble.encoders[self.group(j), j],
@@ -489,6 +490,7 @@ class LoihiLegendreMemory(LegendreMemory):
                 warnings.warn("could not read the chip's weight grid; not quantising")
                 return
             step = step_int / (K * scale)
+            rounded[rows] = _dense(syn, block) / (K * scale[:, None])
             # keep the largest weights exact, so the grid stays where it is
             keep = np.abs(Wf) >= min(info["w_max"], np.abs(Wf).max()) * (1 - 1e-7)
             for j, act in enumerate(acts):
@@ -501,13 +503,6 @@ class LoihiLegendreMemory(LegendreMemory):
                 / np.sqrt(sum(np.sum((W[:, self.group(j)] @ a.T) ** 2) for j, a in enumerate(acts)))
             ),
         }
-        rounded = np.zeros_like(W)
-        row0 = 0
-        for block, Wf in zip(model.objs[self.ensemble]["out"], floats):
-            rows = slice(row0, row0 + Wf.shape[0])
-            row0 = rows.stop
-            syn = _recurrent_synapse(self, block)
-            rounded[rows] = _effective_weights(syn, block, Wf, W[rows])
         self._recurrent_conn.transform = Wq
         self.quantization = {"rounded": loss(rounded), "gpfq": loss(Wq)}
 
