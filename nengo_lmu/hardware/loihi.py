@@ -251,15 +251,8 @@ class LoihiLegendreMemory(LegendreMemory):
             )
         self.quantize = bool(quantize)
         self._neurons_per_core = neurons_per_core
-        self.requested_synapse = float(
-            synapse.tau if isinstance(synapse, nengo.Lowpass) else synapse
-        )
-        if not np.isfinite(self.requested_synapse) or self.requested_synapse <= 0:
-            raise ValidationError(
-                f"Time constant must be a finite number > 0 seconds (got {synapse!r})",
-                attr="synapse",
-                obj=self,
-            )
+        # validated as LegendreMemory's synapse, before chip_tau is taken of it
+        self.requested_synapse = LegendreMemory.synapse.coerce(self, synapse).tau
         seed = kwargs.get("seed")
         parent = nengo.Network.context[-1] if nengo.Network.context else None
         if seed is None and parent is not None and parent.seed is not None:
@@ -332,7 +325,7 @@ class LoihiLegendreMemory(LegendreMemory):
         nt = self.neuron_type
         encoders = np.zeros((m, D))
         gain, bias = np.zeros(m), np.zeros(m)
-        self._eval_points, self._decoders = [], []
+        self._activities, self._decoders = [], []
         for i in range(D):
             sl = self.group(i)
             n = sl.stop - sl.start
@@ -345,9 +338,9 @@ class LoihiLegendreMemory(LegendreMemory):
                 default_n_eval_points(n, 1), MAX_EVAL_POINTS_PER_DIMENSION
             )
             x = rng.uniform(-1, 1, size=(n_eval, 1))
-            act = self.activities(x, sl, enc, gain[sl], bias[sl])
+            act = self.activities(x, enc, gain[sl], bias[sl])
             dec, _ = self._solver(act, x, rng=rng)
-            self._eval_points.append(x)
+            self._activities.append(act)  # GPFQ quantises against these
             self._decoders.append(dec[:, 0])
 
         # in x = m / r: x' = R x + Bx u, with R = T A' T^-1 and Bx = T B'
@@ -401,8 +394,8 @@ class LoihiLegendreMemory(LegendreMemory):
         if self.quantize:
             self._quantize()
 
-    def activities(self, x, neurons, encoders, gain, bias):
-        """Loihi's rates of ``neurons`` (a slice) for 1-D points ``x``."""
+    def activities(self, x, encoders, gain, bias):
+        """Loihi's rates of neurons with these parameters at 1-D points ``x``."""
         return loihi_rates(
             self.neuron_type, x @ encoders[None, :], gain, bias, self.dt
         )
@@ -463,11 +456,7 @@ class LoihiLegendreMemory(LegendreMemory):
         Wq = W.copy()
         rounded = np.zeros_like(W)  # what nengo-loihi's own rounding would give
         row0 = 0
-        acts = [
-            self.activities(x, self.group(j), self.ensemble.encoders[self.group(j), j],
-                            self.ensemble.gain[self.group(j)], self.ensemble.bias[self.group(j)])
-            for j, x in enumerate(self._eval_points)
-        ]
+        acts = self._activities
         for block, Wf in zip(model.objs[self.ensemble]["out"], floats):
             rows = slice(row0, row0 + Wf.shape[0])
             row0 = rows.stop
