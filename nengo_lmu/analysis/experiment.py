@@ -7,6 +7,9 @@ with the same input samples, and measures the metrics of THEORY.md section 4.
 """
 
 import dataclasses
+import hashlib
+import json
+import platform
 import resource
 import time
 
@@ -18,6 +21,10 @@ from nengo_lmu.dynamics import delay_readout
 from nengo_lmu.hardware import describe, memory, simulator
 from nengo_lmu.version import version
 
+#: Record fields that measure the machine, not the trial: they differ between
+#: two runs of the same trial, every other field is identical.
+TIMING_FIELDS = ("build_s", "run_s", "realtime", "peak_rss_mb", "twin_run_s")
+
 #: Neuron types by name, so that trials stay plain data.
 NEURON_TYPES = {
     "poisson": lambda: nengo.PoissonSpiking(nengo.LIFRate()),
@@ -27,6 +34,20 @@ NEURON_TYPES = {
     "relu": nengo.RectifiedLinear,
     "regular": lambda: nengo.RegularSpiking(nengo.LIFRate()),
     "direct": nengo.Direct,
+}
+
+
+#: The rate-neuron twin of each neuron type: the same tuning curves without
+#: spiking, so the twin's error is the network's systematic floor (decoder
+#: distortion and mapping), free of spiking noise. Rate types are their own twin.
+RATE_TWINS = {
+    "poisson": "lifrate",
+    "lif": "lifrate",
+    "lifrate": "lifrate",
+    "regular": "lifrate",
+    "spiking-relu": "relu",
+    "relu": "relu",
+    "direct": "direct",
 }
 
 
@@ -47,7 +68,10 @@ class Trial:
     ``theta``. ``state_scaling`` chooses radii of two standard deviations of
     each state under the input (THEORY.md section 3); otherwise radius 1.
     ``backend_options`` holds ``(name, value)`` pairs for the backend's
-    simulator (e.g. ``(("target", "sim"),)`` for Loihi).
+    simulator (e.g. ``(("target", "sim"),)`` for Loihi). ``rate_twin`` also
+    runs the same network with the rate neurons of :data:`RATE_TWINS` on the
+    reference simulator and records its errors as ``twin_*`` (the systematic
+    floor); None means on for the reference backend, off elsewhere.
     """
 
     order: int = 6
@@ -68,6 +92,62 @@ class Trial:
     backend: str = "reference"
     delays: tuple = (0.0, 0.5, 1.0)
     backend_options: tuple = ()
+    rate_twin: bool = None
+
+    def __post_init__(self):
+        # plain, hashable data: tuples, not lists, whatever the caller passed
+        object.__setattr__(self, "delays", tuple(float(f) for f in self.delays))
+        options = self.backend_options
+        if isinstance(options, dict):
+            options = options.items()
+        object.__setattr__(
+            self, "backend_options", tuple(sorted((str(k), v) for k, v in options))
+        )
+        if self.rate_twin and self.backend != "reference":
+            raise nengo.exceptions.ValidationError(
+                "is only available on the reference backend, where rate neurons "
+                f"run (got backend {self.backend!r})",
+                "rate_twin",
+            )
+        if self.rate_twin and self.neuron_type not in RATE_TWINS:
+            raise nengo.exceptions.ValidationError(
+                f"needs a neuron_type in {sorted(RATE_TWINS)} (got {self.neuron_type!r})",
+                "rate_twin",
+            )
+
+    @classmethod
+    def from_record(cls, record):
+        """The trial that produced ``record`` (its spec fields; the rest is ignored)."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        return cls(**{k: record[k] for k in names if k in record})
+
+    def spec(self):
+        """This trial as a plain dict (JSON-ready: lists and dicts, no tuples)."""
+        spec = dataclasses.asdict(self)
+        spec["delays"] = list(self.delays)
+        spec["backend_options"] = dict(self.backend_options)
+        return spec
+
+    @property
+    def key(self):
+        """A stable name for this trial: a hash of its spec, the same in every process."""
+        text = json.dumps(self.spec(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def runs_twin(self):
+        """Whether :func:`run_trial` also runs the rate twin (``rate_twin``,
+        or by default on the reference backend)."""
+        if self.rate_twin is None:
+            return self.backend == "reference" and self.neuron_type in RATE_TWINS
+        return self.rate_twin
+
+    @property
+    def twin(self):
+        """The rate-neuron twin of this trial (itself for rate neurons)."""
+        return dataclasses.replace(
+            self, neuron_type=RATE_TWINS[self.neuron_type], rate_twin=False
+        )
 
     def build(self):
         """The network, probes and input samples for this trial."""
@@ -99,27 +179,50 @@ class Trial:
 
 
 def peak_rss_mb():
-    """This process's peak resident memory so far, in MiB (Linux units)."""
+    """This process's peak resident memory so far, in MiB (Linux units).
+
+    A process-wide high-water mark: in a sweep it is the largest of the trials
+    a worker has run so far. ``model_mb`` is the per-trial measure.
+    """
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_trial(trial, progress_bar=False, keep_data=False):
-    """Run ``trial`` and measure it against the ideal discrete memory.
+def model_mb(sim):
+    """MiB held by a nengo simulator's signals (state, weights, probes' buffers
+    excluded), counting each underlying array once; None for other backends."""
+    signals = getattr(sim, "signals", None)
+    if signals is None:
+        return None
+    bases = {}
+    for value in signals.values():
+        base = value
+        while isinstance(base, np.ndarray) and base.base is not None:
+            base = base.base
+        if isinstance(base, np.ndarray):
+            bases[id(base)] = base.nbytes
+    return sum(bases.values()) / 2**20
 
-    Returns
-    -------
-    record : dict
-        The trial's fields, then ``state_error`` (E), ``normalised_state_error``
-        (E_n), ``delay_nrmse_<f>`` against the true delayed input and
-        ``delay_nrmse_ideal_<f>`` against the ideal memory's readout for each
-        delay fraction ``f``, ``build_s`` (constructing the network and
-        building it), ``run_s``, ``realtime``, ``peak_rss_mb``, ``version``,
-        and what :func:`nengo_lmu.hardware.describe` adds for the backend
-        (resources and energy on Loihi).
-    data : dict, only with ``keep_data``
-        ``t``, ``u``, ``ideal`` and ``decoded`` states (probe-filtered),
-        ``delays`` (seconds) and the decoded / ideal / true delayed signals.
-    """
+
+def versions(backend="reference"):
+    """Versions of what produced a record: Python, nengo-lmu and the numeric stack."""
+    import scipy  # noqa: PLC0415
+
+    found = dict(
+        python=platform.python_version(),
+        nengo_lmu=version,
+        nengo=nengo.__version__,
+        numpy=np.__version__,
+        scipy=scipy.__version__,
+    )
+    if backend == "loihi":
+        import nengo_loihi  # noqa: PLC0415
+
+        found["nengo_loihi"] = nengo_loihi.__version__
+    return found
+
+
+def _simulate(trial, progress_bar=False):
+    """Build and run ``trial`` once; its errors, timings and decoded data."""
     t0 = time.perf_counter()
     net, mem, probe, u = trial.build()
     # no decoder cache: build_s is the real cost, not a read of an earlier run's
@@ -137,39 +240,30 @@ def run_trial(trial, progress_bar=False, keep_data=False):
         decoded = sim.data[probe]
         t = sim.trange()
         extra = describe(sim)
+        size = model_mb(sim)
 
     ideal = metrics.filtered(
         signals.ideal_memory(u, trial.order, trial.theta, trial.dt), trial.probe_synapse, trial.dt
     )
     u_f = metrics.filtered(u, trial.probe_synapse, trial.dt)
     warm = lambda x: metrics.after_warmup(x, trial.theta, trial.dt)  # noqa: E731
-    record = dataclasses.asdict(trial)
-    record["delays"] = list(trial.delays)
-    record["backend_options"] = dict(trial.backend_options)
-    record["state_error"] = metrics.state_error(warm(decoded), warm(ideal))
-    record["normalised_state_error"] = metrics.normalised_state_error(
-        warm(decoded), warm(ideal), mem.radii_full
-    )
+    errors = {
+        "state_error": metrics.state_error(warm(decoded), warm(ideal)),
+        "normalised_state_error": metrics.normalised_state_error(
+            warm(decoded), warm(ideal), mem.radii_full
+        ),
+    }
     thetas = np.asarray(trial.delays, dtype=float) * trial.theta
     C = delay_readout(trial.order, thetas, trial.theta)
     dec_delay, ideal_delay = decoded @ C.T, ideal @ C.T
     for i, (frac, tp) in enumerate(zip(trial.delays, thetas)):
-        record[f"delay_nrmse_{frac:g}"] = metrics.delay_nrmse(
+        errors[f"delay_nrmse_{frac:g}"] = metrics.delay_nrmse(
             dec_delay[:, i], u_f[:, 0], tp, trial.dt, warmup=trial.theta
         )
-        record[f"delay_nrmse_ideal_{frac:g}"] = metrics.nrmse(
+        errors[f"delay_nrmse_ideal_{frac:g}"] = metrics.nrmse(
             warm(dec_delay[:, i]), warm(ideal_delay[:, i])
         )
-    record.update(
-        build_s=t1 - t0,
-        run_s=t2 - t1,
-        realtime=trial.duration / (t2 - t1),
-        peak_rss_mb=peak_rss_mb(),
-        version=version,
-    )
-    record.update(extra)
-    if not keep_data:
-        return record
+    measured = dict(build_s=t1 - t0, run_s=t2 - t1, model_mb=size, **extra)
     data = dict(
         t=t,
         u=u_f[:, 0],
@@ -181,4 +275,51 @@ def run_trial(trial, progress_bar=False, keep_data=False):
         true_delays=np.stack([signals.delayed(u_f[:, 0], tp, trial.dt) for tp in thetas], 1),
         radii=mem.radii_full,
     )
+    return errors, measured, data
+
+
+def run_trial(trial, progress_bar=False, keep_data=False):
+    """Run ``trial`` and measure it against the ideal discrete memory.
+
+    Returns
+    -------
+    record : dict
+        Plain data: the trial's fields (:meth:`Trial.spec`), then
+        ``state_error`` (E), ``normalised_state_error`` (E_n),
+        ``delay_nrmse_<f>`` against the true delayed input and
+        ``delay_nrmse_ideal_<f>`` against the ideal memory's readout for each
+        delay fraction ``f``; with ``rate_twin`` the same errors of the
+        rate-neuron twin as ``twin_<name>`` and its ``twin_run_s``;
+        ``build_s`` (constructing the network and building it), ``run_s``,
+        ``realtime``, ``model_mb`` (the built model's signals),
+        ``peak_rss_mb`` (process high-water mark), ``key``, ``versions``,
+        and what :func:`nengo_lmu.hardware.describe` adds for the backend
+        (resources and energy on Loihi). Apart from :data:`TIMING_FIELDS`,
+        the same trial always gives the same record.
+    data : dict, only with ``keep_data``
+        ``t``, ``u``, ``ideal`` and ``decoded`` states (probe-filtered),
+        ``delays`` (seconds) and the decoded / ideal / true delayed signals.
+    """
+    errors, measured, data = _simulate(trial, progress_bar=progress_bar)
+    record = trial.spec()
+    record["key"] = trial.key
+    record.update(errors)
+    if trial.runs_twin:
+        twin = trial.twin
+        if twin.neuron_type == trial.neuron_type:
+            twin_errors, twin_s = errors, 0.0
+        else:
+            twin_errors, twin_measured, _ = _simulate(twin)
+            twin_s = twin_measured["run_s"]
+        record.update({f"twin_{k}": v for k, v in twin_errors.items()})
+        record["twin_neuron_type"] = twin.neuron_type
+        record["twin_run_s"] = twin_s
+    record.update(measured)
+    record.update(
+        realtime=trial.duration / measured["run_s"],
+        peak_rss_mb=peak_rss_mb(),
+        versions=versions(trial.backend),
+    )
+    if not keep_data:
+        return record
     return record, data

@@ -1,12 +1,18 @@
 import dataclasses
 
+import nengo
 import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 
-from nengo_lmu.analysis.experiment import NEURON_TYPES, Trial, neuron_type, run_trial
-
-TIMING = ("build_s", "run_s", "realtime", "peak_rss_mb")
+from nengo_lmu.analysis.experiment import (
+    NEURON_TYPES,
+    RATE_TWINS,
+    TIMING_FIELDS as TIMING,
+    Trial,
+    neuron_type,
+    run_trial,
+)
 
 
 def test_direct_trial_is_exact():
@@ -27,7 +33,7 @@ def test_trial_records_are_deterministic_and_plain():
     for key in a:
         if key not in TIMING:
             assert a[key] == b[key], key
-    assert all(isinstance(v, (int, float, str, bool, list, dict)) for v in a.values())
+    assert all(isinstance(v, (int, float, str, bool, list, dict, type(None))) for v in a.values())
     c = run_trial(dataclasses.replace(trial, seed=5))
     assert c["state_error"] != a["state_error"]
 
@@ -46,3 +52,38 @@ def test_neuron_type_names():
         assert neuron_type(name) is not None
     with pytest.raises(ValidationError, match=r"neuron_type: must be one of \["):
         neuron_type("hodgkin-huxley")
+
+
+def test_rate_twin_is_the_same_network_without_spikes():
+    trial = Trial(n_neurons=300, order=3, duration=2.0, seed=2)
+    record = run_trial(trial)
+    twin = run_trial(dataclasses.replace(trial, neuron_type="lifrate", rate_twin=False))
+    assert record["twin_neuron_type"] == "lifrate"
+    for name in ("state_error", "normalised_state_error", "delay_nrmse_1"):
+        assert record[f"twin_{name}"] == twin[name]
+    assert record["twin_state_error"] < record["state_error"] / 2
+    # a rate trial is its own twin, and is not run twice
+    rate = run_trial(dataclasses.replace(trial, neuron_type="lifrate"))
+    assert rate["twin_state_error"] == rate["state_error"] and rate["twin_run_s"] == 0
+    assert "twin_state_error" not in run_trial(dataclasses.replace(trial, rate_twin=False))
+    assert set(RATE_TWINS) == set(NEURON_TYPES)
+
+
+def test_keys_specs_and_costs():
+    a = Trial(delays=[0, 1], backend_options={"b": 1, "a": 2})
+    b = Trial(delays=(0.0, 1.0), backend_options=(("a", 2), ("b", 1)))
+    assert a == b and a.key == b.key and len(a.key) == 16
+    assert Trial(seed=1).key != Trial(seed=2).key
+    assert Trial.from_record(run_trial(Trial(n_neurons=60, order=2, duration=1.5))) == Trial(
+        n_neurons=60, order=2, duration=1.5)
+    small, large = (run_trial(Trial(n_neurons=m, order=2, duration=1.2, theta=0.5))
+                    for m in (200, 2000))
+    # O(m) memory: the model's signals grow with m, by about the same factor
+    assert 8 < large["model_mb"] / small["model_mb"] < 11
+    assert small["versions"]["nengo"] == nengo.__version__
+
+
+def test_rate_twin_validation():
+    with pytest.raises(ValidationError, match="rate_twin: is only available on the reference"):
+        Trial(backend="loihi", rate_twin=True)
+    assert not Trial(backend="loihi").runs_twin
