@@ -1,0 +1,321 @@
+"""Grids of trials, run serially or on a Dask cluster, into a resumable store.
+
+A sweep is a list of :class:`.Trial` (usually from :func:`grid`) and a
+:class:`.Store`. :func:`run_sweep` runs every trial whose key the store does
+not hold yet and writes each record the moment it finishes, so a sweep that
+is stopped, killed or crashes loses only the trials in flight and a rerun
+picks up where it stopped. A trial that raises is stored as a failure with its
+error and the sweep goes on.
+
+Schedulers: ``"serial"`` (this process), ``"local"`` (a Dask ``LocalCluster``
+of one single-threaded worker process per core; the default), a scheduler
+address such as ``"tcp://host:8786"``, or a ``distributed.Client``.
+"""
+
+import dataclasses
+import itertools
+import os
+import pathlib
+import traceback
+import typing
+
+from nengo.exceptions import ValidationError
+from tqdm.auto import tqdm
+
+from nengo_lmu.analysis.experiment import Trial, run_trial
+from nengo_lmu.analysis.store import Store
+
+FIELDS = {f.name: f for f in dataclasses.fields(Trial)}
+
+
+def _check_field(name):
+    if name not in FIELDS:
+        raise ValidationError(
+            f"must name a Trial field, one of {sorted(FIELDS)} (got {name!r})", "grid"
+        )
+
+
+def grid(base=None, **axes):
+    """Every combination of ``axes`` (field -> list of values) over ``base``.
+
+    ``base`` is a :class:`.Trial` or a dict of Trial fields (default
+    ``Trial()``). Trials come out in the order of ``itertools.product`` with
+    the last axis varying fastest.
+
+    Examples
+    --------
+    >>> trials = grid({"order": 4}, n_neurons=[100, 400], seed=range(3))
+    >>> len(trials), trials[0].order, [t.seed for t in trials[:3]]
+    (6, 4, [0, 1, 2])
+    """
+    if base is None:
+        base = Trial()
+    elif isinstance(base, dict):
+        for name in base:
+            _check_field(name)
+        base = Trial(**base)
+    for name, values in axes.items():
+        _check_field(name)
+        if isinstance(values, (str, bytes)) or not isinstance(values, typing.Iterable):
+            axes[name] = [values]
+    names = list(axes)
+    return [
+        dataclasses.replace(base, **dict(zip(names, combo)))
+        for combo in itertools.product(*(list(axes[n]) for n in names))
+    ]
+
+
+def parse_value(name, text):
+    """``text`` as the type of Trial field ``name`` (for the command line)."""
+    _check_field(name)
+    kind = FIELDS[name].type
+    kind = kind if isinstance(kind, str) else kind.__name__
+    try:
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+        if kind == "bool":
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(text)
+            return text.lower() in ("true", "1", "yes")
+        if kind == "tuple":
+            return tuple(float(v) for v in text.split("/"))
+    except ValueError:
+        raise ValidationError(
+            f"{name} must be a {kind} (got {text!r})", "grid"
+        ) from None
+    return text
+
+
+def parse_axis(text):
+    """``"field=v1,v2,..."`` -> ``(field, [values])``; ``"seed=0:5"`` is a range.
+
+    Examples
+    --------
+    >>> parse_axis("n_neurons=100,400")
+    ('n_neurons', [100, 400])
+    >>> parse_axis("seed=0:3")
+    ('seed', [0, 1, 2])
+    """
+    if "=" not in text:
+        raise ValidationError(f"must be FIELD=VALUE[,VALUE...] (got {text!r})", "grid")
+    name, values = (s.strip() for s in text.split("=", 1))
+    _check_field(name)
+    if FIELDS[name].type in (int, "int") and ":" in values:
+        lo, hi = values.split(":", 1)
+        return name, list(range(parse_value(name, lo), parse_value(name, hi)))
+    return name, [parse_value(name, v.strip()) for v in values.split(",") if v.strip()]
+
+
+def load_grids(path):
+    """Trials described by a TOML or YAML file.
+
+    The file has an optional ``base`` table of Trial fields and either one
+    ``grid`` table (field -> list of values) or a list of them, each combined
+    with ``base``::
+
+        [base]
+        order = 4
+        duration = 3.0
+
+        [[grid]]
+        n_neurons = [100, 400, 1600]
+        seed = [0, 1, 2, 3, 4]
+    """
+    path = pathlib.Path(path)
+    if path.suffix == ".toml":
+        import tomllib  # noqa: PLC0415
+
+        spec = tomllib.loads(path.read_text())
+    elif path.suffix in (".yaml", ".yml"):
+        import yaml  # noqa: PLC0415
+
+        spec = yaml.safe_load(path.read_text()) or {}
+    else:
+        raise ValidationError(f"must end in .toml, .yaml or .yml (got {path.name!r})", "path")
+    base = spec.get("base", {})
+    grids = spec.get("grid", [{}])
+    grids = [grids] if isinstance(grids, dict) else grids
+    return [t for g in grids for t in grid(base, **g)]
+
+
+def unique(trials):
+    """``trials`` without repeats (same key), in their first order."""
+    seen = {}
+    for trial in trials:
+        seen.setdefault(trial.key, trial)
+    return list(seen.values())
+
+
+def run_one(trial):
+    """Run ``trial``: ``("ok", record)``, or ``("failed", record)`` if it raised.
+
+    BLAS runs single-threaded, as in a Dask worker, so that a trial gives the
+    bit-identical record serially and on any cluster (with more threads, sums
+    are split differently and results differ by about 1e-13).
+    """
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            return "ok", run_trial(trial)
+    except Exception as e:  # noqa: BLE001 -- a failing trial must not stop a sweep
+        return "failed", _failure(trial, e, traceback.format_exc())
+
+
+def _failure(trial, error, tb=""):
+    record = trial.spec()
+    record.update(key=trial.key, error=f"{type(error).__name__}: {error}", traceback=tb)
+    return record
+
+
+@dataclasses.dataclass
+class SweepResult:
+    """What one call of :func:`run_sweep` did."""
+
+    store: Store
+    ran: int
+    failed: int
+    skipped: int
+
+    def __str__(self):
+        return (
+            f"{self.ran} trials run ({self.failed} failed), {self.skipped} already "
+            f"in {self.store.path}"
+        )
+
+
+def _client(scheduler, n_workers):
+    """A ``distributed.Client`` for ``scheduler`` and whether we own it."""
+    from nengo_lmu.compat import HAS_DASK  # noqa: PLC0415
+
+    if not HAS_DASK:
+        raise ValidationError(
+            "needs dask and distributed: pip install 'dask[distributed]' "
+            f"(got {scheduler!r}; 'serial' needs neither)",
+            "scheduler",
+        )
+    import distributed  # noqa: PLC0415
+
+    if isinstance(scheduler, distributed.Client):
+        return scheduler, False
+    if scheduler in ("local", None):
+        # one single-threaded process per core; distributed sets
+        # OMP/MKL/OPENBLAS_NUM_THREADS=1 in its workers, so they do not compete
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers or os.cpu_count(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+        )
+        return distributed.Client(cluster), True
+    if isinstance(scheduler, str) and "://" in scheduler:
+        return distributed.Client(scheduler), True
+    raise ValidationError(
+        "must be 'serial', 'local', a scheduler address like 'tcp://host:8786' "
+        f"or a distributed.Client (got {scheduler!r})",
+        "scheduler",
+    )
+
+
+def run_sweep(
+    trials,
+    out,
+    scheduler="local",
+    n_workers=None,
+    resume=False,
+    retry_failed=False,
+    progress=True,
+):
+    """Run the ``trials`` that store ``out`` does not hold yet, storing each.
+
+    Parameters
+    ----------
+    trials : list of Trial
+        Repeats (same key) run once.
+    out : str, path or Store
+        The results store's folder.
+    scheduler : str or distributed.Client, optional
+        ``"serial"``, ``"local"`` (default: a Dask LocalCluster with
+        ``n_workers`` processes, default one per core), a scheduler address
+        (``"tcp://host:8786"``) or a Client.
+    resume : bool, optional
+        Allow a store that already holds records: its finished trials are
+        skipped (default False, which refuses a non-empty store so that two
+        studies are not mixed by accident).
+    retry_failed : bool, optional
+        Run trials stored as failed again (default False: skip them too).
+    progress : bool, optional
+        Show a progress bar with trials done, failures and an ETA.
+
+    Returns
+    -------
+    SweepResult
+    """
+    if isinstance(scheduler, str) and scheduler not in ("serial", "local") and (
+        "://" not in scheduler
+    ):
+        _client(scheduler, n_workers)  # raises the ValidationError
+    store = out if isinstance(out, Store) else Store(out)
+    trials = unique(trials)
+    if (len(store) or store.failed_keys()) and not resume:
+        raise ValidationError(
+            f"{store.path} already holds {len(store)} records; pass resume=True "
+            "(--resume) to continue that sweep, or choose another folder",
+            "resume",
+        )
+    done = store.keys() if retry_failed else store.keys() | store.failed_keys()
+    pending = [t for t in trials if t.key not in done]
+    result = SweepResult(store, ran=0, failed=0, skipped=len(trials) - len(pending))
+    bar = tqdm(
+        total=len(trials),
+        initial=result.skipped,
+        desc="trials",
+        unit="trial",
+        disable=not progress,
+        dynamic_ncols=True,
+    )
+
+    def finished(status, record):
+        (store.append if status == "ok" else store.append_failure)(record)
+        result.ran += 1
+        result.failed += status != "ok"
+        bar.update()
+        bar.set_postfix(failed=result.failed, refresh=True)
+
+    try:
+        if scheduler == "serial":
+            for trial in pending:
+                finished(*run_one(trial))
+        elif pending:
+            _run_dask(pending, scheduler, n_workers, finished)
+    finally:
+        bar.close()
+    return result
+
+
+def _run_dask(pending, scheduler, n_workers, finished):
+    import distributed  # noqa: PLC0415
+
+    client, owned = _client(scheduler, n_workers)
+    try:
+        # largest first, so that the longest trials do not start last
+        order = sorted(pending, key=lambda t: -t.n_neurons * t.duration)
+        futures = {
+            client.submit(run_one, t, key=f"trial-{t.key}", pure=False): t for t in order
+        }
+        for future in distributed.as_completed(futures):
+            trial = futures[future]
+            if future.status == "finished":
+                finished(*future.result())
+            else:  # the worker died (e.g. out of memory): record it, go on
+                finished("failed", _failure(trial, future.exception()))
+            future.release()
+    finally:
+        if owned:
+            cluster = client.cluster
+            client.close()
+            if cluster is not None:
+                cluster.close()
+

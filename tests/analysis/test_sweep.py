@@ -1,0 +1,172 @@
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from nengo.exceptions import ValidationError
+
+from nengo_lmu.analysis import sweep
+from nengo_lmu.analysis.experiment import TIMING_FIELDS, Trial
+from nengo_lmu.analysis.store import Store
+
+# small, fast trials: about 0.2 s each with their rate twins
+BASE = Trial(order=2, theta=0.5, duration=1.0, n_neurons=100, delays=(1.0,))
+
+
+def same(a, b):
+    """Records equal in every field but the machine's timings."""
+    return {k: v for k, v in a.items() if k not in TIMING_FIELDS} == {
+        k: v for k, v in b.items() if k not in TIMING_FIELDS}
+
+
+def by_key(store):
+    return {r["key"]: r for r in store.records()}
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    """A tiny grid run serially: the reference for the other schedulers."""
+    trials = sweep.grid(BASE, n_neurons=[100, 200], seed=[0, 1, 2])
+    store = Store(tmp_path_factory.mktemp("serial"))
+    result = sweep.run_sweep(trials, store, scheduler="serial", progress=False)
+    assert (result.ran, result.failed, result.skipped) == (6, 0, 0)
+    return trials, by_key(store)
+
+
+def test_grid_and_parsing():
+    trials = sweep.grid({"order": 3}, n_neurons=[10, 20], neuron_type="lif")
+    assert [(t.order, t.n_neurons, t.neuron_type) for t in trials] == [
+        (3, 10, "lif"), (3, 20, "lif")]
+    assert sweep.parse_axis("input_high=1,2.5") == ("input_high", [1.0, 2.5])
+    assert sweep.parse_axis("state_scaling=false,true") == ("state_scaling", [False, True])
+    assert sweep.parse_axis("delays=0/0.5/1") == ("delays", [(0.0, 0.5, 1.0)])
+    assert len(sweep.unique(trials + trials)) == 2
+    with pytest.raises(ValidationError, match=r"grid: must name a Trial field, one of \["):
+        sweep.grid(neurons=[1])
+    with pytest.raises(ValidationError, match="grid: n_neurons must be a int"):
+        sweep.parse_axis("n_neurons=many")
+    with pytest.raises(ValidationError, match="grid: must be FIELD=VALUE"):
+        sweep.parse_axis("n_neurons")
+
+
+def test_grid_files(tmp_path):
+    toml = tmp_path / "g.toml"
+    toml.write_text('[base]\norder = 3\n\n[[grid]]\nn_neurons = [30, 60]\n\n'
+                    '[[grid]]\nneuron_type = ["lif"]\nseed = [1, 2]\n')
+    yaml = tmp_path / "g.yaml"
+    yaml.write_text("base: {order: 3}\ngrid:\n  - {n_neurons: [30, 60]}\n"
+                    "  - {neuron_type: [lif], seed: [1, 2]}\n")
+    a, b = sweep.load_grids(toml), sweep.load_grids(yaml)
+    assert a == b and len(a) == 4 and all(t.order == 3 for t in a)
+    assert [t.seed for t in a if t.neuron_type == "lif"] == [1, 2]
+    with pytest.raises(ValidationError, match=r"path: must end in .toml"):
+        sweep.load_grids(tmp_path / "g.json")
+
+
+def test_records_are_the_trials(serial):
+    trials, records = serial
+    assert set(records) == {t.key for t in trials}
+    for t in trials:
+        r = records[t.key]
+        assert Trial.from_record(r) == t
+        assert r["twin_neuron_type"] == "lifrate"
+        assert 0 < r["twin_normalised_state_error"] < r["normalised_state_error"]
+
+
+def test_interrupted_sweep_resumes_without_loss_or_repeats(serial, tmp_path, monkeypatch):
+    trials, reference = serial
+    store = Store(tmp_path)
+    calls = []
+    real = sweep.run_trial
+
+    def interrupted(trial):
+        calls.append(trial.key)
+        if len(calls) == 4:  # Ctrl-C in the middle of the fourth trial
+            raise KeyboardInterrupt
+        return real(trial)
+
+    monkeypatch.setattr(sweep, "run_trial", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_sweep(trials, store, scheduler="serial", progress=False)
+    assert store.keys() == set(calls[:3])
+    monkeypatch.setattr(sweep, "run_trial", real)
+    with pytest.raises(ValidationError, match="resume: .* already holds 3 records"):
+        sweep.run_sweep(trials, store, scheduler="serial", progress=False)
+    result = sweep.run_sweep(trials, store, scheduler="serial", progress=False, resume=True)
+    assert (result.ran, result.skipped) == (3, 3)
+    assert sorted(os.listdir(tmp_path / "records")) == sorted(f"{k}.json" for k in reference)
+    for key, record in by_key(store).items():
+        assert same(record, reference[key]), key
+    again = sweep.run_sweep(trials, store, scheduler="serial", progress=False, resume=True)
+    assert (again.ran, again.skipped) == (0, 6)
+
+
+def test_killed_sweep_process_resumes(serial, tmp_path):
+    """SIGKILL a real sweep process mid-way, then resume it from the command line."""
+    trials, reference = serial
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "nengo_lmu.cli", "sweep", "--out", str(out),
+           "--scheduler", "serial", "--no-progress", "--set", "order=2", "--set", "theta=0.5",
+           "--set", "duration=1.0", "--set", "delays=1", "--grid", "n_neurons=100,200",
+           "--grid", "seed=0:3"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    records = out / "records"
+    deadline = time.time() + 120
+    while time.time() < deadline and (
+            not records.exists() or len(list(records.glob("*.json"))) < 2):
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    n_before = len(list(records.glob("*.json")))
+    assert 2 <= n_before < len(trials), "the sweep was not killed mid-way"
+    before = by_key(Store(out))
+    from nengo_lmu import cli
+
+    assert cli.main(cmd[3:] + ["--resume"]) == 0
+    after = by_key(Store(out))
+    assert set(after) == set(reference)
+    for key, record in after.items():
+        assert same(record, reference[key]), key
+        if key in before:
+            assert record == before[key]  # finished trials are never rerun
+
+
+def test_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path):
+    bad = dataclasses.replace(BASE, n_neurons=1)  # fewer neurons than dimensions
+    good = dataclasses.replace(BASE, seed=7)
+    result = sweep.run_sweep([bad, good], tmp_path, scheduler="serial", progress=False)
+    store = result.store
+    assert (result.ran, result.failed) == (2, 1)
+    assert store.keys() == {good.key} and store.failed_keys() == {bad.key}
+    failure = store.failures()[0]
+    assert failure["error"].startswith("ValidationError") and "n_neurons" in failure["error"]
+    assert "Traceback" in failure["traceback"] and failure["n_neurons"] == 1
+    again = sweep.run_sweep([bad, good], tmp_path, scheduler="serial", progress=False,
+                            resume=True)
+    assert (again.ran, again.skipped) == (0, 2)
+    retried = sweep.run_sweep([bad, good], tmp_path, scheduler="serial", progress=False,
+                              resume=True, retry_failed=True)
+    assert (retried.ran, retried.failed) == (1, 1)
+
+
+def test_dask_local_cluster_gives_the_serial_records(serial, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    trials, reference = serial
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster, \
+            distributed.Client(cluster) as client:
+        result = sweep.run_sweep(trials, tmp_path, scheduler=client, progress=False)
+        assert len(client.scheduler_info()["workers"]) == 2
+    assert (result.ran, result.failed) == (6, 0)
+    records = by_key(result.store)
+    assert set(records) == set(reference)
+    for key in records:
+        assert same(records[key], reference[key]), key
+
+
+def test_bad_scheduler(tmp_path):
+    with pytest.raises(ValidationError, match="scheduler: must be 'serial', 'local', a sch"):
+        sweep.run_sweep([BASE], tmp_path, scheduler="mpi", progress=False)
