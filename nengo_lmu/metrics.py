@@ -101,3 +101,108 @@ def delay_nrmse(decoded, u, theta_prime, dt=0.001, warmup=0.0):
     """
     truth = delayed(u, theta_prime, dt)
     return nrmse(after_warmup(decoded, warmup, dt), after_warmup(truth, warmup, dt))
+
+
+def power_law_fit(x, y, confidence=0.95, n_resamples=2000, seed=0, method="percentile"):
+    r"""Fit :math:`y = c\,x^\alpha` by least squares in log-log, with a bootstrap CI.
+
+    Each distinct ``x`` is one design point and its ``y`` values are repeated
+    measurements (seeds). The confidence interval of :math:`\alpha` comes from
+    a stratified bootstrap (``scipy.stats.bootstrap`` with one sample per
+    design point, resampled independently), so every resample keeps every
+    design point. With few seeds per point any bootstrap interval is narrow:
+    with 5, the 95% interval held the true exponent in 89% of 400 synthetic
+    data sets (percentile, BCa and basic alike, measured).
+
+    Parameters
+    ----------
+    x, y : array_like
+        Positive numbers, one pair per measurement; at least two distinct ``x``.
+    confidence : float
+        Level of the interval, in (0, 1) (default 0.95).
+    n_resamples : int
+        Bootstrap resamples (default 2000).
+    seed : int
+        Seed of the bootstrap, so the interval is reproducible.
+    method : {"percentile", "BCa", "basic"}
+        ``scipy.stats.bootstrap``'s interval (default ``"percentile"``).
+
+    Returns
+    -------
+    fit : dict
+        ``exponent`` (:math:`\alpha`), ``ci_low``, ``ci_high``, ``prefactor``
+        (:math:`c`), ``n_points`` (distinct ``x``) and ``n`` (measurements).
+
+    Examples
+    --------
+    >>> fit = power_law_fit([1, 1, 4, 4, 16, 16], [2.0, 2.2, 1.0, 1.1, 0.5, 0.55])
+    >>> round(fit["exponent"], 3), fit["ci_low"] <= fit["exponent"] <= fit["ci_high"]
+    (-0.5, True)
+    """
+    from scipy.stats import bootstrap  # noqa: PLC0415
+
+    x = np.asarray(x, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    if x.shape != y.shape:
+        raise ValidationError(f"must have x's shape {x.shape} (got {y.shape})", "y")
+    for name, v in (("x", x), ("y", y)):
+        if not np.all(np.isfinite(v)) or np.any(v <= 0):
+            raise ValidationError("must be finite and > 0 for a log-log fit", name)
+    points = np.unique(x)
+    if len(points) < 2:
+        raise ValidationError(
+            f"must hold at least 2 distinct values (got {len(points)})", "x"
+        )
+    if not 0 < confidence < 1:
+        raise ValidationError(f"must be in (0, 1) (got {confidence})", "confidence")
+    logx = np.log(points)
+    groups = [np.log(y[x == p]) for p in points]
+    sizes = [len(g) for g in groups]
+    X = np.repeat(logx, sizes)
+
+    def slope(*samples, axis=-1):
+        # samples may be shorter than the groups (BCa's jackknife drops one)
+        x_ = np.repeat(logx, [s.shape[axis] for s in samples])
+        x_ = x_ - x_.mean()
+        Y = np.concatenate(samples, axis=axis)
+        return np.sum(x_ * (Y - Y.mean(axis=axis, keepdims=True)), axis=axis) / np.sum(x_**2)
+
+    alpha = float(slope(*groups))
+    intercept = float(np.mean(np.concatenate(groups)) - alpha * X.mean())
+    if max(sizes) > 1:
+        ci = bootstrap(
+            groups,
+            slope,
+            vectorized=True,
+            confidence_level=confidence,
+            n_resamples=n_resamples,
+            method=method,
+            random_state=np.random.default_rng(seed),
+        ).confidence_interval
+        low, high = float(ci.low), float(ci.high)
+    else:  # one measurement per point: nothing to resample
+        low = high = float("nan")
+    return dict(
+        exponent=alpha,
+        ci_low=low,
+        ci_high=high,
+        prefactor=float(np.exp(intercept)),
+        n_points=len(points),
+        n=len(x),
+    )
+
+
+def above_floor(error, floor):
+    r"""The part of ``error`` above a systematic ``floor``, in quadrature.
+
+    Spiking noise and the systematic error of the rate-neuron twin (decoder
+    distortion, mapping) are independent, so they add as
+    :math:`E^2 = E_\text{noise}^2 + E_\text{floor}^2`; this returns
+    :math:`\sqrt{\max(E^2 - E_\text{floor}^2, 0)}`.
+
+    >>> float(above_floor(0.5, 0.3))
+    0.4
+    """
+    error = np.asarray(error, dtype=float)
+    floor = np.asarray(floor, dtype=float)
+    return np.sqrt(np.maximum(error**2 - floor**2, 0.0))
