@@ -2,6 +2,7 @@
 
 import argparse
 import dataclasses
+import json
 import os
 import sys
 
@@ -76,6 +77,75 @@ def demo(args):
     return records
 
 
+def _base(pairs):
+    """A Trial from ``--set FIELD=VALUE`` pairs."""
+    from nengo.exceptions import ValidationError  # noqa: PLC0415
+
+    from nengo_lmu.analysis.sweep import parse_axis  # noqa: PLC0415
+
+    fields = {}
+    for text in pairs or ():
+        name, values = parse_axis(text)
+        if len(values) != 1:
+            raise ValidationError(f"--set takes one value (got {text!r}); use --grid", name)
+        fields[name] = values[0]
+    return Trial(**fields)
+
+
+def run(args):
+    """One trial from ``--set`` flags: print its table row (or JSON record)."""
+    record = run_trial(_base(args.set), progress_bar=not args.no_progress)
+    print(json.dumps(record, indent=1, sort_keys=True) if args.json else format_table([record]))
+    return record
+
+
+def sweep(args):
+    """Run a study, a grid file and/or ``--grid`` axes into a store."""
+    from nengo.exceptions import ValidationError  # noqa: PLC0415
+
+    from nengo_lmu.analysis import study, sweep as sweeps  # noqa: PLC0415
+
+    trials = []
+    if args.study:
+        trials += study.study(args.study, seeds=args.seeds)
+    if args.config:
+        trials += sweeps.load_grids(args.config)
+    if args.grid:
+        trials += sweeps.grid(_base(args.set), **dict(sweeps.parse_axis(g) for g in args.grid))
+    if not trials:
+        raise ValidationError("nothing to run: give --study, --config or --grid", "sweep")
+    trials = sweeps.unique(trials)
+    scheduler = args.scheduler
+    print(f"nengo-lmu sweep: {len(trials)} trials into {args.out} ({scheduler} scheduler)")
+    result = sweeps.run_sweep(trials, args.out, scheduler=scheduler, n_workers=args.workers,
+                              resume=args.resume, retry_failed=args.retry_failed,
+                              progress=not args.no_progress)
+    print(result)
+    failed = {t.key for t in trials} & result.store.failed_keys()
+    for record in result.store.failures():
+        if record["key"] in failed:
+            print(f"failed {record['key']}: {record['error']}")
+    if args.report:
+        report(argparse.Namespace(store=args.out, out=None, resamples=2000))
+    return 1 if failed else 0
+
+
+def report(args):
+    """Fitted exponents of a store, printed, and its figures saved."""
+    from nengo_lmu.analysis import study  # noqa: PLC0415
+    from nengo_lmu.analysis.store import Store  # noqa: PLC0415
+
+    store = Store(args.store)
+    table, paths = study.report(store, out=args.out, n_resamples=args.resamples)
+    print(f"{store}\n")
+    print(study.format_fits(table))
+    print("\nalpha: slope of log error against log m (or d) over all seeds, least squares;"
+          "\n95% CI: stratified bootstrap over seeds; floor E_n: the rate twin's E_n at the"
+          "\nlargest m (or d); E_n>floor: E_n with the floor removed in quadrature.")
+    print("files: " + ", ".join(paths))
+    return table
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nengo-lmu", description=__doc__.split(":")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,9 +164,46 @@ def main(argv=None):
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     d.add_argument("--loihi-neurons", type=int, default=600,
                    help="neurons of the Loihi row (default 600; 0 leaves it out)")
+
+    r = sub.add_parser("run", help="run one trial (fields from --set) and print its errors")
+    r.add_argument("--set", action="append", metavar="FIELD=VALUE",
+                   help="a Trial field, e.g. --set n_neurons=1000 (repeatable)")
+    r.add_argument("--json", action="store_true", help="print the whole record as JSON")
+    r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    s = sub.add_parser("sweep", help="run a grid of trials into a resumable store")
+    s.add_argument("--out", required=True, help="the results store's folder")
+    s.add_argument("--study", choices=("default", "quick"),
+                   help="the error-scaling study (quick: under a minute)")
+    s.add_argument("--seeds", type=int, help="network seeds per point of --study")
+    s.add_argument("--config", help="a TOML or YAML file with [base] and [[grid]] tables")
+    s.add_argument("--grid", action="append", metavar="FIELD=V1,V2",
+                   help="an axis of the grid, e.g. n_neurons=100,400 or seed=0:5 (repeatable)")
+    s.add_argument("--set", action="append", metavar="FIELD=VALUE",
+                   help="a fixed Trial field of the --grid trials (repeatable)")
+    s.add_argument("--scheduler", default="local",
+                   help="serial, local (Dask LocalCluster, default) or tcp://host:port")
+    s.add_argument("--workers", type=int, help="local workers (default: one per core)")
+    s.add_argument("--resume", action="store_true",
+                   help="continue a store that holds records: skip finished trials")
+    s.add_argument("--retry-failed", action="store_true", help="run failed trials again")
+    s.add_argument("--report", action="store_true", help="report the store afterwards")
+    s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    p = sub.add_parser("report", help="fit exponents and plot a store's results")
+    p.add_argument("store", help="the results store's folder")
+    p.add_argument("--out", help="folder for fits.csv and the figures (default STORE/report)")
+    p.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo(args)
+    elif args.command == "run":
+        run(args)
+    elif args.command == "sweep":
+        return sweep(args)
+    elif args.command == "report":
+        report(args)
     return 0
 
 

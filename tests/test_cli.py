@@ -1,4 +1,8 @@
+import json
 import os
+
+import pytest
+from nengo.exceptions import ValidationError
 
 from nengo_lmu import cli
 
@@ -27,3 +31,40 @@ def test_table_without_hardware_rows_has_no_hardware_columns():
            "state_error": 0.1, "normalised_state_error": 0.2, "delay_nrmse_1": 0.3,
            "delay_nrmse_ideal_1": 0.3, "realtime": 1.0, "build_s": 0.1, "peak_rss_mb": 10}
     assert "cores" not in cli.format_table([rec])
+
+
+def test_sweep_quick_study_and_report(tmp_path, capsys):
+    """The quick study end to end from the command line: fits and figures."""
+    out = tmp_path / "study"
+    code = cli.main(["sweep", "--study", "quick", "--seeds", "2", "--out", str(out),
+                     "--scheduler", "serial", "--no-progress", "--report"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "36 trials run (0 failed), 0 already in" in text
+    lines = {tuple(line.split()[:5]): line for line in text.splitlines() if "poisson" in line}
+    fit_m = lines[("m", "100-1600,", "d=2", "poisson", "no")]
+    assert "E_n>floor" in text and "95% CI" in text
+    alpha = float(fit_m.split()[6])
+    assert -0.75 < alpha < -0.35  # quick setting: 3 sizes x 2 seeds
+    for name in ("fits.csv", "error-vs-m.png", "error-vs-d.png", "neuron-types.png"):
+        assert (out / "report" / name).exists()
+    # a second run without --resume refuses the store; with it, skips everything
+    with pytest.raises(ValidationError, match="resume"):
+        cli.main(["sweep", "--study", "quick", "--seeds", "2", "--out", str(out),
+                  "--scheduler", "serial", "--no-progress"])
+    assert cli.main(["sweep", "--study", "quick", "--seeds", "2", "--out", str(out),
+                     "--scheduler", "serial", "--no-progress", "--resume"]) == 0
+    assert "0 trials run (0 failed), 36 already in" in capsys.readouterr().out
+
+
+def test_run_prints_one_trial(capsys):
+    assert cli.main(["run", "--set", "n_neurons=120", "--set", "order=2", "--set",
+                     "duration=1.5", "--set", "theta=0.5", "--no-progress", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["n_neurons"] == 120 and record["twin_neuron_type"] == "lifrate"
+    assert 0 < record["twin_state_error"] < record["state_error"] < 1
+
+
+def test_sweep_needs_trials(tmp_path):
+    with pytest.raises(ValidationError, match="sweep: nothing to run"):
+        cli.main(["sweep", "--out", str(tmp_path)])

@@ -1,0 +1,244 @@
+r"""The error-scaling study of THEORY.md section 4: its grids and its report.
+
+The LMU paper claims that a memory in m Poisson spiking neurons has error
+O(d / sqrt(m)). :func:`study` gives the trials that test it (E_n against m at
+fixed d, against d at fixed m, for Poisson, regular LIF and LIFRate neurons,
+and against d with state scaling for the raw E); :func:`fits` fits power laws
+to whatever a store holds; :func:`report` prints those fits and saves figures.
+
+All study trials use unit radii (``state_scaling=False``) unless they say
+otherwise, so that E_n = E and every dimension's neurons represent [-1, 1]:
+with state scaling the high-order dimensions of a slow input get tiny radii
+while the recurrence still feeds them the spiking noise of the others, so
+their E_n grows without bound (measured: E_n 185 at d = 16, m = 4000).
+"""
+
+import dataclasses
+
+import numpy as np
+
+from nengo_lmu import metrics
+from nengo_lmu.analysis.experiment import Trial
+from nengo_lmu.analysis.sweep import FIELDS, grid
+
+#: What every study trial shares: a 1 s window of 1 Hz white noise (rms 0.3),
+#: the delay readout at theta, 3 s of which 2 s after the warm-up.
+BASE = dict(theta=1.0, duration=3.0, state_scaling=False, delays=(1.0,))
+
+#: Neuron types compared: the paper's Poisson neurons, regular (deterministic)
+#: LIF spiking, and LIFRate, the noise-free rate twin.
+NEURON_TYPES = ("poisson", "lif", "lifrate")
+
+STUDIES = {
+    # about 10 minutes on 2 cores (measured; see the README)
+    "default": dict(
+        base=BASE,
+        seeds=5,
+        order=4,
+        m=(100, 200, 400, 800, 1600, 3200, 6400, 12800, 32000),
+        # 4800 splits evenly over every d below
+        d=(1, 2, 3, 4, 6, 8, 12, 16),
+        m_for_d=4800,
+    ),
+    # under a minute: the same families, small and short
+    "quick": dict(
+        base=dict(BASE, theta=0.5, duration=1.5),
+        seeds=2,
+        order=2,
+        m=(100, 400, 1600),
+        d=(1, 2, 4),
+        m_for_d=400,
+    ),
+}
+
+#: The theory's exponents (THEORY.md section 4), by the swept field.
+THEORY = {"n_neurons": -0.5, "order": 1.0}
+
+
+def study(name="default", seeds=None):
+    """The trials of study ``name`` (``"default"`` or ``"quick"``).
+
+    Families: E against m at fixed ``order`` and against d at fixed m, each
+    for every neuron type of :data:`NEURON_TYPES`, and against d with state
+    scaling for Poisson neurons; ``seeds`` network seeds per point (the input
+    is the same in all).
+    """
+    if name not in STUDIES:
+        from nengo.exceptions import ValidationError  # noqa: PLC0415
+
+        raise ValidationError(f"must be one of {sorted(STUDIES)} (got {name!r})", "study")
+    s = STUDIES[name]
+    seeds = range(s["seeds"] if seeds is None else seeds)
+    base = Trial(**s["base"])
+    trials = grid(
+        dataclasses.replace(base, order=s["order"]),
+        neuron_type=NEURON_TYPES,
+        n_neurons=s["m"],
+        seed=seeds,
+    )
+    trials += grid(
+        dataclasses.replace(base, n_neurons=s["m_for_d"]),
+        neuron_type=NEURON_TYPES,
+        order=s["d"],
+        seed=seeds,
+    )
+    trials += grid(
+        dataclasses.replace(base, n_neurons=s["m_for_d"], state_scaling=True),
+        order=s["d"],
+        seed=seeds,
+    )
+    return trials
+
+
+#: Errors fitted: E_n, raw E, and E_n above the rate twin's floor (spiking only).
+METRICS = {
+    "E_n": "normalised_state_error",
+    "E": "state_error",
+}
+
+#: Costs fitted against m (theory: O(m) time and memory for fixed d): seconds
+#: of simulation and MiB of the built model's signals.
+COSTS = {"time": ("run_s", 1.0), "memory": ("model_mb", 1.0)}
+
+
+def families(df, x):
+    """Groups of records that differ only in ``x`` and the seeds, with >= 2 x values."""
+    fixed = [n for n in FIELDS if n not in (x, "seed", "input_seed")]
+    keyed = df.assign(
+        **{n: df[n].map(repr) for n in fixed if df[n].map(type).isin([list, dict]).any()}
+    )
+    for _, index in keyed.groupby(fixed, dropna=False).groups.items():
+        family = df.loc[index]
+        if family[x].nunique() >= 2:
+            yield family
+
+
+def fits(df, confidence=0.95, n_resamples=2000):
+    """Power-law fits of every family of records in ``df``.
+
+    ``df`` is a DataFrame of trial records (:meth:`.Store.dataframe`). A family
+    is a set of records that differ only in ``n_neurons`` (or only in
+    ``order``) and in the seeds, with at least two values of it. Each family
+    gives one row per metric: E_n, E and, for spiking neurons with a rate
+    twin, ``E_n>floor`` (E_n with the twin's E_n removed in quadrature,
+    :func:`.metrics.above_floor`); against m also ``time`` (``run_s``) and
+    ``memory`` (``model_mb``), whose theory is +1 (a wall-clock fit, so it
+    depends on the machine and its load).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per fit: ``swept`` ("m" or "d"), ``neuron_type``,
+        ``state_scaling``, ``fixed`` (the other of d, m), ``metric``,
+        ``exponent``, ``ci_low``, ``ci_high``, ``theory``, ``n_points``,
+        ``n`` (trials), ``x_min``, ``x_max``, ``floor`` (the twin's mean E_n at
+        the largest x; NaN without a twin) and ``prefactor``.
+    """
+    import pandas as pd  # noqa: PLC0415
+
+    rows = []
+    if len(df):
+        df = df[df["status"] == "ok"] if "status" in df else df
+    for x, label, other in (("n_neurons", "m", "order"), ("order", "d", "n_neurons")):
+        if not len(df):
+            break
+        for family in families(df, x):
+            first = family.iloc[0]
+            spiking = first["neuron_type"] != first.get("twin_neuron_type", first["neuron_type"])
+            has_twin = "twin_normalised_state_error" in family and bool(
+                family["twin_normalised_state_error"].notna().all()
+            )
+            ys = {name: family[col].to_numpy(float) for name, col in METRICS.items()}
+            theory = dict.fromkeys(ys, THEORY[x])
+            if x == "n_neurons":
+                for name, (col, power) in COSTS.items():
+                    if col in family and family[col].notna().all():
+                        ys[name], theory[name] = family[col].to_numpy(float), power
+            floor = np.nan
+            if has_twin:
+                twin = family["twin_normalised_state_error"].to_numpy(float)
+                top = family[x].to_numpy() == family[x].max()
+                floor = float(np.mean(twin[top]))
+                if spiking:
+                    ys["E_n>floor"] = metrics.above_floor(ys["E_n"], twin)
+                    theory["E_n>floor"] = THEORY[x]
+            for name, y in ys.items():
+                keep = y > 0
+                if len(np.unique(family[x].to_numpy()[keep])) < 2:
+                    continue
+                fit = metrics.power_law_fit(
+                    family[x].to_numpy(float)[keep],
+                    y[keep],
+                    confidence=confidence,
+                    n_resamples=n_resamples,
+                )
+                rows.append(
+                    dict(
+                        swept=label,
+                        neuron_type=first["neuron_type"],
+                        state_scaling=bool(first["state_scaling"]),
+                        fixed=f"{'d' if other == 'order' else 'm'}={first[other]}",
+                        metric=name,
+                        theory=theory[name],
+                        x_min=int(family[x].min()),
+                        x_max=int(family[x].max()),
+                        floor=floor,
+                        **fit,
+                    )
+                )
+    columns = ["swept", "neuron_type", "state_scaling", "fixed", "metric", "exponent",
+               "ci_low", "ci_high", "theory", "n_points", "n", "x_min", "x_max",
+               "floor", "prefactor"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def format_fits(table):
+    """A plain-text table of :func:`fits`."""
+    if not len(table):
+        return "(no family of trials with at least two values of m or d)"
+    lines = [
+        f"{'fit':<14} {'neurons':<8} {'scaling':<7} {'metric':<9} {'alpha':>7} "
+        f"{'95% CI':>17} {'theory':>6} {'points':>6} {'trials':>6} {'floor E_n':>9}"
+    ]
+    lines.append("-" * len(lines[0]))
+    for r in table.itertuples():
+        what = f"{r.swept} {r.x_min}-{r.x_max}" if r.swept == "d" else f"m {r.x_min}-{r.x_max}"
+        lines.append(
+            f"{what + ', ' + r.fixed:<14} {r.neuron_type:<8} {'yes' if r.state_scaling else 'no':<7} "
+            f"{r.metric:<9} {r.exponent:>7.3f} [{r.ci_low:>6.3f}, {r.ci_high:>6.3f}] "
+            f"{r.theory:>6.1f} {r.n_points:>6} {r.n:>6} {r.floor:>9.2g}"
+        )
+    return "\n".join(lines)
+
+
+def report(store, out=None, confidence=0.95, n_resamples=2000):
+    """Fit the records of ``store`` and save the study's figures.
+
+    Parameters
+    ----------
+    store : Store
+        The results store.
+    out : str, optional
+        Folder for ``fits.csv`` and the PNG figures (default
+        ``<store>/report``).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        :func:`fits` of the store's records.
+    paths : list of str
+        The files written.
+    """
+    import os  # noqa: PLC0415
+
+    from nengo_lmu.analysis import figures  # noqa: PLC0415
+
+    out = os.path.join(store.path, "report") if out is None else os.fspath(out)
+    os.makedirs(out, exist_ok=True)
+    df = store.dataframe()
+    table = fits(df, confidence=confidence, n_resamples=n_resamples)
+    paths = [os.path.join(out, "fits.csv")]
+    table.to_csv(paths[0], index=False)
+    if len(table):
+        paths += figures.plot_scaling(df, table, out)
+    return table, paths
