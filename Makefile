@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test bench bench-loihi install-dl clean
+.PHONY: demo test bench bench-loihi study install-dl clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ bench: $(VENV)/.installed-core
 bench-loihi: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_loihi.py
 
+# the error-scaling study (about 7 minutes on 2 cores); rerunning resumes it
+study: $(VENV)/.installed-core
+	$(VENV)/bin/nengo-lmu sweep --study default --out study-results --resume --report
+
 # nengo-dl 3.6.0 ships only an sdist whose setup.py requires `tensorflow`
 # unless tensorflow-cpu is already installed when it is built, and imports
 # pkg_resources (setuptools < 70): install those first, build without isolation.
@@ -40,4 +44,4 @@ install-dl: $(VENV)/.installed-tests
 	$(PIP) --no-build-isolation -e ".[dl,tests]"
 
 clean:
-	rm -rf $(VENV) plots lmu-demo bench-results
+	rm -rf $(VENV) plots lmu-demo bench-results study-results
