@@ -32,7 +32,7 @@ bench: $(VENV)/.installed-core
 bench-loihi: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_loihi.py
 
-# the error-scaling study (about 7 minutes on 2 cores); rerunning resumes it
+# the error-scaling study (about 6.5 minutes on 2 cores); rerunning resumes it
 study: $(VENV)/.installed-core
 	$(VENV)/bin/nengo-lmu sweep --study default --out study-results --resume --report
 

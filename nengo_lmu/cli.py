@@ -105,16 +105,19 @@ def sweep(args):
 
     from nengo_lmu.analysis import study, sweep as sweeps  # noqa: PLC0415
 
+    if not (args.study or args.config or args.grid):
+        raise ValidationError("nothing to run: give --study, --config or --grid", "sweep")
+    fixed = {k: v for k, v in _base(args.set).spec().items()
+             if any(p.split("=", 1)[0].strip() == k for p in args.set or ())}
     trials = []
     if args.study:
         trials += study.study(args.study, seeds=args.seeds)
     if args.config:
         trials += sweeps.load_grids(args.config)
     if args.grid:
-        trials += sweeps.grid(_base(args.set), **dict(sweeps.parse_axis(g) for g in args.grid))
-    if not trials:
-        raise ValidationError("nothing to run: give --study, --config or --grid", "sweep")
-    trials = sweeps.unique(trials)
+        trials += sweeps.grid(Trial(), **dict(sweeps.parse_axis(g) for g in args.grid))
+    # --set fixes a field in every trial, whichever way they were listed
+    trials = sweeps.unique(dataclasses.replace(t, **fixed) for t in trials)
     scheduler = args.scheduler
     print(f"nengo-lmu sweep: {len(trials)} trials into {args.out} ({scheduler} scheduler)")
     result = sweeps.run_sweep(trials, args.out, scheduler=scheduler, n_workers=args.workers,
@@ -167,7 +170,8 @@ def main(argv=None):
 
     r = sub.add_parser("run", help="run one trial (fields from --set) and print its errors")
     r.add_argument("--set", action="append", metavar="FIELD=VALUE",
-                   help="a Trial field, e.g. --set n_neurons=1000 (repeatable)")
+                   help="a Trial field, e.g. --set n_neurons=1000 (repeatable); delays "
+                        "as 0/0.5/1, backend_options as target:sim")
     r.add_argument("--json", action="store_true", help="print the whole record as JSON")
     r.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -180,7 +184,8 @@ def main(argv=None):
     s.add_argument("--grid", action="append", metavar="FIELD=V1,V2",
                    help="an axis of the grid, e.g. n_neurons=100,400 or seed=0:5 (repeatable)")
     s.add_argument("--set", action="append", metavar="FIELD=VALUE",
-                   help="a fixed Trial field of the --grid trials (repeatable)")
+                   help="fix a Trial field in every trial (repeatable); delays as "
+                        "0/0.5/1, backend_options as target:sim/max_chips:2")
     s.add_argument("--scheduler", default="local",
                    help="serial, local (Dask LocalCluster, default) or tcp://host:port")
     s.add_argument("--workers", type=int, help="local workers (default: one per core)")

@@ -146,8 +146,11 @@ def power_law_fit(x, y, confidence=0.95, n_resamples=2000, seed=0, method="perce
     if x.shape != y.shape:
         raise ValidationError(f"must have x's shape {x.shape} (got {y.shape})", "y")
     for name, v in (("x", x), ("y", y)):
-        if not np.all(np.isfinite(v)) or np.any(v <= 0):
-            raise ValidationError("must be finite and > 0 for a log-log fit", name)
+        bad = ~np.isfinite(v) | (v <= 0)
+        if np.any(bad):
+            raise ValidationError(
+                f"must be finite and > 0 for a log-log fit (got {v[bad][0]:g})", name
+            )
     points = np.unique(x)
     if len(points) < 2:
         raise ValidationError(
@@ -155,6 +158,12 @@ def power_law_fit(x, y, confidence=0.95, n_resamples=2000, seed=0, method="perce
         )
     if not 0 < confidence < 1:
         raise ValidationError(f"must be in (0, 1) (got {confidence})", "confidence")
+    if int(n_resamples) < 1:
+        raise ValidationError(f"must be >= 1 (got {n_resamples})", "n_resamples")
+    if method not in ("percentile", "BCa", "basic"):
+        raise ValidationError(
+            f"must be 'percentile', 'BCa' or 'basic' (got {method!r})", "method"
+        )
     logx = np.log(points)
     groups = [np.log(y[x == p]) for p in points]
     sizes = [len(g) for g in groups]
@@ -169,10 +178,22 @@ def power_law_fit(x, y, confidence=0.95, n_resamples=2000, seed=0, method="perce
 
     alpha = float(slope(*groups))
     intercept = float(np.mean(np.concatenate(groups)) - alpha * X.mean())
-    if max(sizes) > 1:
+    # resample the points with several measurements; a point measured once
+    # (a lost seed) stays fixed, as scipy needs two or more per sample
+    multi = [i for i, n in enumerate(sizes) if n > 1]
+
+    def slope_of_resample(*resampled, axis=-1):
+        samples = list(groups)
+        shape = resampled[0].shape[:-1]
+        for i, r in zip(multi, resampled):
+            samples[i] = r
+        samples = [np.broadcast_to(g, shape + g.shape[-1:]) for g in samples]
+        return slope(*samples, axis=axis)
+
+    if multi:
         ci = bootstrap(
-            groups,
-            slope,
+            [groups[i] for i in multi],
+            slope_of_resample,
             vectorized=True,
             confidence_level=confidence,
             n_resamples=n_resamples,

@@ -5,6 +5,7 @@ import pytest
 from nengo.exceptions import ValidationError
 
 from nengo_lmu import cli
+from nengo_lmu.analysis.store import Store
 
 
 def test_demo_prints_table_and_writes_figure(tmp_path, capsys):
@@ -63,6 +64,19 @@ def test_run_prints_one_trial(capsys):
     record = json.loads(capsys.readouterr().out)
     assert record["n_neurons"] == 120 and record["twin_neuron_type"] == "lifrate"
     assert 0 < record["twin_state_error"] < record["state_error"] < 1
+
+
+def test_sweep_set_fixes_fields_of_every_trial(tmp_path, capsys):
+    toml = tmp_path / "g.toml"
+    toml.write_text("[base]\norder = 2\nduration = 1.0\ntheta = 0.5\n\n"
+                    "[[grid]]\nn_neurons = [60, 120]\n")
+    out = tmp_path / "s"
+    assert cli.main(["sweep", "--config", str(toml), "--set", "neuron_type=lif",
+                     "--set", "delays=0.5/1", "--out", str(out), "--scheduler", "serial",
+                     "--no-progress"]) == 0
+    records = Store(out).records()
+    assert sorted(r["n_neurons"] for r in records) == [60, 120]
+    assert all(r["neuron_type"] == "lif" and r["delays"] == [0.5, 1.0] for r in records)
 
 
 def test_sweep_needs_trials(tmp_path):

@@ -95,7 +95,33 @@ class Trial:
     rate_twin: bool = None
 
     def __post_init__(self):
-        # plain, hashable data: tuples, not lists, whatever the caller passed
+        # canonical plain data, so that equal trials have equal keys: each
+        # number as its field's Python type (1 -> 1.0 for theta, numpy -> Python),
+        # tuples, not lists, whatever the caller passed
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            kind = f.type if isinstance(f.type, type) else None
+            if kind in (int, float, str) and not isinstance(value, kind | bool):
+                try:
+                    cast = kind(value)
+                    if kind is int and cast != value:
+                        raise ValueError(value)
+                except (TypeError, ValueError):
+                    raise nengo.exceptions.ValidationError(
+                        f"must be of type {kind.__name__} (got {value!r})", f.name
+                    ) from None
+                value = cast
+            elif kind in (int, float) and isinstance(value, bool):
+                raise nengo.exceptions.ValidationError(
+                    f"must be of type {kind.__name__}, not bool (got {value!r})", f.name
+                )
+            elif kind is float and isinstance(value, int):
+                value = float(value)
+            elif isinstance(value, np.generic):
+                value = value.item()
+            object.__setattr__(self, f.name, value)
+        if self.rate_twin is not None:
+            object.__setattr__(self, "rate_twin", bool(self.rate_twin))
         object.__setattr__(self, "delays", tuple(float(f) for f in self.delays))
         options = self.backend_options
         if isinstance(options, dict):
@@ -130,8 +156,10 @@ class Trial:
 
     @property
     def key(self):
-        """A stable name for this trial: a hash of its spec, the same in every process."""
-        text = json.dumps(self.spec(), sort_keys=True, separators=(",", ":"))
+        """A stable name for this trial: a hash of its spec, the same in every
+        process (``rate_twin`` as it takes effect, so None and its value agree)."""
+        spec = dict(self.spec(), rate_twin=self.runs_twin)
+        text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property

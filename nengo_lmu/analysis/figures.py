@@ -61,7 +61,7 @@ COLORS = {"poisson": "C0", "lif": "C1", "lifrate": "C2"}
 
 def _scaling_axes(ax, df, table, x, label):
     """One swept variable: seeds as dots, means as lines, fits and references."""
-    from nengo_lmu.analysis.study import families  # noqa: PLC0415
+    from nengo_lmu.analysis.study import families, family_key  # noqa: PLC0415
 
     for family in families(df, x):
         first = family.iloc[0]
@@ -75,8 +75,7 @@ def _scaling_axes(ax, df, table, x, label):
         points = np.unique(xs)
         means = [ys[xs == p].mean() for p in points]
         ax.plot(points, means, color=color, lw=1, label=name)
-        row = table[(table.swept == label[0]) & (table.neuron_type == nt)
-                    & (table.state_scaling == scaled)
+        row = table[(table.family == family_key(family, x))
                     & (table.metric == ("E" if scaled else "E_n"))]
         if len(row):
             r = row.iloc[0]

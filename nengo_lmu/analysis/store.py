@@ -2,7 +2,7 @@
 
 A store is a folder::
 
-    DIR/records/<key>.json   one finished trial's record (status "ok")
+    DIR/records/<key>.json   one finished trial's record
     DIR/failed/<key>.json    a trial that raised: its spec, error and traceback
 
 Each file is written to a temporary name, flushed to disk and then hard-linked
@@ -77,6 +77,7 @@ class Store:
         text = json.dumps(record, sort_keys=True, allow_nan=True)
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=os.path.dirname(final))
         try:
+            os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide records from others
             with os.fdopen(fd, "w") as f:
                 f.write(text)
                 f.flush()

@@ -30,7 +30,7 @@ BASE = dict(theta=1.0, duration=3.0, state_scaling=False, delays=(1.0,))
 NEURON_TYPES = ("poisson", "lif", "lifrate")
 
 STUDIES = {
-    # about 10 minutes on 2 cores (measured; see the README)
+    # 295 trials, about 6.5 minutes on 2 cores (measured; see the README)
     "default": dict(
         base=BASE,
         seeds=5,
@@ -68,6 +68,10 @@ def study(name="default", seeds=None):
 
         raise ValidationError(f"must be one of {sorted(STUDIES)} (got {name!r})", "study")
     s = STUDIES[name]
+    if seeds is not None and int(seeds) < 1:
+        from nengo.exceptions import ValidationError  # noqa: PLC0415
+
+        raise ValidationError(f"must be >= 1 (got {seeds})", "seeds")
     seeds = range(s["seeds"] if seeds is None else seeds)
     base = Trial(**s["base"])
     trials = grid(
@@ -101,16 +105,43 @@ METRICS = {
 COSTS = {"time": ("run_s", 1.0), "memory": ("model_mb", 1.0)}
 
 
+def _complete(df):
+    """``df`` with every Trial field, defaults filling fields older records lack."""
+    defaults = Trial().spec()
+    missing = {n: [defaults[n]] * len(df) for n in FIELDS if n not in df}
+    df = df.reset_index(drop=True)  # unique labels, whatever was concatenated
+    return df.assign(**missing) if missing else df
+
+
+def family_key(family, x):
+    """A family's fixed fields (all but ``x`` and the seeds), as text."""
+    first = _complete(family).iloc[0]
+    return repr([(n, first[n]) for n in FIELDS if n not in (x, "seed", "input_seed")])
+
+
 def families(df, x):
     """Groups of records that differ only in ``x`` and the seeds, with >= 2 x values."""
+    df = _complete(df)
     fixed = [n for n in FIELDS if n not in (x, "seed", "input_seed")]
-    keyed = df.assign(
-        **{n: df[n].map(repr) for n in fixed if df[n].map(type).isin([list, dict]).any()}
-    )
-    for _, index in keyed.groupby(fixed, dropna=False).groups.items():
+    keyed = df.assign(**{n: df[n].map(repr) for n in fixed})
+    for _, index in keyed.groupby(fixed, dropna=False, sort=True).groups.items():
         family = df.loc[index]
         if family[x].nunique() >= 2:
             yield family
+
+
+def _label(df, x, family):
+    """What sets ``family`` apart from the other families of ``x`` in ``df``,
+    besides its neuron type, state scaling and fixed d or m (shown anyway)."""
+    shown = (x, "seed", "input_seed", "neuron_type", "state_scaling", "order", "n_neurons")
+    df = _complete(df)
+    first = family.iloc[0]
+    parts = [
+        f"{n}={first[n]!r}" if isinstance(first[n], str) else f"{n}={first[n]}"
+        for n in FIELDS
+        if n not in shown and df[n].map(repr).nunique() > 1
+    ]
+    return ", ".join(parts)
 
 
 def fits(df, confidence=0.95, n_resamples=2000):
@@ -128,17 +159,18 @@ def fits(df, confidence=0.95, n_resamples=2000):
     Returns
     -------
     pandas.DataFrame
-        One row per fit: ``swept`` ("m" or "d"), ``neuron_type``,
-        ``state_scaling``, ``fixed`` (the other of d, m), ``metric``,
+        One row per fit: ``swept`` ("m" or "d"), ``backend``, ``neuron_type``,
+        ``state_scaling``, ``fixed`` (the other of d, m), ``label`` (any other
+        fields that set the family apart from the others), ``metric``,
         ``exponent``, ``ci_low``, ``ci_high``, ``theory``, ``n_points``,
         ``n`` (trials), ``x_min``, ``x_max``, ``floor`` (the twin's mean E_n at
-        the largest x; NaN without a twin) and ``prefactor``.
+        the largest x; NaN without a twin), ``prefactor`` and ``family`` (its
+        fixed fields, :func:`family_key`).
     """
     import pandas as pd  # noqa: PLC0415
 
     rows = []
-    if len(df):
-        df = df[df["status"] == "ok"] if "status" in df else df
+    df = _complete(df)
     for x, label, other in (("n_neurons", "m", "order"), ("order", "d", "n_neurons")):
         if not len(df):
             break
@@ -174,6 +206,9 @@ def fits(df, confidence=0.95, n_resamples=2000):
                 )
                 rows.append(
                     dict(
+                        family=family_key(family, x),
+                        label=_label(df, x, family),
+                        backend=first["backend"],
                         swept=label,
                         neuron_type=first["neuron_type"],
                         state_scaling=bool(first["state_scaling"]),
@@ -186,9 +221,10 @@ def fits(df, confidence=0.95, n_resamples=2000):
                         **fit,
                     )
                 )
-    columns = ["swept", "neuron_type", "state_scaling", "fixed", "metric", "exponent",
+    columns = ["swept", "backend", "neuron_type", "state_scaling", "fixed", "label",
+               "metric", "exponent",
                "ci_low", "ci_high", "theory", "n_points", "n", "x_min", "x_max",
-               "floor", "prefactor"]
+               "floor", "prefactor", "family"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -207,6 +243,8 @@ def format_fits(table):
             f"{what + ', ' + r.fixed:<14} {r.neuron_type:<8} {'yes' if r.state_scaling else 'no':<7} "
             f"{r.metric:<9} {r.exponent:>7.3f} [{r.ci_low:>6.3f}, {r.ci_high:>6.3f}] "
             f"{r.theory:>6.1f} {r.n_points:>6} {r.n:>6} {r.floor:>9.2g}"
+            + (f"  {r.backend}" if r.backend != "reference" else "")
+            + (f"  {r.label}" if r.label else "")
         )
     return "\n".join(lines)
 

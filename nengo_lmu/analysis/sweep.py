@@ -26,12 +26,14 @@ from nengo_lmu.analysis.experiment import Trial, run_trial
 from nengo_lmu.analysis.store import Store
 
 FIELDS = {f.name: f for f in dataclasses.fields(Trial)}
+#: Trial fields whose one value is a sequence or a table.
+TUPLE_FIELDS = ("delays", "backend_options")
 
 
 def _check_field(name):
     if name not in FIELDS:
         raise ValidationError(
-            f"must name a Trial field, one of {sorted(FIELDS)} (got {name!r})", "grid"
+            f"must name a Trial field, one of {sorted(FIELDS)} (got {name!r})", "field"
         )
 
 
@@ -56,8 +58,20 @@ def grid(base=None, **axes):
         base = Trial(**base)
     for name, values in axes.items():
         _check_field(name)
-        if isinstance(values, (str, bytes)) or not isinstance(values, typing.Iterable):
-            axes[name] = [values]
+        if isinstance(values, (str, bytes, dict)) or not isinstance(values, typing.Iterable):
+            values = [values]
+        values = list(values)
+        if not values:
+            raise ValidationError(f"axis {name!r} has no values", name)
+        if name in TUPLE_FIELDS and not all(
+            isinstance(v, (list, tuple, dict)) for v in values
+        ):
+            raise ValidationError(
+                f"each value of this axis is itself a list (or table), e.g. "
+                f"{name} = [[0.5, 1.0], [1.0]] (got {values!r})",
+                name,
+            )
+        axes[name] = values
     names = list(axes)
     return [
         dataclasses.replace(base, **dict(zip(names, combo)))
@@ -65,8 +79,22 @@ def grid(base=None, **axes):
     ]
 
 
+def _scalar(text):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def parse_value(name, text):
-    """``text`` as the type of Trial field ``name`` (for the command line)."""
+    """``text`` as the type of Trial field ``name`` (for the command line).
+
+    ``delays`` are fractions separated by ``/`` (``0/0.5/1``);
+    ``backend_options`` are ``name:value`` pairs separated by ``/``
+    (``target:sim/max_chips:2``).
+    """
     _check_field(name)
     kind = FIELDS[name].type
     kind = kind if isinstance(kind, str) else kind.__name__
@@ -79,12 +107,19 @@ def parse_value(name, text):
             if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
                 raise ValueError(text)
             return text.lower() in ("true", "1", "yes")
+        if name == "backend_options":
+            pairs = [item.split(":", 1) for item in text.split("/") if item]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError(text)
+            return tuple((k, _scalar(v)) for k, v in pairs)
         if kind == "tuple":
             return tuple(float(v) for v in text.split("/"))
     except ValueError:
-        raise ValidationError(
-            f"{name} must be a {kind} (got {text!r})", "grid"
-        ) from None
+        form = {
+            "delays": "fractions of theta separated by '/', e.g. 0/0.5/1",
+            "backend_options": "name:value pairs separated by '/', e.g. target:sim",
+        }.get(name, f"of type {kind}")
+        raise ValidationError(f"must be {form} (got {text!r})", name) from None
     return text
 
 
@@ -125,7 +160,10 @@ def load_grids(path):
     """
     path = pathlib.Path(path)
     if path.suffix == ".toml":
-        import tomllib  # noqa: PLC0415
+        try:
+            import tomllib  # noqa: PLC0415
+        except ImportError:  # Python < 3.11
+            import tomli as tomllib  # noqa: PLC0415
 
         spec = tomllib.loads(path.read_text())
     elif path.suffix in (".yaml", ".yml"):
@@ -134,6 +172,12 @@ def load_grids(path):
         spec = yaml.safe_load(path.read_text()) or {}
     else:
         raise ValidationError(f"must end in .toml, .yaml or .yml (got {path.name!r})", "path")
+    unknown = set(spec) - {"base", "grid"}
+    if unknown:
+        raise ValidationError(
+            f"{path.name} may hold only 'base' and 'grid' tables (got {sorted(unknown)})",
+            "path",
+        )
     base = spec.get("base", {})
     grids = spec.get("grid", [{}])
     grids = [grids] if isinstance(grids, dict) else grids
@@ -245,7 +289,9 @@ def run_sweep(
         skipped (default False, which refuses a non-empty store so that two
         studies are not mixed by accident).
     retry_failed : bool, optional
-        Run trials stored as failed again (default False: skip them too).
+        Run trials stored as failed again (default False: skip them too, as
+        a failure is usually a property of the trial, e.g. invalid fields).
+        The first failure's record is kept; a success supersedes it.
     progress : bool, optional
         Show a progress bar with trials done, failures and an ETA.
 
@@ -261,7 +307,8 @@ def run_sweep(
     trials = unique(trials)
     if (len(store) or store.failed_keys()) and not resume:
         raise ValidationError(
-            f"{store.path} already holds {len(store)} records; pass resume=True "
+            f"{store.path} already holds {len(store)} records and "
+            f"{len(store.failed_keys())} failures; pass resume=True "
             "(--resume) to continue that sweep, or choose another folder",
             "resume",
         )
@@ -309,8 +356,11 @@ def _run_dask(pending, scheduler, n_workers, finished):
             trial = futures[future]
             if future.status == "finished":
                 finished(*future.result())
-            else:  # the worker died (e.g. out of memory): record it, go on
-                finished("failed", _failure(trial, future.exception()))
+            else:  # the worker died (e.g. out of memory) or it was cancelled
+                error = future.exception() if future.status == "error" else None
+                if error is None:
+                    error = RuntimeError(f"the trial's future was {future.status}")
+                finished("failed", _failure(trial, error))
             future.release()
     finally:
         if owned:

@@ -83,6 +83,17 @@ def test_keys_specs_and_costs():
     assert small["versions"]["nengo"] == nengo.__version__
 
 
+def test_fields_are_canonical_and_validated():
+    t = Trial(theta=1, n_neurons=np.int64(300), order=4.0, rate_twin=1)
+    assert (type(t.theta), type(t.n_neurons), type(t.order), t.rate_twin) == (
+        float, int, int, True)
+    assert t.key == Trial(n_neurons=300, order=4).key  # rate_twin as it takes effect
+    with pytest.raises(ValidationError, match="n_neurons: must be of type int .got 2.5"):
+        Trial(n_neurons=2.5)
+    with pytest.raises(ValidationError, match="theta: must be of type float, not bool"):
+        Trial(theta=True)
+
+
 def test_rate_twin_validation():
     with pytest.raises(ValidationError, match="rate_twin: is only available on the reference"):
         Trial(backend="loihi", rate_twin=True)

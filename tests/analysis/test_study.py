@@ -22,6 +22,8 @@ def test_study_grids():
     assert len(study.study("quick", seeds=1)) == (3 * 3 + 3 * 3 + 3)
     with pytest.raises(ValidationError, match=r"study: must be one of \['default', 'quick'\]"):
         study.study("huge")
+    with pytest.raises(ValidationError, match="seeds: must be >= 1"):
+        study.study("quick", seeds=0)
 
 
 def synthetic(rng, alpha_m=-0.5, alpha_d=1.0, seeds=5, floor=0.002):
@@ -81,3 +83,19 @@ def test_report_of_an_empty_store(tmp_path):
     table, paths = study.report(Store(tmp_path))
     assert len(table) == 0 and len(paths) == 1
     assert "no family" in study.format_fits(table)
+
+
+def test_fits_survive_lost_seeds_and_tell_families_apart(rng):
+    df = synthetic(rng, seeds=3)
+    df = df.drop(index=df.index[(df.n_neurons == 100) & (df.seed > 0)])  # one seed left
+    other = df[df.neuron_type == "poisson"].assign(theta=2.0)
+    other["key"] = other["key"] + "t2"
+    table = study.fits(pd.concat([df, other]), n_resamples=200)
+    rows = table[(table.neuron_type == "poisson") & (table.metric == "E_n")
+                 & (table.swept == "m")]
+    assert len(rows) == 2 and rows.family.nunique() == 2
+    assert sorted(rows.label) == ["theta=1.0", "theta=2.0"]
+    assert np.isfinite(rows.ci_low).all()
+    # records written before a field existed still fit, with its default
+    assert len(study.fits(df.drop(columns=["rate_twin"]), n_resamples=50)) == len(
+        study.fits(df, n_resamples=50))

@@ -44,12 +44,22 @@ def test_grid_and_parsing():
     assert sweep.parse_axis("state_scaling=false,true") == ("state_scaling", [False, True])
     assert sweep.parse_axis("delays=0/0.5/1") == ("delays", [(0.0, 0.5, 1.0)])
     assert len(sweep.unique(trials + trials)) == 2
-    with pytest.raises(ValidationError, match=r"grid: must name a Trial field, one of \["):
+    assert sweep.parse_axis("backend_options=target:sim/max_chips:2") == (
+        "backend_options", [(("target", "sim"), ("max_chips", 2))])
+    with pytest.raises(ValidationError, match=r"field: must name a Trial field, one of \["):
         sweep.grid(neurons=[1])
-    with pytest.raises(ValidationError, match="grid: n_neurons must be a int"):
+    with pytest.raises(ValidationError, match="n_neurons: must be of type int"):
         sweep.parse_axis("n_neurons=many")
+    with pytest.raises(ValidationError, match="delays: must be fractions of theta sep"):
+        sweep.parse_axis("delays=a/b")
     with pytest.raises(ValidationError, match="grid: must be FIELD=VALUE"):
         sweep.parse_axis("n_neurons")
+    with pytest.raises(ValidationError, match="seed: axis 'seed' has no values"):
+        sweep.parse_axis("seed=5:0") and sweep.grid(seed=range(5, 0))
+    with pytest.raises(ValidationError, match=r"delays: each value of this axis is itself"):
+        sweep.grid(delays=[0.5, 1.0])
+    # equal trials have equal keys, however their numbers were written
+    assert sweep.grid(theta=[1])[0].key == Trial(theta=1.0).key
 
 
 def test_grid_files(tmp_path):
@@ -57,13 +67,24 @@ def test_grid_files(tmp_path):
     toml.write_text('[base]\norder = 3\n\n[[grid]]\nn_neurons = [30, 60]\n\n'
                     '[[grid]]\nneuron_type = ["lif"]\nseed = [1, 2]\n')
     yaml = tmp_path / "g.yaml"
-    yaml.write_text("base: {order: 3}\ngrid:\n  - {n_neurons: [30, 60]}\n"
+    yaml.write_text("base: {order: 3, theta: 1}\ngrid:\n  - {n_neurons: [30, 60]}\n"
                     "  - {neuron_type: [lif], seed: [1, 2]}\n")
     a, b = sweep.load_grids(toml), sweep.load_grids(yaml)
     assert a == b and len(a) == 4 and all(t.order == 3 for t in a)
+    assert {t.key for t in a} == {t.key for t in b}
     assert [t.seed for t in a if t.neuron_type == "lif"] == [1, 2]
     with pytest.raises(ValidationError, match=r"path: must end in .toml"):
         sweep.load_grids(tmp_path / "g.json")
+    tables = tmp_path / "t.toml"
+    tables.write_text('[base]\nbackend_options = {target = "sim"}\n\n'
+                      '[[grid]]\ndelays = [[0.5, 1.0], [1.0]]\n')
+    t = sweep.load_grids(tables)
+    assert [x.delays for x in t] == [(0.5, 1.0), (1.0,)]
+    assert t[0].backend_options == (("target", "sim"),)
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[[grids]]\nseed = [1, 2]\n')
+    with pytest.raises(ValidationError, match=r"path: typo.toml may hold only 'base' and"):
+        sweep.load_grids(typo)
 
 
 def test_records_are_the_trials(serial):
@@ -93,7 +114,7 @@ def test_interrupted_sweep_resumes_without_loss_or_repeats(serial, tmp_path, mon
         sweep.run_sweep(trials, store, scheduler="serial", progress=False)
     assert store.keys() == set(calls[:3])
     monkeypatch.setattr(sweep, "run_trial", real)
-    with pytest.raises(ValidationError, match="resume: .* already holds 3 records"):
+    with pytest.raises(ValidationError, match="resume: .* already holds 3 records and 0 fa"):
         sweep.run_sweep(trials, store, scheduler="serial", progress=False)
     result = sweep.run_sweep(trials, store, scheduler="serial", progress=False, resume=True)
     assert (result.ran, result.skipped) == (3, 3)
