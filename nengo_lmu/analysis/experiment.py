@@ -101,7 +101,11 @@ class Trial:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             kind = f.type if isinstance(f.type, type) else None
-            if kind in (int, float, str) and not isinstance(value, kind | bool):
+            if kind in (int, float) and isinstance(value, bool):
+                raise nengo.exceptions.ValidationError(
+                    f"must be of type {kind.__name__}, not bool (got {value!r})", f.name
+                )
+            if kind in (int, float, str) and type(value) is not kind:
                 try:
                     cast = kind(value)
                     if kind is int and cast != value:
@@ -111,12 +115,6 @@ class Trial:
                         f"must be of type {kind.__name__} (got {value!r})", f.name
                     ) from None
                 value = cast
-            elif kind in (int, float) and isinstance(value, bool):
-                raise nengo.exceptions.ValidationError(
-                    f"must be of type {kind.__name__}, not bool (got {value!r})", f.name
-                )
-            elif kind is float and isinstance(value, int):
-                value = float(value)
             elif isinstance(value, np.generic):
                 value = value.item()
             object.__setattr__(self, f.name, value)
