@@ -6,6 +6,8 @@ import json
 import os
 import sys
 
+from nengo.exceptions import ValidationError
+
 from nengo_lmu.analysis.experiment import NEURON_TYPES, Trial, run_trial
 from nengo_lmu.analysis.figures import plot_trial
 from nengo_lmu.compat import HAS_NENGO_LOIHI
@@ -77,10 +79,8 @@ def demo(args):
     return records
 
 
-def _base(pairs):
-    """A Trial from ``--set FIELD=VALUE`` pairs."""
-    from nengo.exceptions import ValidationError  # noqa: PLC0415
-
+def _set_fields(pairs):
+    """The Trial fields of ``--set FIELD=VALUE`` pairs, as a dict."""
     from nengo_lmu.analysis.sweep import parse_axis  # noqa: PLC0415
 
     fields = {}
@@ -89,26 +89,23 @@ def _base(pairs):
         if len(values) != 1:
             raise ValidationError(f"--set takes one value (got {text!r}); use --grid", name)
         fields[name] = values[0]
-    return Trial(**fields)
+    return fields
 
 
 def run(args):
     """One trial from ``--set`` flags: print its table row (or JSON record)."""
-    record = run_trial(_base(args.set), progress_bar=not args.no_progress)
+    record = run_trial(Trial(**_set_fields(args.set)), progress_bar=not args.no_progress)
     print(json.dumps(record, indent=1, sort_keys=True) if args.json else format_table([record]))
     return record
 
 
 def sweep(args):
     """Run a study, a grid file and/or ``--grid`` axes into a store."""
-    from nengo.exceptions import ValidationError  # noqa: PLC0415
-
     from nengo_lmu.analysis import study, sweep as sweeps  # noqa: PLC0415
 
     if not (args.study or args.config or args.grid):
         raise ValidationError("nothing to run: give --study, --config or --grid", "sweep")
-    fixed = {k: v for k, v in _base(args.set).spec().items()
-             if any(p.split("=", 1)[0].strip() == k for p in args.set or ())}
+    fixed = _set_fields(args.set)
     trials = []
     if args.study:
         trials += study.study(args.study, seeds=args.seeds)

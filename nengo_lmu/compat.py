@@ -8,4 +8,3 @@ from importlib.util import find_spec
 
 HAS_NENGO_LOIHI = find_spec("nengo_loihi") is not None
 HAS_NENGO_DL = find_spec("nengo_dl") is not None
-HAS_DASK = find_spec("dask") is not None and find_spec("distributed") is not None

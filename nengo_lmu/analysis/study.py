@@ -16,6 +16,7 @@ their E_n grows without bound (measured: E_n 185 at d = 16, m = 4000).
 import dataclasses
 
 import numpy as np
+from nengo.exceptions import ValidationError
 
 from nengo_lmu import metrics
 from nengo_lmu.analysis.experiment import Trial
@@ -64,13 +65,9 @@ def study(name="default", seeds=None):
     is the same in all).
     """
     if name not in STUDIES:
-        from nengo.exceptions import ValidationError  # noqa: PLC0415
-
         raise ValidationError(f"must be one of {sorted(STUDIES)} (got {name!r})", "study")
     s = STUDIES[name]
     if seeds is not None and int(seeds) < 1:
-        from nengo.exceptions import ValidationError  # noqa: PLC0415
-
         raise ValidationError(f"must be >= 1 (got {seeds})", "seeds")
     seeds = range(s["seeds"] if seeds is None else seeds)
     base = Trial(**s["base"])
@@ -115,7 +112,7 @@ def _complete(df):
 
 def family_key(family, x):
     """A family's fixed fields (all but ``x`` and the seeds), as text."""
-    first = _complete(family).iloc[0]
+    first = family.iloc[0]
     return repr([(n, first[n]) for n in FIELDS if n not in (x, "seed", "input_seed")])
 
 
@@ -130,18 +127,10 @@ def families(df, x):
             yield family
 
 
-def _label(df, x, family):
-    """What sets ``family`` apart from the other families of ``x`` in ``df``,
-    besides its neuron type, state scaling and fixed d or m (shown anyway)."""
-    shown = (x, "seed", "input_seed", "neuron_type", "state_scaling", "order", "n_neurons")
-    df = _complete(df)
+def _label(varying, family):
+    """The ``varying`` fields' values in ``family``, as text."""
     first = family.iloc[0]
-    parts = [
-        f"{n}={first[n]!r}" if isinstance(first[n], str) else f"{n}={first[n]}"
-        for n in FIELDS
-        if n not in shown and df[n].map(repr).nunique() > 1
-    ]
-    return ", ".join(parts)
+    return ", ".join(f"{n}={first[n]!r}" for n in varying)
 
 
 def fits(df, confidence=0.95, n_resamples=2000):
@@ -171,9 +160,10 @@ def fits(df, confidence=0.95, n_resamples=2000):
 
     rows = []
     df = _complete(df)
+    # fields that set families apart beyond those every row shows
+    shown = ("seed", "input_seed", "neuron_type", "state_scaling", "order", "n_neurons")
+    varying = [n for n in FIELDS if n not in shown and df[n].map(repr).nunique() > 1]
     for x, label, other in (("n_neurons", "m", "order"), ("order", "d", "n_neurons")):
-        if not len(df):
-            break
         for family in families(df, x):
             first = family.iloc[0]
             spiking = first["neuron_type"] != first.get("twin_neuron_type", first["neuron_type"])
@@ -207,7 +197,7 @@ def fits(df, confidence=0.95, n_resamples=2000):
                 rows.append(
                     dict(
                         family=family_key(family, x),
-                        label=_label(df, x, family),
+                        label=_label(varying, family),
                         backend=first["backend"],
                         swept=label,
                         neuron_type=first["neuron_type"],
@@ -238,7 +228,7 @@ def format_fits(table):
     ]
     lines.append("-" * len(lines[0]))
     for r in table.itertuples():
-        what = f"{r.swept} {r.x_min}-{r.x_max}" if r.swept == "d" else f"m {r.x_min}-{r.x_max}"
+        what = f"{r.swept} {r.x_min}-{r.x_max}"
         lines.append(
             f"{what + ', ' + r.fixed:<14} {r.neuron_type:<8} {'yes' if r.state_scaling else 'no':<7} "
             f"{r.metric:<9} {r.exponent:>7.3f} [{r.ci_low:>6.3f}, {r.ci_high:>6.3f}] "

@@ -75,7 +75,7 @@ def grid(base=None, **axes):
     names = list(axes)
     return [
         dataclasses.replace(base, **dict(zip(names, combo)))
-        for combo in itertools.product(*(list(axes[n]) for n in names))
+        for combo in itertools.product(*(axes[n] for n in names))
     ]
 
 
@@ -232,15 +232,7 @@ class SweepResult:
 
 def _client(scheduler, n_workers):
     """A ``distributed.Client`` for ``scheduler`` and whether we own it."""
-    from nengo_lmu.compat import HAS_DASK  # noqa: PLC0415
-
-    if not HAS_DASK:
-        raise ValidationError(
-            "needs dask and distributed: pip install 'dask[distributed]' "
-            f"(got {scheduler!r}; 'serial' needs neither)",
-            "scheduler",
-        )
-    import distributed  # noqa: PLC0415
+    import distributed  # noqa: PLC0415 -- a core dependency, imported when used
 
     if isinstance(scheduler, distributed.Client):
         return scheduler, False
