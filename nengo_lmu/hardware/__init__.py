@@ -11,7 +11,7 @@ from nengo.exceptions import BuildError, ValidationError
 from nengo_lmu.compat import HAS_NENGO_LOIHI
 
 #: Backends reachable through :func:`simulator`.
-BACKENDS = ("reference", "loihi")
+BACKENDS = ("reference", "loihi", "analog")
 
 
 def _memories(network):
@@ -27,10 +27,22 @@ def memory(backend="reference", **spec):
     ``"reference"`` gives a :class:`.LegendreMemory`; ``"loihi"`` a
     :class:`nengo_lmu.hardware.loihi.LoihiLegendreMemory`, which always uses
     the discrete mapping and one population, so ``mapping`` must be
-    ``"discrete"`` and ``single_ensemble`` False there. ``spec`` holds the
-    constructor's arguments.
+    ``"discrete"`` and ``single_ensemble`` False there; ``"analog"`` a
+    :class:`nengo_lmu.hardware.analog.AnalogLegendreMemory` (one population,
+    ``single_ensemble`` False; ``substrate`` and ``compensations`` options).
+    ``spec`` holds the constructor's arguments.
     """
     _check_backend(backend)
+    if backend == "analog":
+        if spec.pop("single_ensemble", False):
+            raise ValidationError(
+                "is not available on the analog backend, whose memory is one "
+                "population with one group of neurons per dimension already",
+                "single_ensemble",
+            )
+        from nengo_lmu.hardware.analog import AnalogLegendreMemory  # noqa: PLC0415
+
+        return AnalogLegendreMemory(**spec)
     if backend == "loihi":
         if spec.pop("mapping", "discrete") != "discrete":
             raise ValidationError(
@@ -57,6 +69,10 @@ def describe(sim):
     """
     if type(sim).__module__.startswith("nengo_loihi"):
         return _loihi().describe(sim)
+    if hasattr(sim.model, "substrate"):
+        from nengo_lmu.hardware.analog import describe as analog_describe  # noqa: PLC0415
+
+        return analog_describe(sim)
     return {}
 
 
@@ -88,7 +104,11 @@ def simulator(network, backend="reference", dt=None, cache=True, **options):
     backend : str
         One of :data:`BACKENDS`: ``"reference"`` (``nengo.Simulator``) or
         ``"loihi"`` (nengo-loihi; see :func:`nengo_lmu.hardware.loihi.simulator`
-        for its options ``target`` and ``max_chips``).
+        for its options ``target`` and ``max_chips``) or ``"analog"``
+        (:class:`nengo_lmu.hardware.analog.Simulator`; options ``substrate``,
+        a :class:`~nengo_lmu.hardware.analog.Substrate`, and ``calibrate``,
+        which defaults to whether any :class:`.AnalogLegendreMemory` in the
+        network asks for it).
     dt : float, optional
         Simulator step in seconds; default the memories' ``dt`` (or 0.001).
         A step that differs from a memory's raises ``BuildError``.
@@ -115,8 +135,41 @@ def simulator(network, backend="reference", dt=None, cache=True, **options):
             )
     if backend == "loihi":
         return _loihi().simulator(network, dt=dt, **options)
+    if backend == "analog":
+        return _analog_simulator(network, dt, cache, options)
     if not cache and "model" not in options:
         options["model"] = nengo.builder.Model(
             dt=dt, decoder_cache=nengo.cache.NoDecoderCache()
         )
     return nengo.Simulator(network, dt=dt, **options)
+
+
+def _analog_simulator(network, dt, cache, options):
+    from nengo_lmu.hardware import analog  # noqa: PLC0415
+    memories = _memories(network)
+    plain = [m for m in memories if not isinstance(m, analog.AnalogLegendreMemory)]
+    if plain:
+        raise BuildError(
+            f"backend: {plain[0]} is a LegendreMemory, whose recurrence runs through "
+            "host-side nodes; on the analog backend use "
+            "nengo_lmu.hardware.memory('analog', ...) (an AnalogLegendreMemory), "
+            "whose recurrence stays on the chip"
+        )
+    if options.get("calibrate") is None:
+        options["calibrate"] = any(m.calibrate for m in memories)
+    if not cache and "model" not in options:
+        from nengo_lmu.hardware.analog.builder import (  # noqa: PLC0415
+            AnalogModel,
+            check_substrate,
+        )
+
+        substrate = options.pop("substrate", None)
+        substrate = analog.Substrate() if substrate is None else substrate
+        check_substrate(substrate, dt)
+        options["model"] = AnalogModel(
+            dt=dt,
+            decoder_cache=nengo.cache.NoDecoderCache(),
+            substrate=substrate,
+            calibrate=options.pop("calibrate"),
+        )
+    return analog.Simulator(network, dt=dt, **options)

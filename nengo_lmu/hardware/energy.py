@@ -8,6 +8,11 @@ What counts as an operation depends on the platform:
   synaptic operation per spike per target synapse, counted from a run
   (:func:`loihi_counts` reads the emulator's spike counts and the fan-out of
   every compartment);
+- on the analog chip (``"braindrop"``) the figure is per *equivalent*
+  synaptic operation: one per spike per neuron (or off-chip output) the
+  spike reaches through decoders and encoders, as if the weights were a
+  full matrix (:func:`analog_counts`); the published figure includes the
+  neurons, so they cost nothing extra;
 - on a CPU or GPU the same network is computed densely: every weight is used
   every step (:func:`dense_counts`).
 
@@ -18,6 +23,7 @@ traffic.
 
 import dataclasses
 
+import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
@@ -45,6 +51,10 @@ class Platform:
 #:   2019, "Benchmarking keyword spotting efficiency on neuromorphic
 #:   hardware"); one synaptic operation is one multiply-accumulate and a
 #:   neuron update costs the same as one operation.
+#: - ``braindrop``: 381 fJ per equivalent synaptic operation "for typical
+#:   configurations", neurons and accumulators included (Neckar et al.,
+#:   "Braindrop", Proc. IEEE 107(1) 2019, abstract); no static power figure
+#:   was found, so none is added.
 PLATFORMS = {
     "loihi": Platform(
         "loihi", 23.6e-12, 81e-12, 52e-12, "Davies et al. 2018, IEEE Micro, Table 2"
@@ -54,6 +64,9 @@ PLATFORMS = {
     ),
     "gpu": Platform(
         "gpu", 0.3e-9, 0.3e-9, 0.3e-9, "KerasSpiking ModelEnergy (Nvidia Titan Black)"
+    ),
+    "braindrop": Platform(
+        "braindrop", 381e-15, 0.0, 0.0, "Neckar et al. 2019, Proc. IEEE (abstract)"
     ),
 }
 
@@ -189,4 +202,61 @@ def dense_counts(model, steps):
         neuron_updates=float(n * steps),
         active_updates=float(n * steps),
         steps=int(steps),
+    )
+
+
+def _analog_fanout(model):
+    """Per chip ensemble: equivalent synaptic operations per spike of one neuron."""
+    fanout = {ens: 0 for ens in model.chip}
+    for obj in model.params:
+        if not isinstance(obj, nengo.Connection):
+            continue
+        pre = obj.pre_obj.ensemble if isinstance(obj.pre_obj, nengo.ensemble.Neurons) else obj.pre_obj
+        if pre not in fanout:
+            continue
+        post = obj.post_obj.ensemble if isinstance(obj.post_obj, nengo.ensemble.Neurons) else obj.post_obj
+        fanout[pre] += post.n_neurons if post in model.chip else obj.size_out
+    return fanout
+
+
+def analog_counts(sim):
+    """Count the equivalent operations of an analog-backend run so far.
+
+    Each spike of a chip neuron is one equivalent synaptic operation per
+    neuron it reaches on the chip and per dimension it reaches off the chip,
+    summed over its connections. Every neuron is updated every step; a
+    neuron update is active in the steps it spiked (an upper bound on
+    active steps: spikes in one step are counted once each).
+    """
+    model = sim.model
+    if not hasattr(model, "chip"):
+        raise ValidationError("must be an analog-backend simulator", "sim")
+    fanout = _analog_fanout(model)
+    spikes = {ens: float(sim.signals[c.count][0]) for ens, c in model.chip.items()}
+    steps = int(sim.n_steps)
+    n = sum(ens.n_neurons for ens in model.chip)
+    return OperationCounts(
+        synops=sum(spikes[ens] * fanout[ens] for ens in model.chip),
+        neuron_updates=float(n * steps),
+        active_updates=min(sum(spikes.values()), float(n * steps)),
+        steps=steps,
+    )
+
+
+def analog_dense_counts(sim):
+    """Operations of computing an analog-backend network densely, every step.
+
+    Every equivalent weight (pre neuron x post neuron or output dimension)
+    is a multiply-accumulate each step, and every neuron is updated.
+    """
+    model = sim.model
+    fanout = _analog_fanout(model)
+    steps = int(sim.n_steps)
+    n = sum(ens.n_neurons for ens in model.chip)
+    weights = sum(ens.n_neurons * fanout[ens] for ens in model.chip)
+    return OperationCounts(
+        synops=float(weights * steps),
+        neuron_updates=float(n * steps),
+        active_updates=float(n * steps),
+        steps=steps,
     )

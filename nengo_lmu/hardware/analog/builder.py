@@ -1,0 +1,665 @@
+r"""Build any nengo network onto the emulated substrate.
+
+:class:`AnalogBuilder` is nengo's own builder with a few entries replaced;
+everything it does not replace (nodes, probes, learning rules, processes,
+Direct-mode ensembles, synapses other than a lowpass) is built by nengo as on
+the reference simulator. What the substrate changes, and where:
+
+- **Neurons** (:class:`SubstrateNeurons`): each neuron of an ensemble takes
+  the next free slot of the chip; its input current is mismatched, noisy and
+  drifting, and its model's refractory period is the substrate's.
+- **Synapses** (:class:`SimSynapseBank`): a ``nengo.Lowpass`` on a connection
+  into an ensemble is realised per neuron by that neuron's synapse, a
+  pulse-extended double exponential with its own time constant. The encoded
+  inputs of all connections with the same nominal synapse are summed and
+  filtered once, as in the chip.
+- **Decoding weights** (:class:`SimAccumulator`): weights out of an ensemble
+  are rounded to ``weight_bits`` with one exponent per output row, and the
+  decoded value leaves the accumulator as +-1 spikes.
+- **Decoders**, with ``calibrate=True``: solved from the emulated neurons' own
+  tuning curves, as the chip's software does after measuring them.
+
+Connections whose transform is a :class:`SynapseDerivative` carry a
+derivative of the state for heterogeneous-synapse compensation: each neuron
+receives it scaled by its own synapse's coefficient.
+"""
+
+import collections
+import contextlib
+
+import numpy as np
+import nengo
+import scipy.linalg
+from nengo.builder import Builder, Model, Operator, Signal
+from nengo.builder.connection import get_eval_points, get_targets
+from nengo.builder.operator import Copy, DotInc, ElementwiseInc, Reset
+from nengo.builder.transforms import multiply
+from nengo.ensemble import Neurons
+from nengo.exceptions import BuildError, ValidationError
+from nengo.neurons import NeuronType, RatesToSpikesNeuronType
+
+from nengo_lmu.hardware.analog.substrate import Substrate
+
+#: Seconds between steps of the gain and threshold drift (a slow random walk;
+#: stepping it every 1 ms step would cost two draws per neuron per step).
+DRIFT_INTERVAL = 0.01
+
+
+class SynapseDerivative(nengo.Dense):
+    r"""A dense transform that carries the ``order``-th derivative of a state.
+
+    The transform's matrix is ``c * A^order`` (or ``c * A^(order - 1) B`` for
+    the input), with ``c = coefficient`` the nominal synapse's ``c_order``
+    (:func:`nengo_lmu.mapping.double_exponential_coefficients`). Any backend
+    runs it as a plain ``nengo.Dense``; the analog backend gives each
+    post-synaptic neuron ``c_order`` of its own synapse instead of ``c``
+    (Voelker 2019, thesis section 5.1.4).
+    """
+
+    order = nengo.params.IntParam("order", low=1, readonly=True)
+    coefficient = nengo.params.NumberParam("coefficient", low=0, low_open=True, readonly=True)
+
+    def __init__(self, shape, init, order, coefficient):
+        super().__init__(shape, init=init)
+        self.order = order
+        self.coefficient = coefficient
+
+
+def _replaced(obj, **changes):
+    """A copy of a frozen nengo object with some parameters changed."""
+    state = obj.__getstate__()
+    state.update(changes)
+    new = type(obj).__new__(type(obj))
+    new.__setstate__(state)
+    return new
+
+
+class SubstrateNeurons(NeuronType):
+    r"""A neuron model run on the substrate (built internally, per ensemble).
+
+    Neuron ``i`` with gain factor ``g_i``, threshold factor ``h_i``, the bias
+    ``b_i`` its ensemble asked for and random walks ``w_g, w_h`` gets
+
+    .. math:: J_i = e^{-w_h} \left(g_i e^{w_g} (J^{in}_i - b_i) + b_i\right) / h_i
+              + \sigma \xi_i
+
+    and runs ``base`` on it. Its :meth:`rates` are the neuron's true tuning
+    curves at the start of a run (no noise, no drift): what calibration
+    measures.
+    """
+
+    def __init__(self, base, gain, threshold, bias, noise=0.0, drift=0.0, seed=0):
+        super().__init__()
+        self.base = base
+        self.gain_factor = np.asarray(gain, dtype=float)
+        self.inv_threshold = 1.0 / np.asarray(threshold, dtype=float)
+        self.bias = np.asarray(bias, dtype=float)
+        self.noise = float(noise)
+        self.drift = float(drift)
+        self.seed = int(seed)
+        self.negative = base.negative
+        self.spiking = base.spiking
+        self.state = dict(base.state)
+
+    @property
+    def ideal(self):
+        """Whether the current reaches ``base`` unchanged (no mismatch, noise or drift)."""
+        return (
+            self.noise == 0
+            and self.drift == 0
+            and np.all(self.gain_factor == 1)
+            and np.all(self.inv_threshold == 1)
+        )
+
+    # each instance is one population's physical neurons: never merge two
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        return f"SubstrateNeurons({self.base!r}, n={self.bias.size})"
+
+    def make_state(self, n_neurons, rng=np.random, dtype=None):
+        state = self.base.make_state(n_neurons, rng=rng, dtype=dtype)
+        # the current each neuron makes of its input: J = scale * J_in + offset
+        scale = self.gain_factor * self.inv_threshold
+        state["current_scale"] = scale.copy()
+        state["current_offset"] = self.inv_threshold * self.bias - scale * self.bias
+        state["gain_walk"] = np.zeros(n_neurons)
+        state["threshold_walk"] = np.zeros(n_neurons)
+        state["steps_since_drift"] = np.zeros(1)
+        state["substrate_rng"] = np.random.RandomState(self.seed)
+        # the per-step current noise uses numpy's faster Generator (nengo's
+        # state only carries RandomStates); like nengo's own noise, it is
+        # not restarted by Simulator.reset()
+        self._noise_rng = np.random.default_rng(self.seed)
+        return state
+
+    def gain_bias(self, max_rates, intercepts):
+        return self.base.gain_bias(max_rates, intercepts)
+
+    def max_rates_intercepts(self, gain, bias):
+        return self.base.max_rates_intercepts(gain, bias)
+
+    def rates(self, x, gain, bias):
+        return self.base.rates(
+            x, gain * self.gain_factor * self.inv_threshold, bias * self.inv_threshold
+        )
+
+    def step(self, dt, J, output, current_scale, current_offset, gain_walk,
+             threshold_walk, steps_since_drift, substrate_rng, **state):
+        n = J.size
+        if self.drift > 0:
+            steps_since_drift += 1
+            if steps_since_drift[0] * dt >= DRIFT_INTERVAL - 1e-12:
+                # a slow random walk: stepped every DRIFT_INTERVAL, not every dt
+                walk = self.drift * np.sqrt(steps_since_drift[0] * dt)
+                steps_since_drift[...] = 0
+                gain_walk += walk * substrate_rng.standard_normal(n)
+                threshold_walk += walk * substrate_rng.standard_normal(n)
+                g = self.gain_factor * np.exp(gain_walk)
+                h = self.inv_threshold * np.exp(-threshold_walk)
+                current_scale[...] = g * h
+                current_offset[...] = h * self.bias - current_scale * self.bias
+        J_eff = current_scale * J
+        J_eff += current_offset
+        if self.noise > 0:
+            J_eff += self.noise * np.sqrt(0.001 / dt) * self._noise_rng.standard_normal(n)
+        self.base.step(dt, J_eff, output, **state)
+
+
+def with_refractory(neuron_type, refractory):
+    """``neuron_type`` with its refractory period set, where it has one."""
+    if refractory is None:
+        return neuron_type
+    if isinstance(neuron_type, RatesToSpikesNeuronType):
+        return _replaced(
+            neuron_type, base_type=with_refractory(neuron_type.base_type, refractory)
+        )
+    if "tau_ref" in neuron_type._paramdict:
+        return _replaced(neuron_type, tau_ref=refractory)
+    return neuron_type
+
+
+# --- operators -----------------------------------------------------------
+
+
+class SimSynapseBank(Operator):
+    r"""One synapse per neuron: a pulse-extended double exponential, each its own tau.
+
+    The input ``v`` (held over each step) passes through a box filter of width
+    ``pulse_width`` and two lowpass poles, ``tau1`` (per neuron) and ``tau2``;
+    the update is the exact discretisation of that, so with ``tau2 = 0`` and
+    no pulse it is nengo's ``Lowpass`` step for step:
+
+    .. math:: s_{k+1} = A_d s_k + G_0 v_k + G_1 v_{k-1}, \qquad y_{k+1} = s_{k+1, -1}.
+    """
+
+    def __init__(self, v, output, state, previous, Ad, G0, G1, tag=None):
+        super().__init__(tag=tag)
+        self.Ad, self.G0, self.G1 = Ad, G0, G1
+        self.sets = []
+        self.incs = []
+        self.reads = [v]
+        self.updates = [output, state, previous]
+
+    def make_step(self, signals, dt, rng):
+        v = signals[self.reads[0]]
+        y = signals[self.updates[0]]
+        s = signals[self.updates[1]]
+        vp = signals[self.updates[2]]
+        Ad, G0, G1 = self.Ad, self.G0, self.G1
+        pulse = bool(np.any(G1))
+        if s.shape[0] == 1:
+
+            def step_synapse_bank():
+                s[0] *= Ad[0, 0]
+                s[0] += G0[0] * v
+                if pulse:
+                    s[0] += G1[0] * vp
+                y[...] = s[0]
+                vp[...] = v
+
+            return step_synapse_bank
+
+        def step_synapse_bank2():
+            # the second pole reads the first's old value: update it first
+            s[1] *= Ad[1, 1]
+            s[1] += Ad[1, 0] * s[0]
+            s[1] += G0[1] * v
+            s[0] *= Ad[0, 0]
+            s[0] += G0[0] * v
+            if pulse:
+                s[1] += G1[1] * vp
+                s[0] += G1[0] * vp
+            y[...] = s[1]
+            vp[...] = v
+
+        return step_synapse_bank2
+
+
+class SimAccumulator(Operator):
+    r"""Quantised decoding weights and the accumulator's +-1 output spikes.
+
+    Each step, ``acc += W_q a dt``; the integer part of ``acc`` leaves as
+    spikes (at most one per input spike, since ``|W_q| <= 1``) and is
+    subtracted; the output is ``unit * spikes / dt``. Without thinning the
+    output is ``unit * W_q a``.
+    """
+
+    def __init__(self, weights, unit, activities, output, accumulator, thinning, tag=None):
+        super().__init__(tag=tag)
+        self.weights = weights
+        self.unit = unit
+        self.thinning = thinning
+        self.sets = [output]
+        self.incs = []
+        self.reads = [activities]
+        self.updates = [accumulator] if thinning else []
+
+    def make_step(self, signals, dt, rng):
+        W = self.weights
+        unit = self.unit
+        a = signals[self.reads[0]]
+        out = signals[self.sets[0]]
+        if not self.thinning:
+
+            def step_accumulator_float():
+                out[...] = unit * (W @ a)
+
+            return step_accumulator_float
+        acc = signals[self.updates[0]]
+
+        def step_accumulator():
+            acc[...] += (W @ a) * dt
+            spikes = np.trunc(acc)
+            acc[...] -= spikes
+            out[...] = unit * spikes / dt
+
+        return step_accumulator
+
+
+class SimSpikeCount(Operator):
+    """Adds the spikes a population emitted this step to a counter."""
+
+    def __init__(self, output, count, tag=None):
+        super().__init__(tag=tag)
+        self.sets = []
+        self.incs = []
+        self.reads = [output]
+        self.updates = [count]
+
+    def make_step(self, signals, dt, rng):
+        out = signals[self.reads[0]]
+        count = signals[self.updates[0]]
+
+        def step_spike_count():
+            count[...] += out.sum() * dt
+
+        return step_spike_count
+
+
+# --- what the substrate holds per ensemble --------------------------------
+
+
+class SubstrateEnsemble:
+    """What the chip built for one ensemble: its slots, neurons, synapses and counters."""
+
+    def __init__(self, ensemble, start, neurons):
+        self.ensemble = ensemble
+        self.start = start
+        self.neurons = neurons  # SubstrateNeurons (the rate part for rates-to-spikes)
+        self.banks = {}  # nominal tau -> SynapseBank
+        self.count = None  # spikes emitted, a Signal
+
+    @property
+    def n_neurons(self):
+        return self.ensemble.n_neurons
+
+
+class SynapseBank:
+    """The synapses of one population for one nominal time constant."""
+
+    def __init__(self, tau1, coefficients, v):
+        self.tau1 = tau1
+        self.coefficients = coefficients
+        self.v = v
+
+
+def discretize_synapses(tau1, tau2, pulse_width, dt):
+    r"""Exact discrete updates of pulse-extended double-exponential synapses.
+
+    For each ``tau1`` (the other parameters shared), with the input held over
+    each step, returns ``Ad (k, k, n)``, ``G0 (k, n)`` and ``G1 (k, n)``
+    (``k`` = 1 without ``tau2``, else 2) of
+    :math:`s_{k+1} = A_d s_k + G_0 v_k + G_1 v_{k-1}`; ``G1`` is the part of
+    the previous step's input that the pulse carries into this one.
+    """
+    tau1 = np.asarray(tau1, dtype=float)
+    n = tau1.size
+    k = 2 if tau2 > 0 else 1
+    A = np.zeros((n, k, k))
+    A[:, 0, 0] = -1.0 / tau1
+    if k == 2:
+        A[:, 1, 0] = 1.0 / tau2
+        A[:, 1, 1] = -1.0 / tau2
+    B = np.zeros((n, k))
+    B[:, 0] = 1.0 / tau1
+
+    def blocks(h):
+        """e^{Ah}, int_0^h e^{As} ds B and int_0^h e^{As} (h - s) ds B."""
+        M = np.zeros((n, k + 2, k + 2))
+        M[:, :k, :k] = A
+        M[:, :k, k] = B
+        M[:, k, k + 1] = 1.0
+        E = scipy.linalg.expm(M * h)
+        return E[:, :k, :k], E[:, :k, k], E[:, :k, k + 1]
+
+    Ad, G, _ = blocks(dt)
+    G1 = np.zeros((n, k))
+    if pulse_width > 0:
+        _, P1, P2 = blocks(pulse_width)
+        decay, _, _ = blocks(dt - pulse_width)
+        # the pulse of the previous input still on: int_0^eps e^{A(dt - s)} B (1 - s/eps) ds
+        G1 = np.einsum("nij,nj->ni", decay, P1 - P2 / pulse_width)
+    G0 = G - G1
+    return Ad.transpose(1, 2, 0), G0.T, G1.T
+
+
+def quantize_weights(W, bits):
+    r"""Round decoding weights as the accumulator stores them.
+
+    Weights are ``unit * W_int / 2^(bits - 2 + t)`` with ``|W_int| <= 2^(bits-1) - 1``
+    and one exponent ``t`` in 0..7 per row. ``unit``, the value one output spike
+    carries, is shared by the connection and puts its largest weight at the top
+    of the range with ``t = 1``; each row then takes the largest ``t`` (the
+    finest grid) that holds its own largest weight, so rows much smaller than
+    the largest lose precision, as on the chip.
+
+    Returns
+    -------
+    Wq : ndarray
+        Weights in spikes (``|Wq| <= 1``), so that the value is ``unit * Wq``.
+    unit : float
+    exponents : ndarray of int
+    """
+    W = np.asarray(W, dtype=float)
+    levels = 2 ** (bits - 1) - 1
+    base = 2 ** (bits - 2)
+    largest = np.max(np.abs(W)) if W.size else 0.0
+    if largest == 0:
+        return np.zeros_like(W), 1.0, np.zeros(W.shape[0], dtype=int)
+    unit = largest * 2 * base / levels
+    w = W / unit
+    row_max = np.max(np.abs(w), axis=1)
+    exponents = np.zeros(W.shape[0], dtype=int)
+    for t in range(8):
+        exponents[row_max * base * 2**t <= levels] = t
+    scale = (base * 2.0**exponents)[:, None]
+    Wint = np.clip(np.round(w * scale), -levels, levels)
+    return np.minimum(Wint / scale, 1.0), unit, exponents
+
+
+# --- the builder -----------------------------------------------------------
+
+
+class AnalogModel(Model):
+    """A nengo build model that knows its substrate (see :class:`AnalogBuilder`)."""
+
+    def __init__(self, dt=0.001, label=None, decoder_cache=None, substrate=None,
+                 calibrate=False):
+        super().__init__(dt=dt, label=label, decoder_cache=decoder_cache,
+                         builder=AnalogBuilder)
+        self.substrate = Substrate() if substrate is None else substrate
+        self.calibrate = bool(calibrate)
+        self.slots_used = 0
+        self.chip = {}  # Ensemble -> SubstrateEnsemble
+        self.connections = collections.OrderedDict()  # Connection -> notes
+        self._building = []
+
+    @contextlib.contextmanager
+    def building(self, conn):
+        self._building.append(conn)
+        try:
+            yield
+        finally:
+            self._building.pop()
+
+    @property
+    def current_connection(self):
+        return self._building[-1] if self._building else None
+
+
+def _nengo_builder(cls):
+    """nengo's own build function for objects of class ``cls`` (by its MRO)."""
+    for obj_cls in cls.__mro__:
+        if obj_cls in Builder.builders:
+            return Builder.builders[obj_cls]
+    raise BuildError(f"Cannot build object of type '{cls.__name__}'")
+
+
+class AnalogBuilder(Builder):
+    """Nengo's builder with the substrate's entries looked up first.
+
+    Its registry is a ``ChainMap`` over nengo's, so anything registered with
+    nengo (also later, by other packages) builds here too.
+    """
+
+    builders = collections.ChainMap({}, Builder.builders)
+
+    @classmethod
+    def register(cls, nengo_class):
+        """Register a substrate build function (without nengo's overwrite warning)."""
+
+        def register_builder(build_fn):
+            cls.builders.maps[0][nengo_class] = build_fn
+            return build_fn
+
+        return register_builder
+
+
+def _on_chip(model, obj):
+    """The SubstrateEnsemble of an ensemble (or its neurons), if it is on the chip."""
+    ens = obj.ensemble if isinstance(obj, Neurons) else obj
+    return model.chip.get(ens) if isinstance(ens, nengo.Ensemble) else None
+
+
+@AnalogBuilder.register(nengo.Ensemble)
+def build_ensemble(model, ens):
+    """nengo's ensemble, plus a spike counter when its neurons are on the chip."""
+    _nengo_builder(nengo.Ensemble)(model, ens)
+    chip = model.chip.get(ens)
+    if chip is not None:
+        chip.count = Signal(np.zeros(1), name=f"{ens}.spike_count")
+        model.add_op(SimSpikeCount(model.sig[ens.neurons]["out"], chip.count))
+
+
+def _substrate_neurons(model, neuron_type, neurons):
+    sub = model.substrate
+    ens = neurons.ensemble
+    n = neurons.size_in
+    start = model.slots_used
+    model.slots_used += n
+    gain, threshold = sub.neuron_mismatch(start, n)
+    bias = model.sig[neurons]["bias"].initial_value
+    base = with_refractory(neuron_type, sub.refractory)
+    noise_seed = sub.noise_seed(start)
+    spiking = isinstance(base, RatesToSpikesNeuronType)
+    inner = SubstrateNeurons(
+        base.base_type if spiking else base,
+        gain, threshold, bias, sub.noise, sub.drift, noise_seed,
+    )
+    model.chip[ens] = SubstrateEnsemble(ens, start, inner)
+    if not inner.ideal:
+        base = _replaced(base, base_type=inner) if spiking else inner
+    return base
+
+
+@AnalogBuilder.register(RatesToSpikesNeuronType)
+@AnalogBuilder.register(NeuronType)
+def build_neurons(model, neuron_type, neurons, *args, **kwargs):
+    """Neurons of an ensemble take chip slots; other calls are nengo's."""
+    if args or kwargs or not isinstance(neurons, Neurons) or neurons.ensemble in model.chip:
+        return _nengo_builder(type(neuron_type))(
+            model, neuron_type, neurons, *args, **kwargs
+        )
+    built = _substrate_neurons(model, neuron_type, neurons)
+    return _nengo_builder(type(built))(model, built, neurons)
+
+
+@AnalogBuilder.register(nengo.Connection)
+def build_connection(model, conn):
+    """nengo's connection, with the transform, solver and synapse builds in context."""
+    with model.building(conn):
+        return _nengo_builder(nengo.Connection)(model, conn)
+
+
+@AnalogBuilder.register(nengo.solvers.Solver)
+def build_solver(model, solver, conn, rng):
+    """Decoders; from the emulated neurons' own tuning curves when calibrating."""
+    chip = model.chip.get(conn.pre_obj)
+    if not model.calibrate or chip is None:
+        return _nengo_builder(type(solver))(model, solver, conn, rng)
+    built = model.params[conn.pre_obj]
+    eval_points = get_eval_points(model, conn, rng)
+    targets = get_targets(conn, eval_points)
+    if solver.weights and not solver.compositional:
+        raise BuildError(
+            f"calibrate: non-compositional weight solvers are not supported on the "
+            f"analog backend (got {solver!r} on {conn})"
+        )
+    x = np.dot(eval_points, built.encoders.T / conn.pre_obj.radius)
+    activities = chip.neurons.rates(x, built.gain, built.bias)
+    if np.count_nonzero(activities) == 0:
+        raise BuildError(
+            f"Building {conn}: no emulated neuron of {conn.pre_obj} fires at any "
+            "evaluation point, so no decoders can be calibrated"
+        )
+    decoders, info = solver(activities, targets, rng=rng)
+    return eval_points, decoders.T, info
+
+
+@AnalogBuilder.register(nengo.transforms.Dense)
+@AnalogBuilder.register(nengo.transforms.NoTransform)
+def build_transform(model, transform, sig_in, decoders=None, encoders=None, rng=np.random):
+    """Decoding weights out of the chip through the accumulator; others as nengo."""
+    conn = model.current_connection
+    sub = model.substrate
+    nengo_build = _nengo_builder(type(transform))
+    pre_chip = None if conn is None else _on_chip(model, conn.pre_obj)
+    if (
+        pre_chip is None
+        or (sub.weight_bits is None and not sub.spike_thinning)
+        or conn.learning_rule is not None
+        or (isinstance(conn.pre_obj, nengo.Ensemble) and decoders is None)
+    ):
+        return nengo_build(model, transform, sig_in, decoders=decoders,
+                           encoders=encoders, rng=rng)
+    if isinstance(transform, nengo.transforms.NoTransform):
+        transform = nengo.Dense((transform.size_out, transform.size_in), init=1.0)
+    W = transform.sample(rng=rng)
+    if decoders is not None:
+        W = multiply(W, decoders)
+    if encoders is not None:
+        W = multiply(encoders.T, W)
+    if W.ndim < 2:
+        W = np.diag(np.broadcast_to(W, (sig_in.size,)))
+    if sub.weight_bits is not None:
+        Wq, unit, exponents = quantize_weights(W, sub.weight_bits)
+    else:
+        largest = np.max(np.abs(W)) or 1.0
+        Wq, unit, exponents = W / largest, largest, None
+    weighted = Signal(shape=W.shape[0], name=f"{transform}.accumulated")
+    accumulator = Signal(np.zeros(W.shape[0]), name=f"{transform}.accumulator")
+    model.add_op(
+        SimAccumulator(Wq, unit, sig_in, weighted, accumulator, sub.spike_thinning,
+                       tag=f"{conn}.accumulator")
+    )
+    model.connections[conn] = {"unit": unit, "exponents": exponents, "rows": W.shape[0]}
+    # nengo keeps the weights it is given for probing: the realised ones
+    return weighted, Signal(unit * Wq, name=f"{transform}.weights", readonly=True)
+
+
+@AnalogBuilder.register(nengo.synapses.Lowpass)
+def build_lowpass(model, synapse, sig_in, sig_out=None, mode="update"):
+    """A lowpass into a chip population: the neurons' own synapses; others as nengo."""
+    conn = model.current_connection
+    post_chip = None if conn is None else _on_chip(model, conn.post_obj)
+    if (
+        post_chip is None
+        or not model.substrate.heterogeneous_synapses
+        or sig_out is not None
+        or type(synapse) is not nengo.Lowpass
+    ):
+        return _nengo_builder(type(synapse))(
+            model, synapse, sig_in, sig_out=sig_out, mode=mode
+        )
+    bank = _bank(model, post_chip, synapse.tau)
+    ens = post_chip.ensemble
+    built = model.params[ens]
+    scale = np.ones(ens.n_neurons)
+    if isinstance(conn.transform, SynapseDerivative):
+        k = conn.transform.order
+        if k >= bank.coefficients.shape[0]:
+            raise BuildError(
+                f"transform.order: the analog synapse has coefficients up to order "
+                f"{bank.coefficients.shape[0] - 1} (got {k} on {conn})"
+            )
+        scale = bank.coefficients[k] / conn.transform.coefficient
+    if isinstance(conn.post_obj, Neurons):
+        gains = built.gain * scale
+        sl = conn.post_slice
+        if isinstance(sl, slice):
+            model.add_op(ElementwiseInc(Signal(gains[sl]), sig_in, bank.v[sl]))
+        else:
+            full = Signal(shape=ens.n_neurons, name=f"{conn}.scattered")
+            model.add_op(Reset(full))
+            model.add_op(Copy(sig_in, full, dst_slice=sl, inc=True))
+            model.add_op(ElementwiseInc(Signal(gains), full, bank.v))
+    else:
+        enc = built.scaled_encoders[:, conn.post_slice] * scale[:, None]
+        model.add_op(DotInc(Signal(enc, readonly=True), sig_in, bank.v))
+    # nengo adds what this returns into the ensemble's input: nothing more
+    return Signal(np.zeros(sig_in.size), name=f"{conn}.on_chip_synapse", readonly=True)
+
+
+def _bank(model, chip, tau):
+    bank = chip.banks.get(tau)
+    if bank is not None:
+        return bank
+    sub = model.substrate
+    ens = chip.ensemble
+    n = ens.n_neurons
+    if sub.pulse_width > model.dt:
+        raise BuildError(
+            f"Substrate.pulse_width: must be at most the simulator's step dt = "
+            f"{model.dt} s (got {sub.pulse_width})"
+        )
+    tau1 = sub.time_constants(tau, chip.start, n)
+    Ad, G0, G1 = discretize_synapses(tau1, sub.tau2, sub.pulse_width, model.dt)
+    k = Ad.shape[0]
+    v = Signal(shape=n, name=f"{ens}.synaptic_input[{tau:g}]")
+    y = Signal(np.zeros(n), name=f"{ens}.synapse[{tau:g}]")
+    state = Signal(np.zeros((k, n)), name=f"{ens}.synapse_state[{tau:g}]")
+    previous = Signal(np.zeros(n), name=f"{ens}.synapse_previous[{tau:g}]")
+    model.add_op(Reset(v))
+    model.add_op(SimSynapseBank(v, y, state, previous, Ad, G0, G1, tag=f"{ens} synapses"))
+    model.add_op(Copy(y, model.sig[ens.neurons]["in"], inc=True))
+    bank = SynapseBank(tau1, sub.synapse_coefficients(tau1, hold=model.dt), v)
+    chip.banks[tau] = bank
+    return bank
+
+
+def check_substrate(substrate, dt):
+    """Raise before building if the substrate cannot run at step ``dt``."""
+    if not isinstance(substrate, Substrate):
+        raise ValidationError(
+            f"must be a nengo_lmu.hardware.analog.Substrate (got {substrate!r})", "substrate"
+        )
+    if substrate.pulse_width > dt:
+        raise ValidationError(
+            f"must be at most the simulator's step dt = {dt} s (got {substrate.pulse_width})",
+            "Substrate.pulse_width",
+        )

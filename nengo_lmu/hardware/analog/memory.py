@@ -1,0 +1,266 @@
+r"""The Legendre memory laid out as an analog chip computes it.
+
+:class:`AnalogLegendreMemory` has :class:`.LegendreMemory`'s interface, but
+its recurrence stays on the chip: one population whose neuron groups encode
+one dimension each (axis-aligned encoders), decoded by the chip's
+accumulator straight back into the same population's synapses, with no
+host-side node inside the loop. Its decoders are solved by the backend
+(:class:`GroupSolver`, one dimension from its own group), so that the
+analog backend can solve them from the emulated neurons' tuning curves.
+
+Compensations (:data:`COMPENSATIONS`), each switchable:
+
+- ``"calibrate"``: decoders from the emulated neurons' own tuning curves
+  (the backend's ``calibrate``; this memory asks for it).
+- ``"synapse"``: Principle 3 for the chip's synapse, a pulse-extended
+  double exponential (:func:`nengo_lmu.mapping.general_synapse` with
+  :func:`~nengo_lmu.mapping.double_exponential_coefficients`), instead of
+  the lowpass the network asks for.
+- ``"heterogeneous"``: decode the state and its first two derivatives once
+  and let each neuron weigh them with its own synapse's coefficients
+  (:class:`.SynapseDerivative`; Voelker 2019, thesis 5.1.4). Implies the
+  synapse's shape, as ``"synapse"``.
+
+Without ``"synapse"`` or ``"heterogeneous"`` the mapping is the one for a
+lowpass (``mapping``, discrete by default), as on the reference simulator.
+"""
+
+import numpy as np
+import nengo
+from nengo.exceptions import ValidationError
+from nengo.utils.builder import default_n_eval_points
+
+from nengo_lmu.hardware.analog.builder import SynapseDerivative
+from nengo_lmu.hardware.analog.substrate import Substrate
+from nengo_lmu.mapping import (
+    derivative_systems,
+    double_exponential_coefficients,
+    general_synapse,
+)
+from nengo_lmu.networks.memory import MAX_EVAL_POINTS_PER_DIMENSION, LegendreMemory
+
+#: What :class:`AnalogLegendreMemory` can compensate, in the order they stack.
+COMPENSATIONS = ("calibrate", "synapse", "heterogeneous")
+
+
+class GroupSolver(nengo.solvers.Solver):
+    """Solve output ``j`` from the neurons of group ``j`` only.
+
+    For a population whose neuron groups each encode one dimension, this is
+    the per-dimension solve of separate 1-D ensembles (the other groups'
+    neurons carry only noise about dimension ``j``), at the cost of one
+    population's activities.
+
+    Parameters
+    ----------
+    groups : array_like of int
+        The dimension each neuron encodes.
+    solver : nengo.solvers.Solver
+        Solves each group (e.g. ``nengo.solvers.LstsqL2()``).
+    """
+
+    compositional = True
+
+    def __init__(self, groups, solver):
+        super().__init__(weights=False)
+        self.groups = np.asarray(groups, dtype=int)
+        self.solver = solver
+
+    def __call__(self, A, Y, rng=np.random, E=None):
+        Y = np.asarray(Y)
+        if Y.shape[1] != self.groups.max() + 1:
+            raise ValidationError(
+                f"targets must have one column per group ({self.groups.max() + 1}; "
+                f"got {Y.shape[1]})",
+                "Y",
+            )
+        X = np.zeros((A.shape[1], Y.shape[1]))
+        residuals = []
+        for j in range(Y.shape[1]):
+            idx = self.groups == j
+            X[idx, j:j + 1], info = self.solver(A[:, idx], Y[:, j:j + 1], rng=rng)
+            residuals.append(np.atleast_1d(info.get("rmses", [np.nan]))[0])
+        return X, {"rmses": np.array(residuals)}
+
+
+class AnalogLegendreMemory(LegendreMemory):
+    r"""A Legendre memory for the analog backend (see the module docs).
+
+    Parameters
+    ----------
+    order, theta, n_neurons, neuron_type, dt, radii, size_in, solver
+        As for :class:`.LegendreMemory`.
+    synapse : float or nengo.Lowpass, optional
+        The nominal synapse, i.e. the chip's time-constant setting (default
+        0.018 s, Braindrop's default; Voelker 2019, thesis 7.1).
+    mapping : {"discrete", "continuous"}, optional
+        Principle 3 for a lowpass, used without the synapse compensations.
+    substrate : Substrate, optional
+        The chip the memory is designed for: its ``tau2`` and
+        ``pulse_width`` shape the synapse compensations (default
+        ``Substrate()``). The memory runs on any substrate.
+    compensations : iterable of str, optional
+        Any of :data:`COMPENSATIONS` (default all three).
+    n_eval_points : int, optional
+        Evaluation points of the population (default nengo's heuristic for
+        one group, at most 750): each group sees every point, in its own
+        dimension.
+    **kwargs
+        Passed to ``nengo.Network``.
+
+    Attributes
+    ----------
+    ensemble : nengo.Ensemble
+        The one population (also ``ensembles[0]``).
+    groups : ndarray of int
+        The dimension each neuron encodes.
+    calibrate : bool
+        Whether the backend should calibrate this memory's decoders.
+
+    Examples
+    --------
+    >>> mem = AnalogLegendreMemory(order=3, theta=1.0, n_neurons=300,
+    ...                            compensations=("calibrate", "synapse"))
+    >>> mem.coefficients.round(5)
+    array([1.00000e+00, 2.02500e-02, 4.60083e-05])
+    """
+
+    def __init__(
+        self,
+        order,
+        theta,
+        n_neurons,
+        neuron_type=None,
+        synapse=0.018,
+        dt=0.001,
+        mapping="discrete",
+        radii=1.0,
+        size_in=1,
+        substrate=None,
+        compensations=COMPENSATIONS,
+        solver=None,
+        n_eval_points=None,
+        **kwargs,
+    ):
+        substrate = Substrate() if substrate is None else substrate
+        if not isinstance(substrate, Substrate):
+            raise ValidationError(
+                f"Must be a nengo_lmu.hardware.analog.Substrate (got {substrate!r})",
+                attr="substrate",
+                obj=self,
+            )
+        if isinstance(compensations, str):
+            compensations = (compensations,)
+        compensations = tuple(compensations)
+        unknown = [c for c in compensations if c not in COMPENSATIONS]
+        if unknown:
+            raise ValidationError(
+                f"Must be a subset of {COMPENSATIONS} (got {unknown})",
+                attr="compensations",
+                obj=self,
+            )
+        self.substrate = substrate
+        self.compensations = tuple(c for c in COMPENSATIONS if c in compensations)
+        tau = LegendreMemory.synapse.coerce(self, synapse).tau
+        # the chip's synapse as the emulator realises it: held over each step
+        self.coefficients = double_exponential_coefficients(
+            tau, substrate.tau2, substrate.pulse_width, hold=dt
+        )
+        super().__init__(
+            order,
+            theta,
+            n_neurons,
+            neuron_type=neuron_type,
+            synapse=synapse,
+            dt=dt,
+            mapping=mapping,
+            radii=radii,
+            size_in=size_in,
+            solver=solver,
+            n_eval_points=n_eval_points,
+            **kwargs,
+        )
+
+    @property
+    def calibrate(self):
+        return "calibrate" in self.compensations
+
+    @property
+    def synapse_shaped(self):
+        """Whether the mapping is for the chip's synapse rather than a lowpass."""
+        return "synapse" in self.compensations or "heterogeneous" in self.compensations
+
+    def _build_neurons(self):
+        D, m = self.dimensions, self.n_neurons
+        sizes = self.split_sizes()
+        self.groups = np.repeat(np.arange(D), sizes)
+        within = np.concatenate([np.arange(n) for n in sizes])
+        encoders = np.zeros((m, D))
+        encoders[np.arange(m), self.groups] = np.where(within % 2 == 0, 1.0, -1.0)
+        n_eval = self.n_eval_points
+        if n_eval is None:
+            n_eval = min(default_n_eval_points(int(sizes.max()), 1),
+                         MAX_EVAL_POINTS_PER_DIMENSION)
+        self.ensemble = nengo.Ensemble(
+            m,
+            D,
+            radius=1.0,
+            encoders=encoders,
+            neuron_type=self.neuron_type,
+            eval_points=nengo.dists.Uniform(-1, 1),
+            n_eval_points=n_eval,
+            label="x",
+        )
+        solver = GroupSolver(self.groups, self._solver)
+        r = self.radii_full
+        T, Tinv = np.diag(1.0 / r), np.diag(r)
+        eye = np.eye(self.size_in)
+        Ax = T @ np.kron(eye, self._A) @ Tinv  # x = T m
+        Bx = T @ np.kron(eye, self._B)
+        tau = self.synapse
+        ens = self.ensemble
+
+        if "heterogeneous" in self.compensations:
+            self._mapped_A, self._mapped_B = general_synapse(Ax, Bx, self.coefficients)
+            self.recurrent_connections = [
+                nengo.Connection(ens, ens, synapse=tau, solver=solver)
+            ]
+            self.input_connections = []
+            for k, (Ak, Bk) in enumerate(derivative_systems(Ax, Bx, 2)):
+                c = self.coefficients[k]
+                if k == 0 or c == 0:
+                    continue
+                self.recurrent_connections.append(nengo.Connection(
+                    ens, ens, synapse=tau, solver=solver,
+                    transform=SynapseDerivative((D, D), c * Ak, order=k, coefficient=c),
+                ))
+                self.input_connections.append(nengo.Connection(
+                    self.input, ens, synapse=tau,
+                    transform=SynapseDerivative(Bk.shape, c * Bk, order=k, coefficient=c),
+                ))
+        else:
+            if self.synapse_shaped:
+                self._mapped_A, self._mapped_B = general_synapse(Ax, Bx, self.coefficients)
+            else:
+                # the lowpass mapping LegendreMemory computed, moved to x = T m
+                self._mapped_A = T @ self._mapped_A @ Tinv
+                self._mapped_B = T @ self._mapped_B
+            self.recurrent_connections = [nengo.Connection(
+                ens, ens, transform=self._mapped_A, synapse=tau, solver=solver
+            )]
+            self.input_connections = [nengo.Connection(
+                self.input, ens, transform=self._mapped_B, synapse=tau
+            )]
+        self._recurrent = self._mapped_A
+        self._input = self._mapped_B
+        nengo.Connection(ens, self.state, transform=Tinv, synapse=None, solver=solver)
+
+    @property
+    def mapped_A(self):
+        """Recurrent transform on the represented ``x = T m`` (nominal synapse)."""
+        return self._mapped_A.copy()
+
+    @property
+    def mapped_B(self):
+        """Input transform into ``x = T m`` (nominal synapse)."""
+        return self._mapped_B.copy()
