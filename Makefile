@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test bench bench-loihi study install-dl clean
+.PHONY: demo test test-nengo bench bench-loihi bench-analog study install-dl clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,14 +23,22 @@ $(VENV)/.installed-tests: $(PY) setup.cfg constraints.txt
 demo: $(VENV)/.installed-core
 	$(VENV)/bin/nengo-lmu demo
 
+# our tests, then nengo's own test suite on the analog backend (nengo-tests.ini)
 test: $(VENV)/.installed-tests
 	$(PY) -m pytest -ra
+	$(PY) -m pytest -c nengo-tests.ini --pyargs nengo -q -rs
+
+test-nengo: $(VENV)/.installed-tests
+	$(PY) -m pytest -c nengo-tests.ini --pyargs nengo -q -rs
 
 bench: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_memory.py
 
 bench-loihi: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_loihi.py
+
+bench-analog: $(VENV)/.installed-core
+	$(PY) benchmarks/bench_analog.py
 
 # the error-scaling study (about 6.5 minutes on 2 cores); rerunning resumes it
 study: $(VENV)/.installed-core

@@ -18,7 +18,7 @@ import nengo
 
 from nengo_lmu import metrics, signals
 from nengo_lmu.dynamics import delay_readout
-from nengo_lmu.hardware import describe, memory, simulator
+from nengo_lmu.hardware import describe, memory, simulator, split_options
 from nengo_lmu.version import version
 
 #: Record fields that measure the machine, not the trial: they differ between
@@ -68,7 +68,9 @@ class Trial:
     ``theta``. ``state_scaling`` chooses radii of two standard deviations of
     each state under the input (THEORY.md section 3); otherwise radius 1.
     ``backend_options`` holds ``(name, value)`` pairs for the backend's
-    simulator (e.g. ``(("target", "sim"),)`` for Loihi). ``rate_twin`` also
+    simulator (e.g. ``(("target", "sim"),)`` for Loihi; for the analog
+    backend also ``chip``, ``substrate``, ``without`` and ``compensations``,
+    see :func:`nengo_lmu.hardware.split_options`). ``rate_twin`` also
     runs the same network with the rate neurons of :data:`RATE_TWINS` on the
     reference simulator and records its errors as ``twin_*`` (the systematic
     floor); None means on for the reference backend, off elsewhere.
@@ -185,10 +187,12 @@ class Trial:
             radii = signals.white_signal_process(
                 self.duration, self.input_high, self.input_rms
             )
+        memory_options, _ = split_options(self.backend, self.backend_options)
         with nengo.Network(seed=self.seed, label="trial") as net:
             stim = nengo.Node(signals.input_process(u, self.dt), label="u")
             mem = memory(
                 self.backend,
+                **memory_options,
                 order=self.order,
                 theta=self.theta,
                 n_neurons=self.n_neurons,
@@ -251,6 +255,7 @@ def _simulate(trial, progress_bar=False):
     """Build and run ``trial`` once; its errors, timings and decoded data."""
     t0 = time.perf_counter()
     net, mem, probe, u = trial.build()
+    _, options = split_options(trial.backend, trial.backend_options)
     # no decoder cache: build_s is the real cost, not a read of an earlier run's
     with simulator(
         net,
@@ -258,7 +263,7 @@ def _simulate(trial, progress_bar=False):
         dt=trial.dt,
         cache=False,
         progress_bar=progress_bar,
-        **dict(trial.backend_options),
+        **options,
     ) as sim:
         t1 = time.perf_counter()
         sim.run_steps(len(u))

@@ -60,6 +60,33 @@ def memory(backend="reference", **spec):
     return LegendreMemory(**spec)
 
 
+def split_options(backend, options):
+    """Split a backend's plain-data options into the memory's and the simulator's.
+
+    Options are what a :class:`~nengo_lmu.analysis.experiment.Trial` stores
+    (``backend_options``): numbers and strings. On ``"analog"``, ``chip``,
+    ``substrate``, ``without`` and ``compensations``
+    (:func:`nengo_lmu.hardware.analog.from_options`) become the memory's
+    ``substrate`` and ``compensations`` and the simulator's ``substrate``;
+    everything else, and every option of other backends, goes to the
+    simulator.
+
+    Returns
+    -------
+    memory_options, simulator_options : dict
+    """
+    options = dict(options)
+    if backend != "analog":
+        return {}, options
+    from nengo_lmu.hardware import analog  # noqa: PLC0415
+
+    names = ("chip", "substrate", "without", "compensations")
+    plain = {k: options.pop(k) for k in names if k in options}
+    substrate, compensations = analog.from_options(**plain)
+    options["substrate"] = substrate
+    return {"substrate": substrate, "compensations": compensations}, options
+
+
 def describe(sim):
     """Backend-specific figures of a simulator that has run, as plain data.
 

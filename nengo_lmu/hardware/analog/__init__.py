@@ -19,3 +19,54 @@ from nengo_lmu.hardware.analog.builder import SynapseDerivative
 from nengo_lmu.hardware.analog.memory import COMPENSATIONS, AnalogLegendreMemory
 from nengo_lmu.hardware.analog.simulator import IdealSimulator, Simulator, describe
 from nengo_lmu.hardware.analog.substrate import NON_IDEALITIES, Substrate
+
+#: Substrate presets that plain-data options (a Trial's ``backend_options``) name.
+PRESETS = ("braindrop", "ideal")
+
+
+def from_options(chip=0, substrate="braindrop", without="", compensations="all"):
+    """A substrate and compensations from plain data (e.g. a Trial's options).
+
+    Parameters
+    ----------
+    chip : int
+        The substrate's seed.
+    substrate : {"braindrop", "ideal"}
+        Braindrop-like defaults or every non-ideality off.
+    without : str
+        Non-idealities to switch off, ``+``-joined (e.g. ``"noise+drift"``).
+    compensations : str
+        ``"all"``, ``"none"`` or names from :data:`COMPENSATIONS`, ``+``-joined.
+
+    Returns
+    -------
+    substrate : Substrate
+    compensations : tuple of str
+
+    Examples
+    --------
+    >>> sub, comps = from_options(chip=2, without="noise", compensations="calibrate")
+    >>> sub.seed, sub.noise, comps
+    (2, 0.0, ('calibrate',))
+    """
+    from nengo.exceptions import ValidationError  # noqa: PLC0415
+
+    if substrate not in PRESETS:
+        raise ValidationError(f"must be one of {PRESETS} (got {substrate!r})", "substrate")
+    sub = Substrate(seed=chip) if substrate == "braindrop" else Substrate.ideal(seed=chip)
+    names = [n for n in str(without).split("+") if n]
+    sub = sub.without(*names)
+    if compensations == "all":
+        comps = COMPENSATIONS
+    elif compensations in ("none", ""):
+        comps = ()
+    else:
+        comps = tuple(str(compensations).split("+"))
+        unknown = [c for c in comps if c not in COMPENSATIONS]
+        if unknown:
+            raise ValidationError(
+                f"must be 'all', 'none' or names from {COMPENSATIONS} joined by '+' "
+                f"(got {compensations!r})",
+                "compensations",
+            )
+    return sub, comps

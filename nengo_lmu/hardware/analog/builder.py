@@ -31,6 +31,7 @@ import numpy as np
 import nengo
 import scipy.linalg
 from nengo.builder import Builder, Model, Operator, Signal
+from nengo.rc import rc
 from nengo.builder.connection import get_eval_points, get_targets
 from nengo.builder.operator import Copy, DotInc, ElementwiseInc, Reset
 from nengo.builder.transforms import multiply
@@ -432,6 +433,11 @@ class AnalogModel(Model):
         return self._building[-1] if self._building else None
 
 
+def _signal(value, name, readonly=False):
+    """A signal of nengo's float type (``nengo.rc``), like nengo's own."""
+    return Signal(np.asarray(value, dtype=rc.float_dtype), name=name, readonly=readonly)
+
+
 def _nengo_builder(cls):
     """nengo's own build function for objects of class ``cls`` (by its MRO)."""
     for obj_cls in cls.__mro__:
@@ -472,7 +478,7 @@ def build_ensemble(model, ens):
     _nengo_builder(nengo.Ensemble)(model, ens)
     chip = model.chip.get(ens)
     if chip is not None:
-        chip.count = Signal(np.zeros(1), name=f"{ens}.spike_count")
+        chip.count = _signal(np.zeros(1), f"{ens}.spike_count")
         model.add_op(SimSpikeCount(model.sig[ens.neurons]["out"], chip.count))
 
 
@@ -572,14 +578,14 @@ def build_transform(model, transform, sig_in, decoders=None, encoders=None, rng=
         largest = np.max(np.abs(W)) or 1.0
         Wq, unit, exponents = W / largest, largest, None
     weighted = Signal(shape=W.shape[0], name=f"{transform}.accumulated")
-    accumulator = Signal(np.zeros(W.shape[0]), name=f"{transform}.accumulator")
+    accumulator = _signal(np.zeros(W.shape[0]), f"{transform}.accumulator")
     model.add_op(
         SimAccumulator(Wq, unit, sig_in, weighted, accumulator, sub.spike_thinning,
                        tag=f"{conn}.accumulator")
     )
     model.connections[conn] = {"unit": unit, "exponents": exponents, "rows": W.shape[0]}
     # nengo keeps the weights it is given for probing: the realised ones
-    return weighted, Signal(unit * Wq, name=f"{transform}.weights", readonly=True)
+    return weighted, _signal(unit * Wq, f"{transform}.weights", readonly=True)
 
 
 @AnalogBuilder.register(nengo.synapses.Lowpass)
@@ -612,17 +618,17 @@ def build_lowpass(model, synapse, sig_in, sig_out=None, mode="update"):
         gains = built.gain * scale
         sl = conn.post_slice
         if isinstance(sl, slice):
-            model.add_op(ElementwiseInc(Signal(gains[sl]), sig_in, bank.v[sl]))
+            model.add_op(ElementwiseInc(_signal(gains[sl], f"{conn}.gains", True), sig_in, bank.v[sl]))
         else:
             full = Signal(shape=ens.n_neurons, name=f"{conn}.scattered")
             model.add_op(Reset(full))
             model.add_op(Copy(sig_in, full, dst_slice=sl, inc=True))
-            model.add_op(ElementwiseInc(Signal(gains), full, bank.v))
+            model.add_op(ElementwiseInc(_signal(gains, f"{conn}.gains", True), full, bank.v))
     else:
         enc = built.scaled_encoders[:, conn.post_slice] * scale[:, None]
-        model.add_op(DotInc(Signal(enc, readonly=True), sig_in, bank.v))
+        model.add_op(DotInc(_signal(enc, f"{conn}.encoders", True), sig_in, bank.v))
     # nengo adds what this returns into the ensemble's input: nothing more
-    return Signal(np.zeros(sig_in.size), name=f"{conn}.on_chip_synapse", readonly=True)
+    return _signal(np.zeros(sig_in.size), f"{conn}.on_chip_synapse", True)
 
 
 def _bank(model, chip, tau):
@@ -641,9 +647,9 @@ def _bank(model, chip, tau):
     Ad, G0, G1 = discretize_synapses(tau1, sub.tau2, sub.pulse_width, model.dt)
     k = Ad.shape[0]
     v = Signal(shape=n, name=f"{ens}.synaptic_input[{tau:g}]")
-    y = Signal(np.zeros(n), name=f"{ens}.synapse[{tau:g}]")
-    state = Signal(np.zeros((k, n)), name=f"{ens}.synapse_state[{tau:g}]")
-    previous = Signal(np.zeros(n), name=f"{ens}.synapse_previous[{tau:g}]")
+    y = _signal(np.zeros(n), f"{ens}.synapse[{tau:g}]")
+    state = _signal(np.zeros((k, n)), f"{ens}.synapse_state[{tau:g}]")
+    previous = _signal(np.zeros(n), f"{ens}.synapse_previous[{tau:g}]")
     model.add_op(Reset(v))
     model.add_op(SimSynapseBank(v, y, state, previous, Ad, G0, G1, tag=f"{ens} synapses"))
     model.add_op(Copy(y, model.sig[ens.neurons]["in"], inc=True))
