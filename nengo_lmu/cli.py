@@ -20,10 +20,10 @@ def format_table(records):
     cols += [(f"NRMSE({f:g} theta)", "{:.3f}") for f in delays]
     cols += [(f"vs ideal({f:g})", "{:.3f}") for f in delays]
     cols += [("realtime", "{:.2f}x"), ("build [s]", "{:.2f}"), ("peak RSS [MiB]", "{:.0f}")]
-    hw = any("cores" in r for r in records)
+    hw = any("cores" in r or "energy_braindrop_j" in r for r in records)
     if hw:
         cols += [("cores", "{}"), ("synapses [KiB]", "{:.0f}"),
-                 ("uJ/s Loihi", "{:.1f}"), ("uJ/s CPU", "{:.0f}")]
+                 ("uJ/s chip", "{:.1f}"), ("uJ/s CPU", "{:.0f}")]
     rows = []
     for r in records:
         vals = [r["backend"], f"{r['n_neurons']} {r['neuron_type']}",
@@ -35,6 +35,9 @@ def format_table(records):
             per_s = 1e6 / r["duration"]
             vals += [r["cores"], r["synapse_kib"], r["energy_loihi_j"] * per_s,
                      r["energy_cpu_j"] * per_s]
+        elif hw and "energy_braindrop_j" in r:
+            per_s = 1e6 / r["duration"]
+            vals += [None, None, r["energy_braindrop_j"] * per_s, r["energy_cpu_j"] * per_s]
         elif hw:
             vals += [None] * 4
         rows.append(["-" if v is None else fmt.format(v) for (_, fmt), v in zip(cols, vals)])
@@ -62,17 +65,29 @@ def demo(args):
         records.append(run_trial(chip))
     elif args.loihi_neurons:
         print("(no Loihi row: nengo-loihi is not installed; pip install 'nengo-lmu[loihi]')")
+    if args.analog_neurons:
+        chip = dataclasses.replace(
+            trial, backend="analog", n_neurons=args.analog_neurons,
+            backend_options=(("chip", args.seed),), rate_twin=False)
+        print(f"Analog emulator: AnalogLegendreMemory(n_neurons={chip.n_neurons}, "
+              f"{chip.neuron_type}) on a Braindrop-like chip (seed {args.seed}), "
+              "all compensations, same input")
+        records.append(run_trial(chip))
     print()
     print(format_table(records))
     print("\nE, E_n: state error against the ideal discrete memory (THEORY.md 4); "
           "NRMSE: delay readouts against the true delayed input, 'vs ideal' against "
           "the ideal memory's readout; all after a warm-up of theta, probe filter "
           f"{trial.probe_synapse} s.")
-    if len(records) > 1:
+    if any(r["backend"] == "loihi" for r in records):
         print("Loihi row: nengo-loihi's integer emulator; cores and synapse memory "
               "of the chip mapping; energy per simulated second estimated from the "
               "run's synaptic operations and neuron updates (Davies et al. 2018) and "
               "for a CPU computing the same network densely (KerasSpiking's 8.6 nJ/op).")
+    if any(r["backend"] == "analog" for r in records):
+        print("Analog row: the emulated Braindrop-like substrate (nengo_lmu.hardware."
+              "analog); energy per simulated second from the run's equivalent synaptic "
+              "operations at 381 fJ each (Neckar et al. 2019), CPU as above.")
     os.makedirs(args.out, exist_ok=True)
     path = plot_trial(data, trial, os.path.join(args.out, "lmu-demo.png"))
     print(f"figure: {path}")
@@ -146,6 +161,40 @@ def report(args):
     return table
 
 
+def analog(args):
+    """The memory on the analog substrate, one compensation at a time, into a store."""
+    from nengo_lmu.analysis import analog as ladder  # noqa: PLC0415
+    from nengo_lmu.analysis import sweep as sweeps  # noqa: PLC0415
+
+    setting = "quick" if args.quick else "default"
+    trials = ladder.ladder(setting, chips=args.chips)
+    print(f"nengo-lmu analog: {len(trials)} trials into {args.out} ({args.scheduler} "
+          "scheduler; a rerun resumes)")
+    result = sweeps.run_sweep(trials, args.out, scheduler=args.scheduler,
+                              n_workers=args.workers, resume=True,
+                              progress=not args.no_progress)
+    print(result)
+    keys = {t.key for t in trials}
+    df = result.store.dataframe()
+    df = df[df.key.isin(keys)]
+    table = ladder.table(df)
+    print(format_ladder(table))
+    return table
+
+
+def format_ladder(table):
+    """The ladder table as text: E mean +- sd over chips, range and ratio to reference."""
+    lines = [f"{'d':>2} {'m':>5}  {'step':<16} {'chips':>5}  {'E mean':>7} {'sd':>6}  "
+             f"{'min':>6} {'max':>6}  {'vs ref':>6}"]
+    for _, r in table.iterrows():
+        lines.append(f"{r['order']:>2} {r['n_neurons']:>5}  {r['step']:<16} {r['chips']:>5}  "
+                     f"{r['mean']:7.3f} {r['std']:6.3f}  {r['min']:6.3f} {r['max']:6.3f}  "
+                     f"{r['vs_reference']:5.2f}x")
+    lines.append("E: state error against the ideal discrete memory; chips: substrate seeds "
+                 "(also the network seeds); each step adds one compensation to the one above")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nengo-lmu", description=__doc__.split(":")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -164,6 +213,8 @@ def main(argv=None):
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     d.add_argument("--loihi-neurons", type=int, default=600,
                    help="neurons of the Loihi row (default 600; 0 leaves it out)")
+    d.add_argument("--analog-neurons", type=int, default=768,
+                   help="neurons of the analog row (default 768; 0 leaves it out)")
 
     r = sub.add_parser("run", help="run one trial (fields from --set) and print its errors")
     r.add_argument("--set", action="append", metavar="FIELD=VALUE",
@@ -192,6 +243,16 @@ def main(argv=None):
     s.add_argument("--report", action="store_true", help="report the store afterwards")
     s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
+    a = sub.add_parser("analog", help="the memory on the analog substrate, one "
+                       "compensation at a time, against the reference simulator")
+    a.add_argument("--out", default="analog-results", help="the results store's folder")
+    a.add_argument("--quick", action="store_true", help="d = 3, m = 384, 2 chips, 2 s")
+    a.add_argument("--chips", type=int, help="substrate seeds per point (default 5)")
+    a.add_argument("--scheduler", default="local",
+                   help="serial, local (Dask LocalCluster, default) or tcp://host:port")
+    a.add_argument("--workers", type=int, help="local workers (default: one per core)")
+    a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
     p = sub.add_parser("report", help="fit exponents and plot a store's results")
     p.add_argument("store", help="the results store's folder")
     p.add_argument("--out", help="folder for fits.csv and the figures (default STORE/report)")
@@ -206,6 +267,8 @@ def main(argv=None):
         return sweep(args)
     elif args.command == "report":
         report(args)
+    elif args.command == "analog":
+        analog(args)
     return 0
 
 

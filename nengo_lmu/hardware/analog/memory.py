@@ -92,7 +92,10 @@ class AnalogLegendreMemory(LegendreMemory):
         As for :class:`.LegendreMemory`.
     synapse : float or nengo.Lowpass, optional
         The nominal synapse, i.e. the chip's time-constant setting (default
-        0.018 s, Braindrop's default; Voelker 2019, thesis 7.1).
+        0.1 s, as :class:`.LegendreMemory`). Braindrop's setting spans about
+        18 ms (its default) to 180 ms (its maximum; Voelker 2019, thesis
+        7.1-7.2); a shorter synapse filters less spike noise and makes the
+        second pole and the pulse matter more.
     mapping : {"discrete", "continuous"}, optional
         Principle 3 for a lowpass, used without the synapse compensations.
     substrate : Substrate, optional
@@ -121,8 +124,8 @@ class AnalogLegendreMemory(LegendreMemory):
     --------
     >>> mem = AnalogLegendreMemory(order=3, theta=1.0, n_neurons=300,
     ...                            compensations=("calibrate", "synapse"))
-    >>> mem.coefficients.round(5)
-    array([1.00000e+00, 2.02500e-02, 4.60083e-05])
+    >>> mem.coefficients.round(6)  # 1 + c1 s + c2 s^2 of the synapse, held over dt
+    array([1.0000e+00, 1.0275e-01, 2.7700e-04])
     """
 
     def __init__(
@@ -131,7 +134,7 @@ class AnalogLegendreMemory(LegendreMemory):
         theta,
         n_neurons,
         neuron_type=None,
-        synapse=0.018,
+        synapse=0.1,
         dt=0.001,
         mapping="discrete",
         radii=1.0,

@@ -39,8 +39,9 @@ field                 default and source
 
 The synaptic time constant's *mean* is the one each connection asks for
 (its ``nengo.Lowpass``): the chip's time-constant DAC is set to it. Braindrop
-sets one value for the whole chip (18 ms by default, up to about 180 ms);
-:class:`.AnalogLegendreMemory` defaults to the 18 ms setting.
+sets one value for the whole chip, about 18 ms by default and up to about
+180 ms (thesis 7.1-7.2); the emulator takes any value and does not enforce
+that range.
 """
 
 import dataclasses
