@@ -167,7 +167,7 @@ def analog(args):
     from nengo_lmu.analysis import sweep as sweeps  # noqa: PLC0415
 
     setting = "quick" if args.quick else "default"
-    trials = ladder.ladder(setting, chips=args.chips)
+    trials = ladder.ladder(setting, chips=args.chips, neuron_type=args.neuron_type)
     print(f"nengo-lmu analog: {len(trials)} trials into {args.out} ({args.scheduler} "
           "scheduler; a rerun resumes)")
     result = sweeps.run_sweep(trials, args.out, scheduler=args.scheduler,
@@ -248,6 +248,8 @@ def main(argv=None):
     a.add_argument("--out", default="analog-results", help="the results store's folder")
     a.add_argument("--quick", action="store_true", help="d = 3, m = 384, 2 chips, 2 s")
     a.add_argument("--chips", type=int, help="substrate seeds per point (default 5)")
+    a.add_argument("--neuron-type", default="poisson", choices=sorted(NEURON_TYPES),
+                   help="neurons of every trial (default poisson)")
     a.add_argument("--scheduler", default="local",
                    help="serial, local (Dask LocalCluster, default) or tcp://host:port")
     a.add_argument("--workers", type=int, help="local workers (default: one per core)")

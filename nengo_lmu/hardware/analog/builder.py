@@ -167,7 +167,9 @@ class SubstrateNeurons(NeuronType):
         J_eff = current_scale * J
         J_eff += current_offset
         if self.noise > 0:
-            J_eff += self.noise * np.sqrt(0.001 / dt) * self._noise_rng.standard_normal(n)
+            J_eff += self.noise * np.sqrt(0.001 / dt) * self._noise_rng.standard_normal(
+                n, dtype=np.float32
+            )
         self.base.step(dt, J_eff, output, **state)
 
 
@@ -326,7 +328,8 @@ class SynapseBank:
     def __init__(self, tau1, coefficients, v):
         self.tau1 = tau1
         self.coefficients = coefficients
-        self.v = v
+        self.v = v  # the neurons' synaptic input, before the synapse
+        self.decoded = {}  # (derivative order, nominal coefficient) -> decoded input
 
 
 def discretize_synapses(tau1, tau2, pulse_width, dt):
@@ -605,7 +608,7 @@ def build_lowpass(model, synapse, sig_in, sig_out=None, mode="update"):
     bank = _bank(model, post_chip, synapse.tau)
     ens = post_chip.ensemble
     built = model.params[ens]
-    scale = np.ones(ens.n_neurons)
+    scale, key = np.ones(ens.n_neurons), (0, 1.0)
     if isinstance(conn.transform, SynapseDerivative):
         k = conn.transform.order
         if k >= bank.coefficients.shape[0]:
@@ -613,6 +616,7 @@ def build_lowpass(model, synapse, sig_in, sig_out=None, mode="update"):
                 f"transform.order: the analog synapse has coefficients up to order "
                 f"{bank.coefficients.shape[0] - 1} (got {k} on {conn})"
             )
+        key = (k, conn.transform.coefficient)
         scale = bank.coefficients[k] / conn.transform.coefficient
     if isinstance(conn.post_obj, Neurons):
         gains = built.gain * scale
@@ -625,8 +629,14 @@ def build_lowpass(model, synapse, sig_in, sig_out=None, mode="update"):
             model.add_op(Copy(sig_in, full, dst_slice=sl, inc=True))
             model.add_op(ElementwiseInc(_signal(gains, f"{conn}.gains", True), full, bank.v))
     else:
-        enc = built.scaled_encoders[:, conn.post_slice] * scale[:, None]
-        model.add_op(DotInc(_signal(enc, f"{conn}.encoders", True), sig_in, bank.v))
+        # decoded inputs that each neuron weighs alike are summed, then encoded once
+        decoded = bank.decoded.get(key)
+        if decoded is None:
+            decoded = bank.decoded[key] = Signal(shape=ens.dimensions, name=f"{ens}.{key}")
+            model.add_op(Reset(decoded))
+            enc = built.scaled_encoders * scale[:, None]
+            model.add_op(DotInc(_signal(enc, f"{ens}.encoders{key}", True), decoded, bank.v))
+        model.add_op(Copy(sig_in, decoded, dst_slice=conn.post_slice, inc=True))
     # nengo adds what this returns into the ensemble's input: nothing more
     return _signal(np.zeros(sig_in.size), f"{conn}.on_chip_synapse", True)
 

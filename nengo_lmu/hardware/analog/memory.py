@@ -222,6 +222,15 @@ class AnalogLegendreMemory(LegendreMemory):
         Bx = T @ np.kron(eye, self._B)
         tau = self.synapse
         ens = self.ensemble
+        # nengo seeds a network's connections before its ensembles: built in a
+        # subnetwork, their number (which the compensations change) leaves the
+        # population's seed, and so its neurons, the same for every compensation
+        self.wiring = nengo.Network(label="wiring")
+        with self.wiring:
+            self._connect(ens, solver, tau, Ax, Bx, T, Tinv)
+
+    def _connect(self, ens, solver, tau, Ax, Bx, T, Tinv):
+        D = self.dimensions
 
         if "heterogeneous" in self.compensations:
             self._mapped_A, self._mapped_B = general_synapse(Ax, Bx, self.coefficients)
