@@ -52,4 +52,4 @@ install-dl: $(VENV)/.installed-tests
 	$(PIP) --no-build-isolation -e ".[dl,tests]"
 
 clean:
-	rm -rf $(VENV) plots lmu-demo bench-results study-results
+	rm -rf $(VENV) plots lmu-demo bench-results study-results analog-results

@@ -211,10 +211,10 @@ def _analog_fanout(model):
     for obj in model.params:
         if not isinstance(obj, nengo.Connection):
             continue
-        pre = obj.pre_obj.ensemble if isinstance(obj.pre_obj, nengo.ensemble.Neurons) else obj.pre_obj
+        pre = _ensemble_of(obj.pre_obj)
         if pre not in fanout:
             continue
-        post = obj.post_obj.ensemble if isinstance(obj.post_obj, nengo.ensemble.Neurons) else obj.post_obj
+        post = _ensemble_of(obj.post_obj)
         fanout[pre] += post.n_neurons if post in model.chip else obj.size_out
     return fanout
 
@@ -244,19 +244,34 @@ def analog_counts(sim):
 
 
 def analog_dense_counts(sim):
-    """Operations of computing an analog-backend network densely, every step.
+    """Operations of computing an analog-backend network on a CPU or GPU, every step.
 
-    Every equivalent weight (pre neuron x post neuron or output dimension)
-    is a multiply-accumulate each step, and every neuron is updated.
+    A CPU computes the network as nengo does, factored: each connection out of
+    a chip population multiplies its neurons' activities by its decoding
+    weights (neurons x rows), and each connection into one multiplies the
+    decoded value by the encoders (rows x neurons); every neuron is updated
+    every step.
     """
     model = sim.model
-    fanout = _analog_fanout(model)
     steps = int(sim.n_steps)
+    macs = 0
+    for obj in model.params:
+        if not isinstance(obj, nengo.Connection):
+            continue
+        pre = _ensemble_of(obj.pre_obj)
+        post = _ensemble_of(obj.post_obj)
+        if pre in model.chip:
+            macs += pre.n_neurons * obj.size_out
+        if post in model.chip and isinstance(obj.post_obj, nengo.Ensemble):
+            macs += post.n_neurons * obj.size_out
     n = sum(ens.n_neurons for ens in model.chip)
-    weights = sum(ens.n_neurons * fanout[ens] for ens in model.chip)
     return OperationCounts(
-        synops=float(weights * steps),
+        synops=float(macs * steps),
         neuron_updates=float(n * steps),
         active_updates=float(n * steps),
         steps=steps,
     )
+
+
+def _ensemble_of(obj):
+    return obj.ensemble if isinstance(obj, nengo.ensemble.Neurons) else obj
