@@ -31,3 +31,17 @@ def test_readme_loihi_example_runs(capsys):
     assert sim.data[p].shape == (10000, 1)
     text = capsys.readouterr().out
     assert "cores 4" in text and "energy_loihi_j" in text
+
+
+def test_readme_analog_example_runs(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    analog = [b for b in blocks if "AnalogLegendreMemory" in b]
+    assert analog, "README.md has no analog example"
+    namespace = {}
+    exec(compile(blocks[0].split("with nengo.Network")[0], "README.md", "exec"), namespace)  # noqa: S102
+    exec(compile(analog[0], "README.md", "exec"), namespace)  # noqa: S102
+    sim, p = namespace["sim"], namespace["p"]
+    assert sim.data[p].shape == (10000, 1)
+    assert sim.model.substrate.seed == 3 and sim.model.calibrate
+    text = capsys.readouterr().out
+    assert "energy_braindrop_j" in text and "'neurons': 768" in text

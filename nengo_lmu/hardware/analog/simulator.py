@@ -61,6 +61,7 @@ class Simulator(nengo.Simulator):
         progress_bar=True,
         optimize=True,
     ):
+        self.closed = True  # as nengo's: closed until built, so __del__ is quiet
         substrate = Substrate() if substrate is None else substrate
         check_substrate(substrate, dt)
         if model is None:
