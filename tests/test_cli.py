@@ -82,3 +82,18 @@ def test_sweep_set_fixes_fields_of_every_trial(tmp_path, capsys):
 def test_sweep_needs_trials(tmp_path):
     with pytest.raises(ValidationError, match="sweep: nothing to run"):
         cli.main(["sweep", "--out", str(tmp_path)])
+
+
+def test_analog_ladder_from_the_command_line(tmp_path, capsys):
+    out = tmp_path / "analog"
+    table = cli.main(["analog", "--quick", "--chips", "1", "--out", str(out),
+                      "--scheduler", "serial", "--no-progress"])
+    assert table == 0
+    text = capsys.readouterr().out
+    for step in ("reference", "none", "calibrate", "+ synapse", "+ heterogeneous"):
+        assert f"  {step} " in text
+    assert len(Store(out).keys()) == 5
+    # a rerun resumes: nothing left to run
+    cli.main(["analog", "--quick", "--chips", "1", "--out", str(out), "--scheduler", "serial",
+              "--no-progress"])
+    assert "5 already in" in capsys.readouterr().out
