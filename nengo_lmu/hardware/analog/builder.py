@@ -317,10 +317,6 @@ class SubstrateEnsemble:
         self.banks = {}  # nominal tau -> SynapseBank
         self.count = None  # spikes emitted, a Signal
 
-    @property
-    def n_neurons(self):
-        return self.ensemble.n_neurons
-
 
 class SynapseBank:
     """The synapses of one population for one nominal time constant."""

@@ -217,10 +217,6 @@ class Substrate:
             if getattr(self, name) not in (None, 0.0, False)
         )
 
-    def to_dict(self):
-        """Plain data (for result records)."""
-        return dataclasses.asdict(self)
-
     # --- what the chip is -------------------------------------------------
 
     @property
