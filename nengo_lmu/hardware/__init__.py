@@ -133,9 +133,9 @@ def simulator(network, backend="reference", dt=None, cache=True, **options):
         ``"loihi"`` (nengo-loihi; see :func:`nengo_lmu.hardware.loihi.simulator`
         for its options ``target`` and ``max_chips``) or ``"analog"``
         (:class:`nengo_lmu.hardware.analog.Simulator`; options ``substrate``,
-        a :class:`~nengo_lmu.hardware.analog.Substrate`, and ``calibrate``,
-        which defaults to whether any :class:`.AnalogLegendreMemory` in the
-        network asks for it).
+        a :class:`~nengo_lmu.hardware.analog.Substrate`, by default the one
+        the network's :class:`.AnalogLegendreMemory` networks were designed
+        for, and ``calibrate``, by default whether any of them asks for it).
     dt : float, optional
         Simulator step in seconds; default the memories' ``dt`` (or 0.001).
         A step that differs from a memory's raises ``BuildError``.
@@ -173,6 +173,7 @@ def simulator(network, backend="reference", dt=None, cache=True, **options):
 
 def _analog_simulator(network, dt, cache, options):
     from nengo_lmu.hardware import analog  # noqa: PLC0415
+
     memories = _memories(network)
     plain = [m for m in memories if not isinstance(m, analog.AnalogLegendreMemory)]
     if plain:
@@ -184,19 +185,10 @@ def _analog_simulator(network, dt, cache, options):
         )
     if options.get("calibrate") is None:
         options["calibrate"] = any(m.calibrate for m in memories)
-    if not cache and "model" not in options:
-        from nengo_lmu.hardware.analog.builder import (  # noqa: PLC0415
-            AnalogModel,
-            check_substrate,
-        )
-
-        substrate = options.pop("substrate", None)
-        substrate = analog.Substrate() if substrate is None else substrate
-        check_substrate(substrate, dt)
-        options["model"] = AnalogModel(
-            dt=dt,
-            decoder_cache=nengo.cache.NoDecoderCache(),
-            substrate=substrate,
-            calibrate=options.pop("calibrate"),
-        )
+    designed_for = {m.substrate for m in memories}
+    if options.get("substrate") is None and len(designed_for) == 1:
+        # run on the chip the memories were designed for
+        options["substrate"] = designed_for.pop()
+    if not cache:
+        options.setdefault("decoder_cache", nengo.cache.NoDecoderCache())
     return analog.Simulator(network, dt=dt, **options)

@@ -363,6 +363,17 @@ def test_memory_validation():
         nengo_lmu.simulator(net, backend="analog")
 
 
+def test_simulator_runs_on_the_chip_the_memory_was_made_for():
+    with nengo.Network(seed=0) as net:
+        analog.AnalogLegendreMemory(3, 1.0, 30, substrate=QUIET.replace(seed=7))
+    with nengo_lmu.simulator(net, backend="analog", progress_bar=False) as sim:
+        assert sim.model.substrate == QUIET.replace(seed=7)
+    with nengo_lmu.simulator(net, backend="analog", substrate=analog.Substrate(seed=2),
+                             cache=False, progress_bar=False) as sim:
+        assert sim.model.substrate.seed == 2
+        assert isinstance(sim.model.decoder_cache, nengo.cache.NoDecoderCache)
+
+
 def test_memory_structure():
     mem = analog.AnalogLegendreMemory(3, 1.0, 300, radii=[1.0, 0.5, 0.25])
     assert len(mem.ensembles) == 1 and mem.ensemble.n_neurons == 300

@@ -413,6 +413,7 @@ class AnalogModel(Model):
         super().__init__(dt=dt, label=label, decoder_cache=decoder_cache,
                          builder=AnalogBuilder)
         self.substrate = Substrate() if substrate is None else substrate
+        check_substrate(self.substrate, dt)
         self.calibrate = bool(calibrate)
         self.slots_used = 0
         self.chip = {}  # Ensemble -> SubstrateEnsemble
@@ -644,11 +645,6 @@ def _bank(model, chip, tau):
     sub = model.substrate
     ens = chip.ensemble
     n = ens.n_neurons
-    if sub.pulse_width > model.dt:
-        raise BuildError(
-            f"Substrate.pulse_width: must be at most the simulator's step dt = "
-            f"{model.dt} s (got {sub.pulse_width})"
-        )
     tau1 = sub.time_constants(tau, chip.start, n)
     Ad, G0, G1 = discretize_synapses(tau1, sub.tau2, sub.pulse_width, model.dt)
     k = Ad.shape[0]

@@ -3,7 +3,7 @@
 import nengo
 from nengo.cache import get_default_decoder_cache
 
-from nengo_lmu.hardware.analog.builder import AnalogModel, check_substrate
+from nengo_lmu.hardware.analog.builder import AnalogModel
 from nengo_lmu.hardware.analog.substrate import Substrate
 
 
@@ -34,6 +34,8 @@ class Simulator(nengo.Simulator):
         chip's software does after measuring them (default False: decoders
         for the neurons the network asked for). Calibrated solves bypass
         nengo's decoder cache.
+    decoder_cache : nengo.cache.DecoderCache, optional
+        Default nengo's (``nengo.cache.NoDecoderCache()`` turns it off).
     progress_bar, optimize
         As for ``nengo.Simulator``.
 
@@ -58,17 +60,18 @@ class Simulator(nengo.Simulator):
         model=None,
         substrate=None,
         calibrate=False,
+        decoder_cache=None,
         progress_bar=True,
         optimize=True,
     ):
         self.closed = True  # as nengo's: closed until built, so __del__ is quiet
-        substrate = Substrate() if substrate is None else substrate
-        check_substrate(substrate, dt)
         if model is None:
             model = AnalogModel(
                 dt=float(dt),
                 label=f"{type(network).__name__}, dt={dt:f}",
-                decoder_cache=get_default_decoder_cache(),
+                decoder_cache=(
+                    get_default_decoder_cache() if decoder_cache is None else decoder_cache
+                ),
                 substrate=substrate,
                 calibrate=calibrate,
             )
