@@ -1,0 +1,437 @@
+r"""The full LMU: a Legendre memory coupled to a nonlinear hidden layer of neurons.
+
+One cell of the LMU paper (Voelker, Kajić & Eliasmith 2019, Figure 1) at
+step :math:`t`, in continuous time:
+
+.. math::
+
+    u_t &= e_x^T x_t + e_h^T h_{t-1} + e_m^T m_{t-1} \\
+    \theta \dot{m} &= \bar{A} m + \bar{B} u \\
+    h_t &= f(W_x x_t + W_h h_{t-1} + W_m m_t)
+
+The memory :math:`m` is a :class:`.LegendreMemory` in neurons whose dynamics
+are fixed; the encoders :math:`e` and kernels :math:`W` are connection
+transforms that nengo-dl trains; :math:`f` is a population of rectified-linear
+neurons, rates while training and spikes when deployed. The parameters are
+named as keras-lmu names them (``units``, ``order``, ``theta``,
+``memory_d``, ``hidden_to_memory``, ``memory_to_memory``,
+``input_to_hidden``), with ``theta`` in seconds.
+"""
+
+import json
+
+import numpy as np
+import nengo
+from nengo.exceptions import ValidationError
+
+from nengo_lmu.dynamics import check_integer, check_positive
+from nengo_lmu.networks.memory import LegendreMemory
+
+#: Names of a cell's trainable parameters (connection transforms and biases)
+#: and the flag that adds each (None: always present).
+PARAMETERS = {
+    "input_encoders": None,  # e_x: x -> u
+    "hidden_encoders": "hidden_to_memory",  # e_h: h -> u
+    "memory_encoders": "memory_to_memory",  # e_m: m -> u
+    "memory_kernel": None,  # W_m: m -> h
+    "input_kernel": "input_to_hidden",  # W_x: x -> h
+    "hidden_kernel": "hidden_to_hidden",  # W_h: h -> h
+}
+
+
+def _glorot(rng, shape, scale=1.0):
+    limit = scale * np.sqrt(6.0 / sum(shape))
+    return rng.uniform(-limit, limit, size=shape)
+
+
+def neuron_types(spiking, rate_scale):
+    """The hidden and memory neuron types of a cell: rates or spikes.
+
+    Rectified-linear neurons in both cases, so that the rates a network is
+    trained with are exactly the spikes' mean rates. The hidden neurons'
+    ``amplitude`` of ``1 / rate_scale`` makes their output the activation
+    itself while they fire ``rate_scale`` Hz per unit of it.
+    """
+    if spiking:
+        return (
+            nengo.SpikingRectifiedLinear(amplitude=1.0 / rate_scale),
+            nengo.SpikingRectifiedLinear(),
+        )
+    return nengo.RectifiedLinear(amplitude=1.0 / rate_scale), nengo.RectifiedLinear()
+
+
+class LMUCell(nengo.Network):
+    r"""One LMU cell: a Legendre memory and a hidden layer of ``units`` neurons.
+
+    Parameters
+    ----------
+    units : int
+        Hidden neurons, one per hidden unit :math:`h` (keras-lmu's ``units``).
+    order : int
+        Legendre dimensions per memory (:math:`d`).
+    theta : float
+        Length of the memory's window in seconds.
+    size_in : int, optional
+        Input channels :math:`x` (default 1).
+    memory_d : int, optional
+        Memories, each of ``order`` dimensions, fed by ``memory_d`` encoded
+        inputs :math:`u` (default 1).
+    n_neurons : int, optional
+        Neurons holding the memory, in total (default ``20 * order *
+        memory_d``).
+    spiking : bool, optional
+        Spiking neurons (deployment) instead of rates (training); default
+        False. The two networks are otherwise the same.
+    rate_scale : float, optional
+        Hidden neurons' firing rate in Hz for an activation of 1 (default 200).
+    hidden_neurons, memory_neurons : nengo.neurons.NeuronType, optional
+        Override the neuron types that ``spiking`` picks (see
+        :func:`neuron_types`).
+    synapse : float, optional
+        The memory's synapse in seconds (default 0.1).
+    hidden_synapse : float, optional
+        Synapse in seconds of every connection into the hidden layer and of
+        ``hidden_to_memory`` (default 0.005).
+    hidden_to_memory, memory_to_memory : bool, optional
+        Feed :math:`h` or :math:`m` back into :math:`u` (default False).
+    input_to_hidden : bool, optional
+        Connect :math:`x` to the hidden layer (default False).
+    hidden_to_hidden : bool, optional
+        Recurrent :math:`W_h` (default True).
+    dt : float, optional
+        The simulator's step in seconds (default 0.001).
+    radii : float or array_like, optional
+        The memory's radii (see :class:`.LegendreMemory`; default 1).
+    memory : callable, optional
+        Makes the memory from ``LegendreMemory``'s arguments (default
+        :class:`.LegendreMemory`); e.g. ``functools.partial(
+        nengo_lmu.hardware.memory, "loihi")`` for a Loihi memory.
+    **kwargs
+        Passed to ``nengo.Network`` (``label``, ``seed``).
+
+    Attributes
+    ----------
+    input, output : nengo.Node
+        :math:`x` and :math:`h` (the hidden neurons' output, unfiltered).
+    u : nengo.Node
+        The memory's encoded input.
+    memory : LegendreMemory
+    hidden : nengo.Ensemble
+        ``units`` neurons with gain ``rate_scale`` and a trainable bias.
+    trainable : dict
+        The trainable connections by parameter name (:data:`PARAMETERS`).
+
+    Examples
+    --------
+    >>> import nengo
+    >>> with nengo.Network(seed=0) as net:
+    ...     cell = LMUCell(units=20, order=4, theta=0.5, seed=0)
+    >>> sorted(cell.trainable), cell.hidden.n_neurons
+    (['hidden_kernel', 'input_encoders', 'memory_kernel'], 20)
+    """
+
+    def __init__(
+        self,
+        units,
+        order,
+        theta,
+        size_in=1,
+        memory_d=1,
+        n_neurons=None,
+        spiking=False,
+        rate_scale=200.0,
+        hidden_neurons=None,
+        memory_neurons=None,
+        synapse=0.1,
+        hidden_synapse=0.005,
+        hidden_to_memory=False,
+        memory_to_memory=False,
+        input_to_hidden=False,
+        hidden_to_hidden=True,
+        dt=0.001,
+        radii=1.0,
+        memory=None,
+        **kwargs,
+    ):
+        self.units = check_integer(units, "units")
+        self.order = check_integer(order, "order")
+        self.theta = check_positive(theta, "theta")
+        self.size_in = check_integer(size_in, "size_in")
+        self.memory_d = check_integer(memory_d, "memory_d")
+        if n_neurons is None:
+            n_neurons = 20 * self.order * self.memory_d
+        self.rate_scale = check_positive(rate_scale, "rate_scale")
+        self.hidden_synapse = check_positive(hidden_synapse, "hidden_synapse")
+        self.flags = {
+            "hidden_to_memory": bool(hidden_to_memory),
+            "memory_to_memory": bool(memory_to_memory),
+            "input_to_hidden": bool(input_to_hidden),
+            "hidden_to_hidden": bool(hidden_to_hidden),
+        }
+        default_hidden, default_memory = neuron_types(spiking, self.rate_scale)
+        self.hidden_neurons = default_hidden if hidden_neurons is None else hidden_neurons
+        memory_neurons = default_memory if memory_neurons is None else memory_neurons
+        make_memory = LegendreMemory if memory is None else memory
+        super().__init__(**kwargs)
+        rng = np.random.RandomState(self.seed)
+        shapes = self.parameter_shapes()
+        init = {
+            "input_encoders": np.ones(shapes["input_encoders"]),
+            "hidden_encoders": np.zeros(shapes["hidden_encoders"]),
+            "memory_encoders": np.zeros(shapes["memory_encoders"]),
+            "memory_kernel": _glorot(rng, shapes["memory_kernel"]),
+            "input_kernel": _glorot(rng, shapes["input_kernel"]),
+            "hidden_kernel": _glorot(rng, shapes["hidden_kernel"], scale=0.5),
+        }
+        with self:
+            self.input = nengo.Node(size_in=self.size_in, label="x")
+            self.u = nengo.Node(size_in=self.memory_d, label="u")
+            self.memory = make_memory(
+                order=self.order,
+                theta=self.theta,
+                n_neurons=n_neurons,
+                neuron_type=memory_neurons,
+                synapse=synapse,
+                dt=dt,
+                radii=radii,
+                size_in=self.memory_d,
+                label="memory",
+            )
+            nengo.Connection(self.u, self.memory.input, synapse=None)
+            self.hidden = nengo.Ensemble(
+                self.units,
+                1,
+                neuron_type=self.hidden_neurons,
+                gain=nengo.dists.Choice([self.rate_scale]),
+                bias=nengo.dists.Choice([0.0]),
+                label="h",
+            )
+            self.output = nengo.Node(size_in=self.units, label="h")
+            nengo.Connection(self.hidden.neurons, self.output, synapse=None)
+            ends = {
+                "input_encoders": (self.input, self.u, None),
+                "hidden_encoders": (self.hidden.neurons, self.u, self.hidden_synapse),
+                "memory_encoders": (self.memory.state, self.u, None),
+                "memory_kernel": (self.memory.state, self.hidden.neurons,
+                                  self.hidden_synapse),
+                "input_kernel": (self.input, self.hidden.neurons, self.hidden_synapse),
+                "hidden_kernel": (self.hidden.neurons, self.hidden.neurons,
+                                  self.hidden_synapse),
+            }
+            self.trainable = {}
+            for name, flag in PARAMETERS.items():
+                if flag is None or self.flags[flag]:
+                    pre, post, syn = ends[name]
+                    self.trainable[name] = nengo.Connection(
+                        pre, post, transform=init[name], synapse=syn, label=name
+                    )
+
+    def parameter_shapes(self):
+        """Shapes of the cell's transforms, by name (including absent ones)."""
+        dims = self.order * self.memory_d
+        return {
+            "input_encoders": (self.memory_d, self.size_in),
+            "hidden_encoders": (self.memory_d, self.units),
+            "memory_encoders": (self.memory_d, dims),
+            "memory_kernel": (self.units, dims),
+            "input_kernel": (self.units, self.size_in),
+            "hidden_kernel": (self.units, self.units),
+        }
+
+    @property
+    def fixed(self):
+        """What training must leave alone: the memory network (its dynamics)."""
+        return [self.memory]
+
+
+class LMUNetwork(nengo.Network):
+    """Stacked :class:`LMUCell` networks with a linear readout.
+
+    Input ``x`` (``size_in`` channels) feeds the first cell, each cell's
+    hidden output feeds the next, and the last one's is read out by a
+    trainable dense transform through ``readout_synapse`` into ``output``
+    (``size_out`` channels), which ``probe`` records.
+
+    Parameters
+    ----------
+    size_in, size_out : int
+        Input and output channels.
+    cells : list of dict
+        Each cell's :class:`LMUCell` arguments (``units``, ``order``,
+        ``theta`` and any other); ``size_in`` is set by the stack.
+    spiking : bool, optional
+        Spiking neurons instead of rates everywhere (default False).
+    readout_synapse : float, optional
+        Synapse of the readout in seconds (default 0.01).
+    dt : float, optional
+        The simulator's step in seconds (default 0.001).
+    memory : callable, optional
+        Makes every cell's memory (see :class:`LMUCell`).
+    **kwargs
+        Passed to ``nengo.Network`` (``label``, ``seed``).
+
+    Attributes
+    ----------
+    spec : dict
+        The constructor's plain-data arguments (JSON), which :func:`load`
+        rebuilds the network from.
+    """
+
+    def __init__(
+        self,
+        size_in,
+        size_out,
+        cells,
+        spiking=False,
+        readout_synapse=0.01,
+        dt=0.001,
+        memory=None,
+        **kwargs,
+    ):
+        size_in = check_integer(size_in, "size_in")
+        size_out = check_integer(size_out, "size_out")
+        if not cells or not all(isinstance(c, dict) for c in cells):
+            raise ValidationError(
+                f"must be a non-empty list of LMUCell argument dicts (got {cells!r})",
+                "cells",
+            )
+        for i, cell in enumerate(cells):
+            for required in ("units", "order", "theta"):
+                if required not in cell:
+                    raise ValidationError(
+                        f"cell {i} must give {required!r} (got {sorted(cell)})", "cells"
+                    )
+            if "size_in" in cell:
+                raise ValidationError(
+                    f"cell {i}: size_in is set by the stack, not given", "cells"
+                )
+        readout_synapse = check_positive(readout_synapse, "readout_synapse")
+        super().__init__(**kwargs)
+        self.spec = dict(
+            size_in=size_in,
+            size_out=size_out,
+            cells=[dict(c) for c in cells],
+            readout_synapse=readout_synapse,
+            dt=dt,
+            seed=self.seed,
+        )
+        self.spiking = bool(spiking)
+        rng = np.random.RandomState(self.seed)
+        with self:
+            # an input node (size_in 0) that nengo-dl feeds with data and a
+            # deployment sets to a process or function
+            self.input = nengo.Node(np.zeros(size_in), label="x")
+            self.cells = []
+            pre, width = self.input, size_in
+            for i, spec in enumerate(cells):
+                cell = LMUCell(
+                    size_in=width,
+                    spiking=spiking,
+                    dt=dt,
+                    memory=memory,
+                    label=f"cell{i}",
+                    seed=rng.randint(2**31 - 1),
+                    **spec,
+                )
+                nengo.Connection(pre, cell.input, synapse=None)
+                self.cells.append(cell)
+                pre, width = cell.output, cell.units
+            last = self.cells[-1]
+            self.output = nengo.Node(size_in=size_out, label="output")
+            self.readout = nengo.Connection(
+                last.hidden.neurons,
+                self.output,
+                transform=_glorot(rng, (size_out, last.units)),
+                synapse=readout_synapse,
+                label="readout",
+            )
+            self.probe = nengo.Probe(self.output, label="output")
+
+    @property
+    def fixed(self):
+        """Subnetworks that training must leave alone (every cell's memory)."""
+        return [obj for cell in self.cells for obj in cell.fixed]
+
+    def trainables(self):
+        """The trainable objects by parameter name: ``cell{i}.{name}``, ``readout``.
+
+        Connections (their ``transform``) and the hidden ensembles (their
+        ``bias``, as ``cell{i}.bias``).
+        """
+        objs = {}
+        for i, cell in enumerate(self.cells):
+            for name, conn in cell.trainable.items():
+                objs[f"cell{i}.{name}"] = conn
+            objs[f"cell{i}.bias"] = cell.hidden
+        objs["readout"] = self.readout
+        return objs
+
+    def parameters(self):
+        """Current parameter values by name, as float arrays."""
+        values = {}
+        for name, obj in self.trainables().items():
+            if isinstance(obj, nengo.Ensemble):
+                values[name] = np.asarray(obj.bias.sample(obj.n_neurons), dtype=float) \
+                    if isinstance(obj.bias, nengo.dists.Distribution) \
+                    else np.asarray(obj.bias, dtype=float)
+            else:
+                values[name] = np.array(obj.transform.init, dtype=float)
+        return values
+
+    def set_parameters(self, values):
+        """Set parameters by name (see :meth:`trainables`), before building.
+
+        Every name must be one of this network's and every shape must match;
+        otherwise a ``ValidationError`` names the parameter.
+        """
+        objs = self.trainables()
+        current = self.parameters()
+        for name, value in values.items():
+            if name not in objs:
+                raise ValidationError(
+                    f"must name one of this network's parameters {sorted(objs)} "
+                    f"(got {name!r})",
+                    "values",
+                )
+            value = np.asarray(value, dtype=float)
+            if value.shape != current[name].shape:
+                raise ValidationError(
+                    f"{name} must have shape {current[name].shape} (got {value.shape})",
+                    "values",
+                )
+            if isinstance(objs[name], nengo.Ensemble):
+                objs[name].bias = value
+            else:
+                objs[name].transform = value
+
+    def save(self, path):
+        """Write ``spec`` and the parameters to an ``.npz`` file (no pickle)."""
+        values = self.parameters()
+        values["__spec__"] = np.array(json.dumps(self.spec))
+        np.savez(path, **values)
+
+
+def load(path, **overrides):
+    """Rebuild an :class:`LMUNetwork` from :meth:`LMUNetwork.save`'s file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.npz`` file. It is read with ``allow_pickle=False``, so loading
+        never executes code.
+    **overrides
+        Constructor arguments to change, e.g. ``spiking=True`` to deploy a
+        network trained with rates, or ``memory=`` to build its memories for
+        another backend.
+
+    Returns
+    -------
+    LMUNetwork
+    """
+    with np.load(path, allow_pickle=False) as data:
+        spec = json.loads(str(data["__spec__"]))
+        values = {k: data[k] for k in data.files if k != "__spec__"}
+    spec.update(overrides)
+    net = LMUNetwork(**spec)
+    net.set_parameters(values)
+    return net
