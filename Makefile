@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test test-nengo bench bench-loihi bench-analog study install-dl clean
+.PHONY: demo test test-nengo bench bench-loihi bench-analog study train install-dl clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,9 @@ $(VENV)/.installed-tests: $(PY) setup.cfg constraints.txt
 demo: $(VENV)/.installed-core
 	$(VENV)/bin/nengo-lmu demo
 
-# our tests, then nengo's own test suite on the analog backend (nengo-tests.ini)
-test: $(VENV)/.installed-tests
+# our tests (with the dl extra, so training is tested too), then nengo's own
+# test suite on the analog backend (nengo-tests.ini)
+test: $(VENV)/.installed-dl
 	$(PY) -m pytest -ra
 	$(PY) -m pytest -c nengo-tests.ini --pyargs nengo -q -rs
 
@@ -47,9 +48,18 @@ study: $(VENV)/.installed-core
 # nengo-dl 3.6.0 ships only an sdist whose setup.py requires `tensorflow`
 # unless tensorflow-cpu is already installed when it is built, and imports
 # pkg_resources (setuptools < 70): install those first, build without isolation.
-install-dl: $(VENV)/.installed-tests
+$(VENV)/.installed-dl: $(VENV)/.installed-tests
 	$(PIP) "setuptools<70" tensorflow-cpu
 	$(PIP) --no-build-isolation -e ".[dl,tests]"
+	touch $@
+
+install-dl: $(VENV)/.installed-dl
+
+# train the LMU on permuted digits with nengo-dl, then score it with rates,
+# spikes and on the Loihi emulator (rerunning resumes); TASK=mackey-glass too
+TASK ?= digits
+train: $(VENV)/.installed-dl
+	$(VENV)/bin/nengo-lmu train --task $(TASK) --out train-results/$(TASK)
 
 clean:
-	rm -rf $(VENV) plots lmu-demo bench-results study-results analog-results
+	rm -rf $(VENV) plots lmu-demo bench-results study-results analog-results train-results

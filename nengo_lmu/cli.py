@@ -195,6 +195,30 @@ def format_ladder(table):
     return "\n".join(lines)
 
 
+def train(args):
+    """Train an LMU network with nengo-dl, then score it with rates and spikes."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
+    from nengo_lmu.analysis import training  # noqa: PLC0415
+
+    stages = args.stage or None
+    results = training.run(args.task, out=args.out, quick=args.quick, stages=stages,
+                           seed=args.seed)
+    print(format_stages(results))
+    return results
+
+
+def format_stages(results):
+    """The table of :func:`nengo_lmu.analysis.training.run` as text."""
+    config = results["config"]
+    lines = [f"{config['task']}: {results['training']['parameters']} weights, trained in "
+             f"{results['training']['seconds']:.0f} s ({config['epochs']} epochs)",
+             f"{'stage':<26} {'metric':<9} {'score':>7} {'test':>6} {'seconds':>8}"]
+    for row in results["rows"]:
+        lines.append(f"{row['stage']:<26} {row['metric']:<9} {row['score']:7.4f} "
+                     f"{row['n_test']:>6} {row['seconds']:8.1f}")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nengo-lmu", description=__doc__.split(":")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -255,6 +279,16 @@ def main(argv=None):
     a.add_argument("--workers", type=int, help="local workers (default: one per core)")
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
+    t = sub.add_parser("train", help="train an LMU network with nengo-dl (the dl extra) "
+                       "and score it with rates, spikes and on the Loihi emulator")
+    t.add_argument("--task", default="digits", choices=("digits", "mackey-glass"))
+    t.add_argument("--out", default="train-results",
+                   help="folder for network.npz and results.json (a rerun resumes)")
+    t.add_argument("--quick", action="store_true", help="the small setting of the tests")
+    t.add_argument("--stage", action="append",
+                   help="run only this stage (repeatable; default all)")
+    t.add_argument("--seed", type=int, default=0)
+
     p = sub.add_parser("report", help="fit exponents and plot a store's results")
     p.add_argument("store", help="the results store's folder")
     p.add_argument("--out", help="folder for fits.csv and the figures (default STORE/report)")
@@ -271,6 +305,8 @@ def main(argv=None):
         report(args)
     elif args.command == "analog":
         analog(args)
+    elif args.command == "train":
+        train(args)
     return 0
 
 

@@ -11,10 +11,11 @@ from nengo.exceptions import BuildError, ValidationError
 from nengo_lmu.compat import HAS_NENGO_LOIHI
 
 #: Backends reachable through :func:`simulator`.
-BACKENDS = ("reference", "loihi", "analog")
+BACKENDS = ("reference", "loihi", "analog", "dl")
 
 
-def _memories(network):
+def memories(network):
+    """Every LegendreMemory in ``network``, itself included."""
     from nengo_lmu.networks.memory import LegendreMemory
 
     nets = [network] + list(network.all_networks)
@@ -135,7 +136,10 @@ def simulator(network, backend="reference", dt=None, cache=True, **options):
         (:class:`nengo_lmu.hardware.analog.Simulator`; options ``substrate``,
         a :class:`~nengo_lmu.hardware.analog.Substrate`, by default the one
         the network's :class:`.AnalogLegendreMemory` networks were designed
-        for, and ``calibrate``, by default whether any of them asks for it).
+        for, and ``calibrate``, by default whether any of them asks for it)
+        or ``"dl"`` (``nengo_dl.Simulator``, for training; the memories'
+        dynamics are not trained unless ``fixed_dynamics=False``, see
+        :func:`nengo_lmu.hardware.dl.simulator`).
     dt : float, optional
         Simulator step in seconds; default the memories' ``dt`` (or 0.001).
         A step that differs from a memory's raises ``BuildError``.
@@ -151,7 +155,7 @@ def simulator(network, backend="reference", dt=None, cache=True, **options):
         Use it as a context manager to release its resources.
     """
     _check_backend(backend)
-    steps = sorted({mem.dt for mem in _memories(network)})
+    steps = sorted({mem.dt for mem in memories(network)})
     if dt is None:
         dt = steps[0] if steps else 0.001
     for mem_dt in steps:
@@ -164,6 +168,10 @@ def simulator(network, backend="reference", dt=None, cache=True, **options):
         return _loihi().simulator(network, dt=dt, **options)
     if backend == "analog":
         return _analog_simulator(network, dt, cache, options)
+    if backend == "dl":
+        from nengo_lmu.hardware import dl  # noqa: PLC0415
+
+        return dl.simulator(network, memories(network), dt=dt, **options)
     if not cache and "model" not in options:
         options["model"] = nengo.builder.Model(
             dt=dt, decoder_cache=nengo.cache.NoDecoderCache()
@@ -174,8 +182,8 @@ def simulator(network, backend="reference", dt=None, cache=True, **options):
 def _analog_simulator(network, dt, cache, options):
     from nengo_lmu.hardware import analog  # noqa: PLC0415
 
-    memories = _memories(network)
-    plain = [m for m in memories if not isinstance(m, analog.AnalogLegendreMemory)]
+    mems = memories(network)
+    plain = [m for m in mems if not isinstance(m, analog.AnalogLegendreMemory)]
     if plain:
         raise BuildError(
             f"backend: {plain[0]} is a LegendreMemory, whose recurrence runs through "
@@ -184,8 +192,8 @@ def _analog_simulator(network, dt, cache, options):
             "whose recurrence stays on the chip"
         )
     if options.get("calibrate") is None:
-        options["calibrate"] = any(m.calibrate for m in memories)
-    designed_for = {m.substrate for m in memories}
+        options["calibrate"] = any(m.calibrate for m in mems)
+    designed_for = {m.substrate for m in mems}
     if options.get("substrate") is None and len(designed_for) == 1:
         # run on the chip the memories were designed for
         options["substrate"] = designed_for.pop()

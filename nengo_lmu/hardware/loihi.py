@@ -654,7 +654,7 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
             "board, and neither is available here; use target='sim' (the integer "
             "emulator, which computes what the chip computes) or 'simreal'"
         )
-    from nengo_lmu.hardware import _memories  # noqa: PLC0415
+    from nengo_lmu.hardware import memories as _memories  # noqa: PLC0415
 
     plain = [m for m in _memories(network) if not isinstance(m, LoihiLegendreMemory)]
     if plain:

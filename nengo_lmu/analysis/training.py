@@ -1,0 +1,574 @@
+r"""Train an :class:`.LMUNetwork` with nengo-dl, then run it with spikes.
+
+The pipeline of the training notebook and ``nengo-lmu train``:
+
+1. :func:`train` trains the rate network on a :class:`~nengo_lmu.tasks.Task`
+   with nengo-dl (the ``dl`` extra; TensorFlow is imported here, inside the
+   functions, never by ``import nengo_lmu``);
+2. :func:`evaluate` runs a network built from the trained parameters on a
+   backend, one test example after another, with rates or spikes;
+3. :func:`stages` puts the accuracy at each stage in one table.
+
+Time: each item of a sequence is held for ``steps_per_item`` simulator
+steps, in training and in deployment alike, so the network that is trained
+is the network that runs with spikes, only with rate neurons. The memory's
+``theta`` is in seconds, so a sequence lasts ``n_steps * steps_per_item *
+dt`` seconds.
+"""
+
+import dataclasses
+import functools
+import json
+import os
+import time
+
+import numpy as np
+import nengo
+from nengo.exceptions import ValidationError
+
+from nengo_lmu import hardware
+from nengo_lmu.dynamics import check_integer, check_positive
+from nengo_lmu.networks.cell import LMUNetwork, load
+
+#: The stages of :func:`stages`: (label, backend, spiking).
+STAGES = {
+    "rate (nengo-dl)": ("dl", False),
+    "rate (reference)": ("reference", False),
+    "spiking (reference)": ("reference", True),
+    "spiking (Loihi emulator)": ("loihi", True),
+}
+
+
+def hold(x, steps_per_item):
+    """Each item of ``x`` (examples, items, channels) held for ``steps_per_item`` steps."""
+    return np.repeat(x, check_integer(steps_per_item, "steps_per_item"), axis=1)
+
+
+def memory_radii(task, order, theta, steps_per_item=1, dt=0.001, n_std=3.0):
+    """Radii for a memory driven by ``task``'s training inputs (first channel).
+
+    ``n_std`` standard deviations of each Legendre state of the ideal memory
+    (THEORY.md section 2) over all training examples and steps, so that the
+    memory's neurons span the states the task visits (THEORY.md section 3).
+    """
+    from nengo_lmu.dynamics import lmu_discrete  # noqa: PLC0415
+
+    A, B = lmu_discrete(order, theta, dt)
+    u = hold(task.x_train[:, :, :1], steps_per_item)
+    m = np.zeros((len(u), order))
+    total, total_sq, count = np.zeros(order), np.zeros(order), 0
+    for k in range(u.shape[1]):
+        m = m @ A.T + u[:, k] @ B.T
+        total += m.sum(axis=0)
+        total_sq += (m**2).sum(axis=0)
+        count += len(m)
+    std = np.sqrt(np.maximum(total_sq / count - (total / count) ** 2, 0))
+    return n_std * np.maximum(std, 1e-3 * std.max())
+
+
+def network_for(task, cells, seed=0, **kwargs):
+    """An :class:`.LMUNetwork` sized for ``task`` (its inputs and outputs)."""
+    return LMUNetwork(task.n_inputs, task.n_outputs, cells, seed=seed, **kwargs)
+
+
+@dataclasses.dataclass
+class Training:
+    """What :func:`train` returns: the parameters and how training went."""
+
+    parameters: dict
+    loss: list
+    seconds: float
+    spec: dict
+
+    def network(self, **overrides):
+        """The trained network, rebuilt with ``overrides`` (e.g. ``spiking=True``)."""
+        spec = dict(self.spec)
+        spec.update(overrides)
+        net = LMUNetwork(**spec)
+        net.set_parameters(self.parameters)
+        return net
+
+    def save(self, path):
+        """Write the trained network to ``path`` (see :meth:`.LMUNetwork.save`)."""
+        self.network().save(path)
+
+
+def _targets(task, split, steps_per_item):
+    y = getattr(task, f"y_{split}")
+    return y if task.kind == "classification" else hold(y, steps_per_item)
+
+
+def _loss(task):
+    import tensorflow as tf  # noqa: PLC0415
+
+    if task.kind == "classification":
+        return tf.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return tf.losses.MeanSquaredError()
+
+
+def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_item=1,
+          seed=0, verbose=0, unroll=1):
+    """Train ``net``'s encoders, kernels, biases and readout on ``task`` with nengo-dl.
+
+    The memories' dynamics stay fixed. A classification task is trained with
+    softmax cross-entropy on the output at the last step; a regression task
+    with the mean squared error at every step. Training examples beyond a
+    whole number of batches are left out.
+
+    Parameters
+    ----------
+    net : LMUNetwork
+        A rate network (``spiking=False``).
+    task : nengo_lmu.tasks.Task
+    epochs, batch_size : int
+    learning_rate : float
+        Adam's step size.
+    steps_per_item : int
+        Simulator steps each item of a sequence is held for.
+    seed : int
+        Seed of the simulator and of TensorFlow.
+    verbose : int
+        Keras' verbosity.
+
+    Returns
+    -------
+    Training
+    """
+    import tensorflow as tf  # noqa: PLC0415
+
+    from nengo_lmu.hardware import dl  # noqa: PLC0415
+
+    epochs = check_integer(epochs, "epochs")
+    batch_size = check_integer(batch_size, "batch_size")
+    learning_rate = check_positive(learning_rate, "learning_rate")
+    if net.spiking:
+        raise ValidationError(
+            "must be a rate network (spiking=False); train with rates, then "
+            "deploy with Training.network(spiking=True)",
+            "net",
+        )
+    n = (len(task.x_train) // batch_size) * batch_size
+    if n == 0:
+        raise ValidationError(
+            f"must be at most the {len(task.x_train)} training examples "
+            f"(got {batch_size})",
+            "batch_size",
+        )
+    x = hold(task.x_train[:n], steps_per_item)
+    y = _targets(task, "train", steps_per_item)[:n]
+    tf.random.set_seed(seed)
+    start = time.perf_counter()
+    dl.configure(net, hardware.memories(net))
+    if task.kind == "classification":
+        net.config[net.probe].keep_history = False  # train on the last step
+    with hardware.simulator(
+        net, backend="dl", minibatch_size=batch_size, seed=seed, unroll_simulation=unroll
+    ) as sim:
+        sim.compile(
+            optimizer=tf.optimizers.Adam(learning_rate), loss={net.probe: _loss(task)}
+        )
+        history = sim.fit(
+            {net.input: x}, {net.probe: y}, epochs=epochs, verbose=verbose, shuffle=True
+        )
+        trained = _trained(sim, net)
+    return Training(
+        parameters=trained,
+        loss=[float(v) for v in history.history["loss"]],
+        seconds=time.perf_counter() - start,
+        spec=dict(net.spec),
+    )
+
+
+def _trained(sim, net):
+    objs = net.trainables()
+    names = list(objs)
+    values = sim.get_nengo_params([objs[k] for k in names])
+    shapes = {name: value.shape for name, value in net.parameters().items()}
+    out = {}
+    for name, value in zip(names, values):
+        key = "bias" if isinstance(objs[name], nengo.Ensemble) else "transform"
+        out[name] = np.asarray(value[key], dtype=float).reshape(shapes[name])
+    return out
+
+
+# --- deployment ---------------------------------------------------------------
+
+
+def deploy(trained, backend="reference", spiking=True, **overrides):
+    """The trained network built for ``backend``, with rates or spikes.
+
+    ``trained`` is a :class:`Training` or the path of a saved network. On
+    ``"loihi"`` every memory is a
+    :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory`.
+    """
+    if backend == "loihi":
+        overrides.setdefault("memory", functools.partial(hardware.memory, "loihi"))
+    if isinstance(trained, Training):
+        return trained.network(spiking=spiking, **overrides)
+    return load(trained, spiking=spiking, **overrides)
+
+
+def _score(task, outputs, split="test"):
+    """Accuracy (classification) or NRMSE (regression) of ``outputs``."""
+    from nengo_lmu.metrics import nrmse  # noqa: PLC0415
+
+    y = getattr(task, f"y_{split}")[: len(outputs)]
+    if task.kind == "classification":
+        return float(np.mean(np.argmax(outputs[:, -1], axis=-1) == y[:, -1, 0]))
+    return nrmse(outputs.reshape(-1, y.shape[-1]), y.reshape(-1, y.shape[-1]))
+
+
+def _item_ends(n_items, steps_per_item):
+    return np.arange(1, n_items + 1) * steps_per_item - 1
+
+
+def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
+             dt=None, n_test=None, gap=None, seed=0, **options):
+    """Run the trained network on ``task``'s test set and score it.
+
+    The output is read at the last step of each item. On the reference
+    simulator each example starts from rest (``sim.reset``); on the Loihi
+    emulator, which cannot reset, examples run back to back, each after
+    ``gap`` seconds of zero input (default: the longest memory's ``theta``)
+    that let the memories empty. On ``"dl"`` all examples run as one batch.
+
+    Parameters
+    ----------
+    trained : Training or str
+        Trained parameters, or the path of a saved network.
+    task : nengo_lmu.tasks.Task
+    backend : {"reference", "loihi", "dl"}
+    spiking : bool
+        Spiking neurons (default) or rates.
+    steps_per_item : int
+        Steps each item is held for.
+    dt : float, optional
+        The simulator's step in seconds (default the step it was trained
+        with). Training at ``dt = steps_per_item * 0.001`` with one step per
+        item and deploying at 0.001 with ``steps_per_item`` steps runs the
+        same continuous-time network, ``steps_per_item`` times faster to train.
+    n_test : int, optional
+        Test examples to run (default all).
+    gap : float, optional
+        Seconds of zero input before each example on ``"loihi"``.
+    seed : int
+        The simulator's seed.
+    **options
+        Passed to the simulator (e.g. ``target`` on Loihi).
+
+    Returns
+    -------
+    dict
+        ``score`` (accuracy or NRMSE), ``metric``, ``outputs`` (examples,
+        items, outputs), ``n_test``, ``seconds``.
+    """
+    if backend not in ("reference", "loihi", "dl"):
+        raise ValidationError(
+            f"must be 'reference', 'loihi' or 'dl' (got {backend!r})", "backend"
+        )
+    steps_per_item = check_integer(steps_per_item, "steps_per_item")
+    x = task.x_test if n_test is None else task.x_test[: check_integer(n_test, "n_test")]
+    inputs = hold(x, steps_per_item)
+    net = deploy(trained, backend=backend, spiking=spiking,
+                 **({} if dt is None else {"dt": dt}))
+    start = time.perf_counter()
+    if backend == "dl":
+        with hardware.simulator(net, backend="dl", minibatch_size=len(x), seed=seed) as sim:
+            data = sim.predict({net.input: inputs})[net.probe]
+    elif backend == "reference":
+        data = _run_reset(net, inputs, seed, options)
+    else:
+        if gap is None:
+            gap = max(cell.theta for cell in net.cells)
+        data = _run_back_to_back(net, inputs, gap, seed, options)
+    outputs = data[:, _item_ends(x.shape[1], steps_per_item)]
+    return {
+        "score": _score(task, outputs),
+        "metric": "accuracy" if task.kind == "classification" else "NRMSE",
+        "outputs": outputs,
+        "n_test": len(x),
+        "seconds": time.perf_counter() - start,
+    }
+
+
+class Feed:
+    """A node output that plays row ``k`` of ``data`` at step ``k + 1`` (zeros after)."""
+
+    def __init__(self, data, dt):
+        self.data = data
+        self.dt = dt
+
+    def __call__(self, t):
+        k = int(round(t / self.dt)) - 1
+        if 0 <= k < len(self.data):
+            return self.data[k]
+        return np.zeros(self.data.shape[1])
+
+
+def _run_reset(net, inputs, seed, options):
+    feed = Feed(inputs[0], net.spec["dt"])
+    net.input.output = feed
+    out = []
+    with hardware.simulator(net, backend="reference", seed=seed, progress_bar=False,
+                            **options) as sim:
+        for example in inputs:
+            sim.reset(seed=seed)
+            feed.data = example
+            sim.run_steps(len(example))
+            out.append(sim.data[net.probe].copy())
+    return np.stack(out)
+
+
+def _run_back_to_back(net, inputs, gap, seed, options):
+    dt = net.spec["dt"]
+    rest = int(round(check_positive(gap, "gap") / dt))
+    n, steps, channels = inputs.shape
+    period = rest + steps
+    stream = np.zeros((n * period, channels))
+    for i, example in enumerate(inputs):
+        stream[i * period + rest : (i + 1) * period] = example
+    net.input.output = Feed(stream, dt)
+    options.setdefault("target", "sim")
+    with hardware.simulator(net, backend="loihi", seed=seed, progress_bar=False,
+                            **options) as sim:
+        sim.run_steps(len(stream))
+        data = np.asarray(sim.data[net.probe])
+    return data.reshape(n, period, -1)[:, rest:]
+
+
+# --- the LSTM baseline --------------------------------------------------------
+
+
+def lstm_units_for(n_parameters, n_inputs=1, n_outputs=1):
+    """LSTM units whose layer plus dense readout has about ``n_parameters`` weights."""
+    # 4 u (u + n_inputs + 1) + n_outputs (u + 1) = n_parameters
+    a, b, c = 4.0, 4.0 * (n_inputs + 1) + n_outputs, n_outputs - n_parameters
+    return max(1, int(round((-b + np.sqrt(b * b - 4 * a * c)) / (2 * a))))
+
+
+def train_lstm(task, units, epochs=10, batch_size=32, learning_rate=1e-3, seed=0,
+               n_test=None):
+    """An LSTM (keras, same TensorFlow) trained like :func:`train` on ``task``.
+
+    One ``LSTM(units)`` layer and a dense readout at every step, Adam with the
+    same step size, batches and epochs, and the same loss; scored on the
+    first ``n_test`` test sequences (default all).
+
+    Returns
+    -------
+    dict
+        ``score`` (test accuracy or NRMSE), ``metric``, ``parameters`` (weights),
+        ``units``, ``loss`` per epoch, ``seconds``.
+    """
+    import tensorflow as tf  # noqa: PLC0415
+
+    tf.random.set_seed(seed)
+    inputs = tf.keras.Input((task.n_steps, task.n_inputs))
+    hidden = tf.keras.layers.LSTM(units, return_sequences=True)(inputs)
+    outputs = tf.keras.layers.Dense(task.n_outputs)(hidden)
+    model = tf.keras.Model(inputs, outputs)
+    model.compile(optimizer=tf.optimizers.Adam(learning_rate), loss=_loss(task))
+    n = (len(task.x_train) // batch_size) * batch_size
+    y = task.y_train[:n]
+    if task.kind == "classification":
+        model = tf.keras.Model(inputs, outputs[:, -1:])
+        model.compile(optimizer=tf.optimizers.Adam(learning_rate), loss=_loss(task))
+    start = time.perf_counter()
+    history = model.fit(task.x_train[:n], y, epochs=epochs, batch_size=batch_size,
+                        verbose=0, shuffle=True)
+    seconds = time.perf_counter() - start
+    predicted = model.predict(task.x_test[:n_test], verbose=0)
+    return {
+        "score": _score(task, predicted),
+        "metric": "accuracy" if task.kind == "classification" else "NRMSE",
+        "parameters": int(model.count_params()),
+        "units": units,
+        "loss": [float(v) for v in history.history["loss"]],
+        "seconds": seconds,
+    }
+
+
+# --- the pipeline: train, then every stage ------------------------------------
+
+#: Settings of :func:`run`: the task, the network, training and deployment.
+SETTINGS = {
+    "digits": dict(
+        task="digits",
+        cells=[dict(units=100, order=64, n_neurons=6400, hidden_to_hidden=False)],
+        steps_per_item=2,
+        epochs=40,
+        batch_size=64,
+        learning_rate=5e-3,
+        n_test=None,
+        loihi_n_test=20,
+    ),
+    "mackey-glass": dict(
+        task="mackey-glass",
+        cells=[dict(units=40, order=8, n_neurons=800, theta_items=50)],
+        steps_per_item=1,
+        epochs=40,
+        batch_size=8,
+        learning_rate=5e-3,
+        n_test=None,
+        loihi_n_test=4,
+    ),
+}
+
+#: Smaller settings for tests and the notebook in CI.
+QUICK = {
+    "digits": dict(n_train=256, epochs=10, batch_size=16, learning_rate=1e-2,
+                   n_test=60, loihi_n_test=4,
+                   cells=[dict(units=50, order=24, n_neurons=1200,
+                               hidden_to_hidden=False)]),
+    "mackey-glass": dict(n_train=32, n_test=8, epochs=12, learning_rate=1e-2,
+                         loihi_n_test=2),
+}
+
+
+def settings(name, quick=False, **changes):
+    """The settings of task ``name`` (``"digits"`` or ``"mackey-glass"``)."""
+    if name not in SETTINGS:
+        raise ValidationError(f"must be one of {sorted(SETTINGS)} (got {name!r})", "task")
+    out = dict(SETTINGS[name], n_train=None)
+    if quick:
+        out.update(QUICK[name])
+    out.update(changes)
+    return out
+
+
+def make_task(config):
+    """The :class:`~nengo_lmu.tasks.Task` of ``config`` (see :func:`settings`)."""
+    from nengo_lmu import tasks  # noqa: PLC0415
+
+    if config["task"] == "digits":
+        task = tasks.permuted_digits()
+    else:
+        task = tasks.mackey_glass_task()
+    return task.subset(n_train=config["n_train"])
+
+
+def make_network(config, task, dt=0.001, seed=0):
+    """The rate network of ``config``: theta is the whole sequence unless given."""
+    cells = []
+    steps = config["steps_per_item"]
+    width = task.n_inputs
+    for spec in config["cells"]:
+        spec = dict(spec)
+        items = spec.pop("theta_items", task.n_steps)
+        spec.setdefault("theta", items * steps * dt)
+        if width == 1 and "radii" not in spec:
+            spec["radii"] = memory_radii(task, spec["order"], spec["theta"], steps,
+                                         dt).tolist()
+        cells.append(spec)
+        width = spec["units"]
+    return network_for(task, cells, seed=seed, dt=dt)
+
+
+def _write_json(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
+
+
+def n_parameters(net):
+    """Trainable weights of an :class:`.LMUNetwork`."""
+    return int(sum(v.size for v in net.parameters().values()))
+
+
+def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
+        log=print, **changes):
+    """Train the network of task ``name`` and score it at every stage.
+
+    Results survive interruption: the trained network is written to
+    ``out/network.npz`` as soon as it exists and every finished stage to
+    ``out/results.json``; running again with the same settings skips both.
+    For a regression task an LSTM with as many weights, trained the same
+    way, is scored too.
+
+    Parameters
+    ----------
+    name : {"digits", "mackey-glass"}
+    out : str
+        Folder for the network and the results.
+    quick : bool
+        The small setting (:data:`QUICK`).
+    stages : list of str, optional
+        Keys of :data:`STAGES` to run (default all).
+    seed : int
+        Seed of the network, training and simulators.
+    log : callable
+        Called with a line of progress.
+    **changes
+        Settings to change (see :data:`SETTINGS`).
+
+    Returns
+    -------
+    dict
+        ``config``, ``training`` (seconds, loss, parameters) and ``rows``:
+        one per stage, with ``stage``, ``metric``, ``score``, ``n_test``
+        and ``seconds``.
+    """
+    stages = list(STAGES) if stages is None else list(stages)
+    for stage in stages:
+        if stage not in STAGES and stage != "LSTM (keras)":
+            raise ValidationError(
+                f"must be among {list(STAGES)} (got {stage!r})", "stages"
+            )
+    config = settings(name, quick, seed=seed, **changes)
+    os.makedirs(out, exist_ok=True)
+    net_path = os.path.join(out, "network.npz")
+    results_path = os.path.join(out, "results.json")
+    results = None
+    if os.path.exists(results_path) and os.path.exists(net_path):
+        with open(results_path) as f:
+            results = json.load(f)
+        if results.get("config") != json.loads(json.dumps(config)):
+            log(f"settings changed: training again into {out}")
+            results = None
+    task = make_task(config)
+    if results is None:
+        net = make_network(config, task, seed=seed)
+        log(f"training on {len(task.x_train)} {task.name} sequences "
+            f"({n_parameters(net)} weights) ...")
+        trained = train(net, task, epochs=config["epochs"],
+                        batch_size=config["batch_size"],
+                        learning_rate=config["learning_rate"],
+                        steps_per_item=config["steps_per_item"], seed=seed)
+        trained.save(net_path)
+        results = {
+            "config": config,
+            "training": {"seconds": trained.seconds, "loss": trained.loss,
+                         "parameters": n_parameters(net)},
+            "rows": [],
+        }
+        _write_json(results_path, results)
+        log(f"trained in {trained.seconds:.0f} s; loss {trained.loss[-1]:.4f}")
+    done = {row["stage"] for row in results["rows"]}
+    if task.kind == "regression" and "LSTM (keras)" not in stages:
+        stages.append("LSTM (keras)")
+    for stage in stages:
+        if stage in done:
+            continue
+        if stage == "LSTM (keras)":
+            units = lstm_units_for(results["training"]["parameters"], task.n_inputs,
+                                   task.n_outputs)
+            row = train_lstm(task, units, epochs=config["epochs"],
+                             batch_size=config["batch_size"],
+                             learning_rate=config["learning_rate"], seed=seed,
+                             n_test=config["n_test"])
+            row.pop("loss")
+            row["n_test"] = len(task.x_test[: config["n_test"]])
+        else:
+            backend, spiking = STAGES[stage]
+            n_test = config["loihi_n_test" if backend == "loihi" else "n_test"]
+            row = evaluate(net_path, task, backend=backend, spiking=spiking,
+                           steps_per_item=config["steps_per_item"], n_test=n_test,
+                           seed=seed)
+            row.pop("outputs")
+        row["stage"] = stage
+        results["rows"].append(row)
+        _write_json(results_path, results)
+        log(f"{stage}: {row['metric']} {row['score']:.4f} "
+            f"({row['n_test']} test sequences, {row['seconds']:.0f} s)")
+    return results

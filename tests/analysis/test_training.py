@@ -1,0 +1,141 @@
+"""Training with nengo-dl (the dl extra), then rates -> spikes -> Loihi emulator."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+
+pytest.importorskip("nengo_dl", reason="the dl extra (make install-dl) is not installed")
+
+from nengo_lmu import tasks  # noqa: E402
+from nengo_lmu.analysis import training  # noqa: E402
+from nengo_lmu.networks.cell import LMUNetwork, load  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def quick_digits(tmp_path_factory):
+    """The quick digits pipeline, run once for the module (its own time limit: 2 min)."""
+    out = tmp_path_factory.mktemp("digits")
+    lines = []
+    results = training.run("digits", out=str(out), quick=True, log=lines.append)
+    return out, results, lines
+
+
+def rows(results):
+    return {row["stage"]: row for row in results["rows"]}
+
+
+def test_quick_training_learns_the_digits(quick_digits):
+    _, results, _ = quick_digits
+    loss = results["training"]["loss"]
+    assert loss[-1] < 0.5 * loss[0]
+    by_stage = rows(results)
+    rate = by_stage["rate (nengo-dl)"]["score"]
+    assert rate > 0.6, rate  # chance is 0.1
+    # the trained network is the same network on nengo's reference simulator
+    assert by_stage["rate (reference)"]["score"] == pytest.approx(rate, abs=0.02)
+    # and with spikes it keeps most of its accuracy
+    assert by_stage["spiking (reference)"]["score"] > rate - 0.15
+    # the Loihi stage runs; its accuracy is far below (see the README)
+    assert by_stage["spiking (Loihi emulator)"]["n_test"] == 4
+    assert 0 <= by_stage["spiking (Loihi emulator)"]["score"] <= 1
+
+
+def test_loihi_memory_follows_the_reference(quick_digits):
+    """On the Loihi emulator the trained network's memory tracks the reference's."""
+    import nengo
+
+    from nengo_lmu import hardware
+
+    out, results, _ = quick_digits
+    task = training.make_task(results["config"])
+    x = training.hold(task.x_test[:1], results["config"]["steps_per_item"])[0]
+    states = {}
+    for backend in ("reference", "loihi"):
+        net = training.deploy(str(out / "network.npz"), backend=backend, spiking=True)
+        net.input.output = training.Feed(x, net.spec["dt"])
+        with net:
+            probe = nengo.Probe(net.cells[0].memory.state, synapse=0.02)
+        options = {"target": "sim"} if backend == "loihi" else {}
+        with hardware.simulator(net, backend=backend, progress_bar=False, **options) as sim:
+            sim.run_steps(len(x))
+            states[backend] = sim.data[probe][50:]
+    corr = [np.corrcoef(states["reference"][:, i], states["loihi"][:, i])[0, 1]
+            for i in range(4)]
+    assert min(corr) > 0.9, corr
+
+
+def test_dl_and_reference_rates_agree(quick_digits):
+    out, results, _ = quick_digits
+    task = training.make_task(results["config"]).subset(n_test=8)
+    k = results["config"]["steps_per_item"]
+    dl = training.evaluate(str(out / "network.npz"), task, backend="dl", spiking=False,
+                           steps_per_item=k)
+    ref = training.evaluate(str(out / "network.npz"), task, backend="reference",
+                            spiking=False, steps_per_item=k)
+    np.testing.assert_allclose(dl["outputs"], ref["outputs"], atol=2e-3, rtol=1e-3)
+    spikes = training.evaluate(str(out / "network.npz"), task, backend="reference",
+                               spiking=True, steps_per_item=k)
+    assert not np.allclose(spikes["outputs"], ref["outputs"], atol=1e-2)
+
+
+def test_run_resumes_from_disk(quick_digits):
+    out, results, lines = quick_digits
+    assert any(line.startswith("training on") for line in lines)
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["rows"] == json.loads(json.dumps(results["rows"]))
+    again = []
+    same = training.run("digits", out=str(out), quick=True, log=again.append)
+    assert again == [] and same["rows"] == saved["rows"]  # nothing trained or run
+    net = load(out / "network.npz")
+    assert isinstance(net, LMUNetwork) and net.spec["cells"][0]["order"] == 24
+
+
+def test_training_errors():
+    task = tasks.permuted_digits().subset(n_train=8, n_test=2)
+    net = training.network_for(task, [dict(units=5, order=2, theta=0.064)], spiking=True)
+    with pytest.raises(ValidationError, match="net: must be a rate network"):
+        training.train(net, task)
+    rate = training.network_for(task, [dict(units=5, order=2, theta=0.064)])
+    with pytest.raises(ValidationError, match="batch_size: must be at most the 8"):
+        training.train(rate, task, batch_size=32)
+    with pytest.raises(ValidationError, match="backend: must be 'reference', 'loihi'"):
+        training.evaluate("x.npz", task, backend="analog")
+    with pytest.raises(ValidationError, match="task: must be one of"):
+        training.settings("mnist")
+    with pytest.raises(ValidationError, match="stages: must be among"):
+        training.run("digits", stages=["spiking (GPU)"])
+
+
+def test_mackey_glass_against_an_lstm(tmp_path):
+    results = training.run("mackey-glass", out=str(tmp_path), quick=True,
+                           stages=["rate (nengo-dl)", "spiking (reference)"],
+                           log=lambda line: None)
+    by_stage = rows(results)
+    lmu = by_stage["rate (nengo-dl)"]["score"]
+    lstm = by_stage["LSTM (keras)"]
+    assert by_stage["rate (nengo-dl)"]["metric"] == "NRMSE"
+    assert lmu < 0.5, lmu  # predicting the mean scores 1
+    assert lstm["score"] < 1.0
+    # the LSTM has about as many weights as the LMU network
+    weights = results["training"]["parameters"]
+    assert abs(lstm["parameters"] - weights) < 0.2 * weights
+    assert by_stage["spiking (reference)"]["score"] < 1.0
+
+
+def test_lstm_units_for():
+    for n in (100, 1751, 20000):
+        u = training.lstm_units_for(n)
+        assert abs(4 * u * (u + 2) + u + 1 - n) <= 4 * (2 * u + 3) + 1
+
+
+def test_importing_nengo_lmu_does_not_import_tensorflow():
+    code = ("import sys, nengo_lmu, nengo_lmu.networks.cell, nengo_lmu.tasks; "
+            "import nengo_lmu.analysis.training; "
+            "print('tensorflow' in sys.modules, 'nengo_dl' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False", "False"]
