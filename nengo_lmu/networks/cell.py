@@ -371,9 +371,10 @@ class LMUNetwork(nengo.Network):
         values = {}
         for name, obj in self.trainables().items():
             if isinstance(obj, nengo.Ensemble):
-                values[name] = np.asarray(obj.bias.sample(obj.n_neurons), dtype=float) \
-                    if isinstance(obj.bias, nengo.dists.Distribution) \
-                    else np.asarray(obj.bias, dtype=float)
+                bias = obj.bias  # Choice([0]) until parameters are set
+                if isinstance(bias, nengo.dists.Distribution):
+                    bias = bias.sample(obj.n_neurons)
+                values[name] = np.asarray(bias, dtype=float)
             else:
                 values[name] = np.array(obj.transform.init, dtype=float)
         return values
