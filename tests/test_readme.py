@@ -45,3 +45,26 @@ def test_readme_analog_example_runs(capsys):
     assert sim.model.substrate.seed == 3 and sim.model.calibrate
     text = capsys.readouterr().out
     assert "energy_braindrop_j" in text and "'neurons': 768" in text
+
+
+def test_readme_training_example_runs(tmp_path, monkeypatch):
+    """The training example, shrunk (64 digits, 1 epoch, 640 memory neurons)."""
+    import pytest
+
+    pytest.importorskip("nengo_dl", reason="the dl extra is not installed")
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    code = [b for b in blocks if "training.train" in b]
+    assert code, "README.md has no training example"
+    shrunk = code[0]
+    for old, new in (("tasks.permuted_digits()",
+                      "tasks.permuted_digits().subset(n_train=64, n_test=4)"),
+                     ("epochs=40", "epochs=1"), ("n_neurons=6400", "n_neurons=640")):
+        assert old in shrunk
+        shrunk = shrunk.replace(old, new)
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(shrunk, "README.md", "exec"), namespace)  # noqa: S102
+    spikes = namespace["spikes"]
+    assert spikes["metric"] == "accuracy" and spikes["n_test"] == 4
+    assert spikes["outputs"].shape == (4, 64, 10)
+    assert (tmp_path / "digits.npz").exists()
