@@ -35,7 +35,7 @@ def test_dt_mismatch_is_a_build_error():
 def test_unknown_backend():
     with nengo.Network() as net:
         nengo.Node(1.0)
-    with pytest.raises(ValidationError, match=r"backend: must be one of \('reference', 'loihi', 'analog'\) \(got 'spinnaker'\)"):
+    with pytest.raises(ValidationError, match=r"backend: must be one of \('reference', 'loihi', 'analog', 'dl'\) \(got 'spinnaker'\)"):
         nengo_lmu.simulator(net, backend="spinnaker")
 
 
