@@ -400,7 +400,7 @@ SETTINGS = {
         batch_size=64,
         learning_rate=5e-3,
         n_test=None,
-        loihi_n_test=20,
+        loihi_n_test=4,  # the emulator takes > 0.1 s per step at this size
     ),
     "mackey-glass": dict(
         task="mackey-glass",
