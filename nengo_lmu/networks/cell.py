@@ -238,11 +238,6 @@ class LMUCell(nengo.Network):
             "hidden_kernel": (self.units, self.units),
         }
 
-    @property
-    def fixed(self):
-        """What training must leave alone: the memory network (its dynamics)."""
-        return [self.memory]
-
 
 class LMUNetwork(nengo.Network):
     """Stacked :class:`LMUCell` networks with a linear readout.
@@ -346,11 +341,6 @@ class LMUNetwork(nengo.Network):
                 label="readout",
             )
             self.probe = nengo.Probe(self.output, label="output")
-
-    @property
-    def fixed(self):
-        """Subnetworks that training must leave alone (every cell's memory)."""
-        return [obj for cell in self.cells for obj in cell.fixed]
 
     def trainables(self):
         """The trainable objects by parameter name: ``cell{i}.{name}``, ``readout``.

@@ -23,7 +23,7 @@ def test_cell_parameters_follow_the_keras_lmu_flags():
     for name, conn in full.trainable.items():
         assert conn.transform.init.shape == shapes[name]
     assert shapes["memory_kernel"] == (5, 6) and full.memory.dimensions == 6
-    assert full.fixed == [full.memory] and full.memory.order == 3
+    assert full.memory.order == 3
 
 
 @pytest.mark.parametrize(
