@@ -1,0 +1,13 @@
+"""Exports of nengo-lmu networks to formats other simulators and chips read.
+
+- :mod:`nengo_lmu.export.nir`: a Loihi memory as a NIR graph (the
+  Neuromorphic Intermediate Representation), readable by snnTorch, rockpool,
+  Spyx, Lava-DL and SpiNNaker2 tools. Needs ``pip install nir`` (in the
+  ``tests`` and ``nir`` extras).
+- :mod:`nengo_lmu.export.nir_numpy`: a NumPy executor of NIR graphs, which
+  runs an exported graph with the time-step convention the exporter documents.
+- :mod:`nengo_lmu.export.nir_snntorch`: the same graph run by snnTorch's
+  neurons (the ``nir`` extra: snnTorch and a CPU build of PyTorch).
+
+Nothing is imported here, so ``import nengo_lmu`` never needs ``nir`` or torch.
+"""

@@ -1,0 +1,138 @@
+r"""A memory run in nengo and, exported to NIR, in other executors.
+
+:func:`compare_memory` builds a Loihi memory, runs it in nengo's reference
+simulator, exports it with :func:`nengo_lmu.export.nir.to_nir`, writes the
+graph to a NIR file and reads it back, runs what it read in the NumPy
+executor (and in snnTorch when asked), and scores every run's decoded state
+against the ideal discrete memory on the same input (state error ``E``, after
+a warm-up of ``theta``, all through the same probe filter).
+"""
+
+import os
+import tempfile
+import time
+import warnings
+
+import numpy as np
+import nengo
+
+import nir
+
+import nengo_lmu
+from nengo_lmu import metrics, signals
+from nengo_lmu.export import nir_numpy
+from nengo_lmu.export.nir import SPIKES, STATE, to_nir
+
+#: Executors :func:`compare_memory` can run an exported graph in.
+EXECUTORS = ("numpy", "snntorch")
+
+
+def memory_network(order, n_neurons, u, theta=1.0, dt=0.001, seed=0, **memory_args):
+    """A Loihi memory of LIF neurons (``tau_ref=0``) driven by the samples ``u``.
+
+    Returns ``(network, memory, state_probe, spike_probe)``; the state probe
+    is unfiltered (filter offline with :func:`nengo_lmu.metrics.filtered`).
+    """
+    from nengo_lmu.hardware.loihi import LoihiLegendreMemory  # noqa: PLC0415
+
+    memory_args.setdefault("neuron_type", nengo.LIF(tau_ref=0))
+    memory_args.setdefault("radii", signals.white_signal_process(len(u) * dt))
+    with nengo.Network(seed=seed) as net:
+        stim = nengo.Node(signals.input_process(u, dt))
+        mem = LoihiLegendreMemory(order, theta, n_neurons, dt=dt, seed=seed, **memory_args)
+        nengo.Connection(stim, mem.input, synapse=None)
+        state = nengo.Probe(mem.state, synapse=None)
+        spikes = nengo.Probe(mem.ensemble.neurons)
+    return net, mem, state, spikes
+
+
+def round_trip(graph):
+    """``nir.read(nir.write(graph))``, through a temporary file."""
+    fd, path = tempfile.mkstemp(suffix=".nir")
+    os.close(fd)
+    try:
+        nir.write(path, graph)
+        return nir.read(path)
+    finally:
+        os.remove(path)
+
+
+def compare_memory(
+    order=3,
+    n_neurons=300,
+    theta=1.0,
+    duration=4.0,
+    seed=0,
+    executors=("numpy",),
+    probe_tau=0.01,
+    **memory_args,
+):
+    """Score one memory in nengo and in NIR executors on the same input.
+
+    Parameters
+    ----------
+    order, n_neurons, theta
+        The memory (a ``LoihiLegendreMemory`` of ``nengo.LIF(tau_ref=0)``
+        neurons, state scaled for the input; ``memory_args`` go to it).
+    duration : float
+        Seconds of 1 Hz white noise (RMS 0.3), at least twice ``theta``.
+    seed : int
+        Seeds the input and the memory.
+    executors : tuple of str
+        Any of :data:`EXECUTORS`.
+    probe_tau : float
+        The lowpass every decoded state and the ideal one pass through.
+
+    Returns
+    -------
+    dict
+        ``E_nengo`` and ``E_<executor>`` (state errors), ``ratio_<executor>``
+        (over nengo's), ``steps_like_nengo_<executor>`` (steps from the start
+        on which every neuron spiked as in nengo), ``spikes_equal`` (whether
+        the executors' spikes agree on every step, when there are two),
+        ``seconds_<name>`` (run times), and the parameters.
+    """
+    unknown = set(executors) - set(EXECUTORS)
+    if unknown:
+        raise nengo.exceptions.ValidationError(
+            f"Must be among {EXECUTORS} (got {sorted(unknown)})", attr="executors"
+        )
+    dt = 0.001
+    u = signals.white_signal(duration, dt, 1.0, 0.3, seed=seed).reshape(-1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net, mem, state_probe, spike_probe = memory_network(
+            order, n_neurons, u, theta, dt, seed, **memory_args
+        )
+        with nengo_lmu.simulator(net, progress_bar=False) as sim:
+            t0 = time.perf_counter()
+            sim.run_steps(len(u))
+            record = {"seconds_nengo": time.perf_counter() - t0}
+            states = {"nengo": sim.data[state_probe]}
+            spikes = {"nengo": sim.data[spike_probe] > 0}
+    graph = round_trip(to_nir(mem))
+    for name in executors:
+        t0 = time.perf_counter()
+        if name == "numpy":
+            out = nir_numpy.simulate(graph, {"input": u}, dt)
+            states[name], spk = out[STATE], out[SPIKES]
+        else:
+            from nengo_lmu.export import nir_snntorch  # noqa: PLC0415
+
+            states[name] = nir_snntorch.simulate(graph, u, dt, STATE)
+            spk = nir_snntorch.simulate(graph, u, dt, SPIKES)
+        record[f"seconds_{name}"] = time.perf_counter() - t0
+        spikes[name] = spk > 0
+    ideal = metrics.filtered(signals.ideal_memory(u, order, theta, dt), probe_tau)
+    after = lambda x: metrics.after_warmup(x, theta, dt)  # noqa: E731
+    for name, x in states.items():
+        error = metrics.state_error(after(metrics.filtered(x, probe_tau)), after(ideal))
+        record[f"E_{name}"] = error
+    for name in executors:
+        record[f"ratio_{name}"] = record[f"E_{name}"] / record["E_nengo"]
+        differ = np.flatnonzero((spikes[name] != spikes["nengo"]).any(axis=1))
+        record[f"steps_like_nengo_{name}"] = int(differ[0]) if len(differ) else len(u)
+    if len(executors) == 2:
+        record["spikes_equal"] = bool(np.array_equal(*(spikes[e] for e in executors)))
+    record.update(order=order, n_neurons=n_neurons, theta=theta, duration=duration, seed=seed)
+    return record

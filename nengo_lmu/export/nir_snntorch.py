@@ -1,0 +1,170 @@
+r"""Run an exported NIR graph in snnTorch, through nirtorch's graph executor.
+
+Needs the ``nir`` extra (``pip install 'nengo-lmu[nir]'``: snnTorch, nirtorch
+and a CPU build of PyTorch).
+
+snnTorch's own ``snntorch.import_nir.import_from_nir`` (snnTorch 1.0) cannot
+read an exported memory: it assumes a step of 0.1 ms, requires
+``v_leak = 0`` (no bias current) and ``r = tau_mem / dt``, and with nirtorch
+2.6 it fails on recurrent graphs. So :func:`to_snntorch` gives nirtorch's
+``nir_to_torch`` its own mapping of each ``CubaLIF`` node onto an
+``snntorch.Synaptic`` neuron with per-neuron decays, following the
+time-step convention of :mod:`nengo_lmu.export.nir`:
+
+- ``snntorch.Synaptic`` computes ``syn = alpha syn + x``,
+  ``mem = beta mem + syn`` and fires where ``mem > threshold``, resetting
+  ``mem`` to 0, in one call. With ``alpha = exp(-dt / tau_syn)``,
+  ``beta = exp(-dt / tau_mem)``, input
+  ``x = (1 - beta) r (1 - alpha) w_in u + (1 - alpha) (1 - beta) v_leak``
+  and ``syn`` starting at ``(1 - beta) v_leak``, ``syn`` is
+  ``(1 - beta) (v_leak + r I)`` and ``mem`` follows NIR's membrane equation
+  under a zero-order hold, as the convention says.
+- nirtorch feeds a recurrent edge with the previous call's output, so a
+  spike reaches the synapse one call after it is emitted; the convention
+  makes the graph's input wait one step as well, so :func:`simulate`
+  passes the input of step ``n - 1`` at call ``n``.
+- snnTorch emits spikes of 1; the mapped neurons return ``1/dt`` pulses.
+
+nirtorch 2.6 executes graphs with one ``Output`` node (with two, or with a
+node whose result no output uses, building never returns), so
+:func:`to_snntorch` keeps the output asked for and the nodes it depends on.
+"""
+
+import numpy as np
+from nengo.exceptions import ValidationError
+
+import nir
+import nirtorch
+import snntorch
+import torch
+
+
+class SynapticNeurons(torch.nn.Module):
+    """A NIR ``CubaLIF`` node as ``snntorch.Synaptic`` neurons at step ``dt``.
+
+    Its ``forward(x, state=None)`` returns ``(spikes / dt, (syn, mem))``,
+    the form nirtorch's executor passes state in.
+    """
+
+    def __init__(self, node, dt, dtype=torch.float64):
+        super().__init__()
+        f = lambda x: torch.as_tensor(np.asarray(x, dtype=float), dtype=dtype)  # noqa: E731
+        alpha = np.exp(-dt / np.asarray(node.tau_syn, dtype=float))
+        beta = np.exp(-dt / np.asarray(node.tau_mem, dtype=float))
+        if np.any(np.asarray(node.v_reset) != 0):
+            raise ValidationError(
+                "Must reset to v_reset = 0, snnTorch's reset to zero (got v_reset "
+                f"up to {np.abs(node.v_reset).max()})",
+                attr="graph",
+            )
+        self.dt = float(dt)
+        self.register_buffer("scale", f((1 - beta) * node.r * (1 - alpha) * node.w_in))
+        self.register_buffer("rest", f((1 - beta) * node.v_leak))
+        self.register_buffer("drive", f((1 - alpha) * (1 - beta) * node.v_leak))
+        self.neurons = snntorch.Synaptic(
+            alpha=f(alpha),
+            beta=f(beta),
+            threshold=f(node.v_threshold),
+            reset_mechanism="zero",
+            reset_delay=False,
+            surrogate_disable=True,
+        )
+
+    def forward(self, x, state=None):
+        if state is None:
+            state = (self.rest.clone(), torch.zeros_like(self.rest))
+        syn, mem = state
+        spikes, syn, mem = self.neurons(self.scale * x + self.drive, syn, mem)
+        return spikes.to(self.rest.dtype) / self.dt, (syn, mem)
+
+
+def _affine(node, dtype):
+    mod = torch.nn.Linear(node.weight.shape[-1], node.weight.shape[-2], bias=True)
+    mod.weight.data = torch.as_tensor(np.asarray(node.weight), dtype=dtype)
+    mod.bias.data = torch.as_tensor(np.asarray(node.bias), dtype=dtype)
+    return mod
+
+
+def to_snntorch(graph, dt, output, dtype=torch.float64):
+    """A torch module that runs ``graph`` one step per call.
+
+    Parameters
+    ----------
+    graph : nir.NIRGraph
+        ``Input``, ``Output``, ``Linear``, ``Affine`` and ``CubaLIF`` nodes.
+    dt : float
+        Step in seconds (an exported memory's ``graph.metadata["dt"]``).
+    output : str
+        The one ``Output`` node to keep (nirtorch runs one).
+    dtype : torch.dtype, optional
+        Precision of weights and states (default float64, which makes the
+        spikes those of :mod:`nengo_lmu.export.nir_numpy`).
+
+    Returns
+    -------
+    torch.fx.GraphModule
+        ``module(x, state)`` returns ``(output, state)``; pass ``state=None``
+        (or nothing) on the first call.
+    """
+    if output not in graph.outputs:
+        raise ValidationError(
+            f"Must be one of the graph's outputs {sorted(graph.outputs)} (got {output!r})",
+            attr="output",
+        )
+    allowed = (nir.Input, nir.Output, nir.Linear, nir.Affine, nir.CubaLIF)
+    for name, node in graph.nodes.items():
+        if not isinstance(node, allowed):
+            raise ValidationError(
+                "Must contain only Input, Output, Linear, Affine and CubaLIF nodes "
+                f"to run in snnTorch (got {type(node).__name__} node {name!r})",
+                attr="graph",
+            )
+    # keep what the output depends on: nirtorch loops forever on a second
+    # output or on a node whose result nothing uses
+    keep, frontier = {output}, [output]
+    while frontier:
+        dst = frontier.pop()
+        for src, d in graph.edges:
+            if d == dst and src not in keep:
+                keep.add(src)
+                frontier.append(src)
+    graph = nir.NIRGraph(
+        nodes={k: v for k, v in graph.nodes.items() if k in keep},
+        edges=[e for e in graph.edges if e[0] in keep and e[1] in keep],
+        metadata=graph.metadata,
+    )
+    node_map = {
+        nir.CubaLIF: lambda node: SynapticNeurons(node, dt, dtype),
+        nir.Affine: lambda node: _affine(node, dtype),
+    }
+    return nirtorch.nir_to_torch(graph, node_map, dtype=dtype)
+
+
+def simulate(graph, inputs, dt, output, dtype=torch.float64):
+    """Run ``graph`` in snnTorch on ``inputs`` and return one output.
+
+    Parameters
+    ----------
+    graph : nir.NIRGraph
+    inputs : (n_steps, size) array_like
+        The value of the graph's one input at every step.
+    dt : float
+        Step in seconds.
+    output : str
+        The output node to record.
+
+    Returns
+    -------
+    (n_steps, size) ndarray
+        Row ``n`` as :func:`nengo_lmu.export.nir_numpy.simulate` gives it.
+    """
+    module = to_snntorch(graph, dt, output, dtype)
+    u = torch.as_tensor(np.asarray(inputs, dtype=float), dtype=dtype)
+    x = torch.zeros_like(u[0])
+    state, rows = None, []
+    with torch.no_grad():
+        for step in range(len(u)):
+            y, state = module(x, state)
+            x = u[step]  # seen by the membranes at the next call
+            rows.append(y.numpy().copy())
+    return np.array(rows).reshape(len(u), -1)
