@@ -110,8 +110,8 @@ def _order(graph):
         ready = [k for k in pending if all(s in done for s in inputs[k])]
         if not ready:
             raise ValidationError(
-                "Must have a neuron node in every cycle: the nodes "
-                f"{sorted(pending)} wait on each other within one step",
+                "Must have a neuron node in every cycle: "
+                f"{sorted(pending)} cannot be ordered within one step",
                 attr="graph",
             )
         order += ready
