@@ -78,20 +78,15 @@ class SynapticNeurons(torch.nn.Module):
         return spikes.to(self.rest.dtype) / self.dt, (syn, mem)
 
 
-def _affine(node, dtype):
-    mod = torch.nn.Linear(node.weight.shape[-1], node.weight.shape[-2], bias=True)
-    mod.weight.data = torch.as_tensor(np.asarray(node.weight), dtype=dtype)
-    mod.bias.data = torch.as_tensor(np.asarray(node.bias), dtype=dtype)
-    return mod
-
-
 def to_snntorch(graph, dt, output, dtype=torch.float64):
     """A torch module that runs ``graph`` one step per call.
 
     Parameters
     ----------
     graph : nir.NIRGraph
-        ``Input``, ``Output``, ``Linear``, ``Affine`` and ``CubaLIF`` nodes.
+        ``Input``, ``Output``, ``Linear`` and ``CubaLIF`` nodes. (An
+        ``Affine`` node's bias would reach the neurons one step early, since
+        only the graph's input is delayed by a step.)
     dt : float
         Step in seconds (an exported memory's ``graph.metadata["dt"]``).
     output : str
@@ -111,11 +106,11 @@ def to_snntorch(graph, dt, output, dtype=torch.float64):
             f"Must be one of the graph's outputs {sorted(graph.outputs)} (got {output!r})",
             attr="output",
         )
-    allowed = (nir.Input, nir.Output, nir.Linear, nir.Affine, nir.CubaLIF)
+    allowed = (nir.Input, nir.Output, nir.Linear, nir.CubaLIF)
     for name, node in graph.nodes.items():
         if not isinstance(node, allowed):
             raise ValidationError(
-                "Must contain only Input, Output, Linear, Affine and CubaLIF nodes "
+                "Must contain only Input, Output, Linear and CubaLIF nodes "
                 f"to run in snnTorch (got {type(node).__name__} node {name!r})",
                 attr="graph",
             )
@@ -133,10 +128,7 @@ def to_snntorch(graph, dt, output, dtype=torch.float64):
         edges=[e for e in graph.edges if e[0] in keep and e[1] in keep],
         metadata=graph.metadata,
     )
-    node_map = {
-        nir.CubaLIF: lambda node: SynapticNeurons(node, dt, dtype),
-        nir.Affine: lambda node: _affine(node, dtype),
-    }
+    node_map = {nir.CubaLIF: lambda node: SynapticNeurons(node, dt, dtype)}
     return nirtorch.nir_to_torch(graph, node_map, dtype=dtype)
 
 

@@ -1,0 +1,53 @@
+"""The exported memory run in snnTorch (the ``nir`` extra), against nengo and NumPy."""
+
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+
+nir = pytest.importorskip("nir")
+pytest.importorskip("nengo_loihi")
+pytest.importorskip("torch", reason="needs the nir extra: pip install 'nengo-lmu[nir]'")
+pytest.importorskip("snntorch", reason="needs the nir extra: pip install 'nengo-lmu[nir]'")
+pytest.importorskip("nirtorch", reason="needs the nir extra: pip install 'nengo-lmu[nir]'")
+
+from nengo_lmu.export import nir_snntorch  # noqa: E402
+from nengo_lmu.export.compare import compare_memory  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:This version of `nengo_loihi`", "ignore:invalid value encountered in cast"
+)
+
+
+def test_snntorch_runs_the_memory_as_nengo_does():
+    record = compare_memory(
+        order=3, n_neurons=120, duration=2.0, seed=1, executors=("numpy", "snntorch")
+    )
+    # the two NIR executors share the time-step convention: the same spikes
+    assert record["spikes_equal"]
+    assert np.isclose(record["E_snntorch"], record["E_numpy"], rtol=1e-9)
+    assert record["E_snntorch"] <= 1.1 * record["E_nengo"]
+    assert record["steps_like_nengo_snntorch"] >= 100
+
+
+def one(x):
+    return np.array([float(x)])
+
+
+def test_what_snntorch_cannot_run_is_refused():
+    lif = nir.LIF(tau=one(0.02), r=one(1.0), v_leak=one(0.0), v_threshold=one(1.0))
+    graph = nir.NIRGraph(
+        nodes={"u": nir.Input(np.array([1])), "lif": lif, "y": nir.Output(np.array([1]))},
+        edges=[("u", "lif"), ("lif", "y")],
+    )
+    with pytest.raises(ValidationError, match="got LIF node 'lif'"):
+        nir_snntorch.to_snntorch(graph, 0.001, "y")
+    graph.nodes["lif"] = nir.Affine(weight=np.eye(1), bias=one(1.0))
+    with pytest.raises(ValidationError, match="got Affine node 'lif'"):
+        nir_snntorch.to_snntorch(graph, 0.001, "y")
+    with pytest.raises(ValidationError, match=r"graph's outputs \['y'\] \(got 'state'\)"):
+        nir_snntorch.to_snntorch(graph, 0.001, "state")
+    cuba = nir.CubaLIF(tau_syn=one(0.005), tau_mem=one(0.02), r=one(1.0), v_leak=one(2.0),
+                       v_threshold=one(1.0), v_reset=one(0.5))
+    graph.nodes["lif"] = cuba
+    with pytest.raises(ValidationError, match="reset to v_reset = 0"):
+        nir_snntorch.to_snntorch(graph, 0.001, "y")
