@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test test-nengo bench bench-loihi bench-analog study train install-dl clean
+.PHONY: demo test test-nengo bench bench-loihi bench-analog bench-nir study train install-dl install-nir test-nir clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,5 +61,34 @@ TASK ?= digits
 train: $(VENV)/.installed-dl
 	$(VENV)/bin/nengo-lmu train --task $(TASK) --out train-results/$(TASK)
 
+# The nir extra (snnTorch, nirtorch, a CPU build of PyTorch) lives in a venv of
+# its own: torch 2.13 needs typing-extensions >= 4.10 and setuptools >= 77, which
+# the dl extra's TensorFlow 2.12 (typing-extensions < 4.6) and the tests extra
+# (setuptools < 70, for nengo-dl's build and nengo's test suite) exclude. Its
+# constraints are constraints.txt less those two pins, plus constraints-nir.txt.
+# torch==2.13.0 is the CPU wheel of the local wheel index: never ask for an
+# unpinned torch, which would download a multi-GB CUDA build.
+NIR_VENV ?= .venv-nir
+NIR_PY := $(NIR_VENV)/bin/python
+
+$(NIR_VENV)/.installed-nir: setup.cfg constraints.txt constraints-nir.txt
+	test -x $(NIR_PY) || $(PYTHON) -m venv $(NIR_VENV)
+	$(NIR_PY) -m pip install --disable-pip-version-check -q --upgrade "pip>=23.1"
+	grep -v -i -E '^(typing[-_]extensions|setuptools)==' constraints.txt > $(NIR_VENV)/constraints.txt
+	cat constraints-nir.txt >> $(NIR_VENV)/constraints.txt
+	$(NIR_PY) -m pip install --disable-pip-version-check -q -c $(NIR_VENV)/constraints.txt \
+		"torch==2.13.0+cpu" -e ".[nir]" "pytest>=7,<9" pytest-allclose pytest-plt pytest-rng
+	touch $@
+
+install-nir: $(NIR_VENV)/.installed-nir
+
+# the NIR export's tests, snnTorch's included
+test-nir: $(NIR_VENV)/.installed-nir
+	$(NIR_PY) -m pytest -ra tests/export nengo_lmu/export
+
+# the exported memory in nengo, NumPy and snnTorch: d = 3, 6, 12, three seeds
+bench-nir: $(NIR_VENV)/.installed-nir
+	$(NIR_PY) benchmarks/bench_nir.py
+
 clean:
-	rm -rf $(VENV) plots lmu-demo bench-results study-results analog-results train-results
+	rm -rf $(VENV) $(NIR_VENV) plots lmu-demo bench-results study-results analog-results train-results
