@@ -7,7 +7,10 @@
 - :mod:`nengo_lmu.export.nir_numpy`: a NumPy executor of NIR graphs, which
   runs an exported graph with the time-step convention the exporter documents.
 - :mod:`nengo_lmu.export.nir_snntorch`: the same graph run by snnTorch's
-  neurons (the ``nir`` extra: snnTorch and a CPU build of PyTorch).
+  neurons through nirtorch (the ``nir`` extra: snnTorch, nirtorch and a CPU
+  build of PyTorch).
+- :mod:`nengo_lmu.export.compare`: a memory scored in nengo and, exported,
+  in those executors, on the same input.
 
 Nothing is imported here, so ``import nengo_lmu`` never needs ``nir`` or torch.
 """

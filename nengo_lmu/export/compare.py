@@ -39,7 +39,9 @@ def memory_network(order, n_neurons, u, theta=1.0, dt=0.001, seed=0, **memory_ar
     memory_args.setdefault("radii", signals.white_signal_process(len(u) * dt))
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(signals.input_process(u, dt))
-        mem = LoihiLegendreMemory(order, theta, n_neurons, dt=dt, seed=seed, **memory_args)
+        mem = LoihiLegendreMemory(
+            order, theta, n_neurons, dt=dt, seed=seed, **memory_args
+        )
         nengo.Connection(stim, mem.input, synapse=None)
         state = nengo.Probe(mem.state, synapse=None)
         spikes = nengo.Probe(mem.ensemble.neurons)
@@ -134,5 +136,7 @@ def compare_memory(
         record[f"steps_like_nengo_{name}"] = int(differ[0]) if len(differ) else len(u)
     if len(executors) == 2:
         record["spikes_equal"] = bool(np.array_equal(*(spikes[e] for e in executors)))
-    record.update(order=order, n_neurons=n_neurons, theta=theta, duration=duration, seed=seed)
+    record.update(
+        order=order, n_neurons=n_neurons, theta=theta, duration=duration, seed=seed
+    )
     return record

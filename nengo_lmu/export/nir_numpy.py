@@ -51,7 +51,9 @@ class _Neurons:
             self.decay_mem = np.exp(-dt / np.asarray(tau_mem, dtype=float))
             self.v_leak = get("v_leak")
         tau_syn = getattr(node, "tau_syn", None)
-        self.decay_syn = None if tau_syn is None else np.exp(-dt / np.asarray(tau_syn, dtype=float))
+        self.decay_syn = (
+            None if tau_syn is None else np.exp(-dt / np.asarray(tau_syn, dtype=float))
+        )
         self.w_in = get("w_in") if hasattr(node, "w_in") else 1.0
         if self.spiking:
             self.v_threshold = get("v_threshold")
@@ -92,10 +94,11 @@ def _apply(node, x):
 
 def _order(graph):
     """Stateless nodes in topological order, neuron outputs taken as sources."""
+    names = ", ".join(t.__name__ for t in STATELESS + NEURONS)
     for name, node in graph.nodes.items():
         if not isinstance(node, STATELESS + NEURONS):
             raise ValidationError(
-                f"Must contain only {', '.join(t.__name__ for t in STATELESS + NEURONS)} "
+                f"Must contain only {names} "
                 f"nodes (got {type(node).__name__} node {name!r})",
                 attr="graph",
             )
@@ -140,20 +143,26 @@ def simulate(graph, inputs, dt, n_steps=None):
         Every ``Output`` node's value at every step (spikes as ``1/dt``).
     """
     if not (np.isfinite(dt) and dt > 0):
-        raise ValidationError(f"Must be a finite number > 0 seconds (got {dt})", attr="dt")
+        raise ValidationError(
+            f"Must be a finite number > 0 seconds (got {dt})", attr="dt"
+        )
     order, sources = _order(graph)
     inputs = {k: np.asarray(v, dtype=float) for k, v in inputs.items()}
     unknown = set(inputs) - set(graph.inputs)
     if unknown:
         raise ValidationError(
-            f"Must name the graph's inputs {sorted(graph.inputs)} (got {sorted(unknown)})",
+            f"Must name the graph's inputs {sorted(graph.inputs)} "
+            f"(got {sorted(unknown)})",
             attr="inputs",
         )
-    shapes = {k: tuple(np.ravel(n.input_type["input"])) for k, n in graph.inputs.items()}
+    shapes = {
+        k: tuple(np.ravel(n.input_type["input"])) for k, n in graph.inputs.items()
+    }
     for k, v in inputs.items():
         if v.shape[1:] != shapes[k]:
             raise ValidationError(
-                f"Must give input {k!r} as an (n_steps, {', '.join(map(str, shapes[k]))}) "
+                f"Must give input {k!r} as an "
+                f"(n_steps, {', '.join(map(str, shapes[k]))}) "
                 f"array (got shape {v.shape})",
                 attr="inputs",
             )
@@ -161,11 +170,14 @@ def simulate(graph, inputs, dt, n_steps=None):
         lengths = {len(v) for v in inputs.values()}
         if len(lengths) != 1:
             raise ValidationError(
-                f"Must all have one length, or give n_steps (got lengths {sorted(lengths)})",
+                "Must all have one length, or give n_steps "
+                f"(got lengths {sorted(lengths)})",
                 attr="inputs",
             )
         n_steps = lengths.pop()
-    neurons = {k: _Neurons(n, dt) for k, n in graph.nodes.items() if isinstance(n, NEURONS)}
+    neurons = {
+        k: _Neurons(n, dt) for k, n in graph.nodes.items() if isinstance(n, NEURONS)
+    }
     outs = {k: [] for k in graph.outputs}
     for step in range(n_steps):
         value = {k: n.fire() for k, n in neurons.items()}

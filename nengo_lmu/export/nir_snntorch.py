@@ -48,7 +48,9 @@ class SynapticNeurons(torch.nn.Module):
 
     def __init__(self, node, dt, dtype=torch.float64):
         super().__init__()
-        f = lambda x: torch.as_tensor(np.asarray(x, dtype=float), dtype=dtype)  # noqa: E731
+        def f(x):
+            return torch.as_tensor(np.asarray(x, dtype=float), dtype=dtype)
+
         alpha = np.exp(-dt / np.asarray(node.tau_syn, dtype=float))
         beta = np.exp(-dt / np.asarray(node.tau_mem, dtype=float))
         if np.any(np.asarray(node.v_reset) != 0):
@@ -103,7 +105,8 @@ def to_snntorch(graph, dt, output, dtype=torch.float64):
     """
     if output not in graph.outputs:
         raise ValidationError(
-            f"Must be one of the graph's outputs {sorted(graph.outputs)} (got {output!r})",
+            f"Must be one of the graph's outputs {sorted(graph.outputs)} "
+            f"(got {output!r})",
             attr="output",
         )
     allowed = (nir.Input, nir.Output, nir.Linear, nir.CubaLIF)
