@@ -4,9 +4,8 @@ Needs the ``nir`` extra (``pip install 'nengo-lmu[nir]'``: snnTorch, nirtorch
 and a CPU build of PyTorch).
 
 snnTorch's own ``snntorch.import_nir.import_from_nir`` (snnTorch 1.0) cannot
-read an exported memory: it assumes a step of 0.1 ms, requires
-``v_leak = 0`` (no bias current) and ``r = tau_mem / dt``, and with nirtorch
-2.6 it fails on recurrent graphs. So :func:`to_snntorch` gives nirtorch's
+read an exported memory: it assumes a step of 0.1 ms and requires
+``v_leak = 0`` (no bias current) and ``r = tau_mem / dt``. So :func:`to_snntorch` gives nirtorch's
 ``nir_to_torch`` its own mapping of each ``CubaLIF`` node onto an
 ``snntorch.Synaptic`` neuron with per-neuron decays, following the
 time-step convention of :mod:`nengo_lmu.export.nir`:
