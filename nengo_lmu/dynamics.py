@@ -316,7 +316,7 @@ def delay_error(order, theta, frequency, theta_prime=None):
 # --- state scaling ------------------------------------------------------------
 
 
-def state_covariance(A, B, frequencies, power):
+def state_covariance(A, B, frequencies, power, dt=None):
     r"""Expected state covariance of ``dx/dt = A x + B u`` for a sum of sinusoids.
 
     Parameters
@@ -328,6 +328,13 @@ def state_covariance(A, B, frequencies, power):
     power : array_like
         Variance the input carries at each frequency (the sum is the input's
         mean square).
+    dt : float, optional
+        With a step, the covariance of the zero-order-hold discrete system
+        (:func:`discretize`) driven by the sampled sinusoids: its response at
+        :math:`z = e^{i 2 \pi f dt}`. That is the system a digital simulator
+        runs and the ideal memory every error is measured against; the
+        continuous response misses what it does near the Nyquist rate, where
+        a high-order memory's smallest states get most of their variance.
 
     Returns
     -------
@@ -338,7 +345,13 @@ def state_covariance(A, B, frequencies, power):
     """
     f = np.atleast_1d(np.asarray(frequencies, dtype=float))
     p = np.broadcast_to(np.asarray(power, dtype=float), f.shape)
-    H = frequency_response(A, B, f)[:, :, 0]
+    if dt is None:
+        H = frequency_response(A, B, f)[:, :, 0]
+    else:
+        Ad, Bd = discretize(A, B, dt)
+        z = np.exp(2j * np.pi * f * dt)
+        M = z[:, None, None] * np.eye(Ad.shape[0])[None] - Ad[None]
+        H = np.linalg.solve(M, np.broadcast_to(Bd, (f.size,) + Bd.shape))[:, :, 0]
     return np.einsum("k,ki,kj->ij", p, H, H.conj()).real
 
 
