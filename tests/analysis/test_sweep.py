@@ -156,15 +156,15 @@ def test_killed_sweep_process_resumes(serial, tmp_path):
 
 
 def test_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path):
-    bad = dataclasses.replace(BASE, n_neurons=1)  # fewer neurons than dimensions
+    bad = dataclasses.replace(BASE, n_neurons=10**9)  # more than the machine's memory
     good = dataclasses.replace(BASE, seed=7)
     result = sweep.run_sweep([bad, good], tmp_path, scheduler="serial", progress=False)
     store = result.store
     assert (result.ran, result.failed) == (2, 1)
     assert store.keys() == {good.key} and store.failed_keys() == {bad.key}
     failure = store.failures()[0]
-    assert failure["error"].startswith("ValidationError") and "n_neurons" in failure["error"]
-    assert "Traceback" in failure["traceback"] and failure["n_neurons"] == 1
+    assert failure["error"].startswith("BuildError") and "n_neurons" in failure["error"]
+    assert "Traceback" in failure["traceback"] and failure["n_neurons"] == 10**9
     again = sweep.run_sweep([bad, good], tmp_path, scheduler="serial", progress=False,
                             resume=True)
     assert (again.ran, again.skipped) == (0, 2)
