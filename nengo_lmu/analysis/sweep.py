@@ -18,6 +18,7 @@ import os
 import pathlib
 import traceback
 import typing
+import warnings
 
 from nengo.exceptions import ValidationError
 from tqdm.auto import tqdm
@@ -216,18 +217,34 @@ def _failure(trial, error, tb=""):
 
 @dataclasses.dataclass
 class SweepResult:
-    """What one call of :func:`run_sweep` did."""
+    """What one call of :func:`run_sweep` did.
+
+    ``elsewhere`` counts the trials left to other sweeps that had claimed
+    them; ``corrupt`` lists the record files found corrupt, moved aside and
+    run again (each a :class:`.CorruptRecordError` naming its file).
+    """
 
     store: Store
     ran: int
     failed: int
     skipped: int
+    elsewhere: int = 0
+    corrupt: list = dataclasses.field(default_factory=list)
 
     def __str__(self):
-        return (
+        text = (
             f"{self.ran} trials run ({self.failed} failed), {self.skipped} already "
             f"in {self.store.path}"
         )
+        if self.elsewhere:
+            text += f", {self.elsewhere} being run by another sweep"
+        if self.corrupt:
+            text += f"; {len(self.corrupt)} corrupt records moved aside and run again"
+        return text
+
+
+class StoreWriteError(OSError):
+    """Writing a finished trial's record failed (e.g. the disk is full)."""
 
 
 def _client(scheduler, n_workers):
@@ -295,18 +312,35 @@ def run_sweep(
         "://" not in scheduler
     ):
         _client(scheduler, n_workers)  # raises the ValidationError
+    if n_workers is not None and (
+        isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1
+    ):
+        raise ValidationError(
+            f"must be an integer >= 1, or None for one per core (got {n_workers!r})",
+            "n_workers",
+        )
+    trials = list(trials)
+    bad = [t for t in trials if not isinstance(t, Trial)]
+    if bad:
+        raise ValidationError(f"must be a list of Trial (got {bad[0]!r})", "trials")
     store = out if isinstance(out, Store) else Store(out)
     trials = unique(trials)
-    if (len(store) or store.failed_keys()) and not resume:
+    in_progress = store.claimed_keys()
+    if (len(store) or store.failed_keys() or in_progress) and not resume:
         raise ValidationError(
             f"{store.path} already holds {len(store)} records and "
-            f"{len(store.failed_keys())} failures; pass resume=True "
-            "(--resume) to continue that sweep, or choose another folder",
+            f"{len(store.failed_keys())} failures ({len(in_progress)} trials in progress); "
+            "pass resume=True (--resume) to continue that sweep, or choose another folder",
             "resume",
         )
+    corrupt = store.quarantine()
+    for problem in corrupt:
+        warnings.warn(f"moved aside, to run again: {problem}", stacklevel=2)
     done = store.keys() if retry_failed else store.keys() | store.failed_keys()
     pending = [t for t in trials if t.key not in done]
-    result = SweepResult(store, ran=0, failed=0, skipped=len(trials) - len(pending))
+    result = SweepResult(
+        store, ran=0, failed=0, skipped=len(trials) - len(pending), corrupt=corrupt
+    )
     bar = tqdm(
         total=len(trials),
         initial=result.skipped,
@@ -316,8 +350,28 @@ def run_sweep(
         dynamic_ncols=True,
     )
 
+    held = set()
+
+    def claim(trial):
+        if store.claim(trial.key):
+            held.add(trial.key)
+            return True
+        result.elsewhere += 1
+        bar.update()
+        return False
+
     def finished(status, record):
-        (store.append if status == "ok" else store.append_failure)(record)
+        try:
+            (store.append if status == "ok" else store.append_failure)(record)
+        except OSError as e:
+            raise StoreWriteError(
+                e.errno,
+                f"could not store the record of trial {record['key']} in "
+                f"{store.path} ({e.strerror or e}); the {len(store)} records stored "
+                "before it are intact: make room and run the sweep again with --resume",
+            ) from e
+        store.release(record["key"])
+        held.discard(record["key"])
         result.ran += 1
         result.failed += status != "ok"
         bar.update()
@@ -326,26 +380,42 @@ def run_sweep(
     try:
         if scheduler == "serial":
             for trial in pending:
-                finished(*run_one(trial))
+                if claim(trial):
+                    finished(*run_one(trial))
         elif pending:
-            _run_dask(pending, scheduler, n_workers, finished)
+            _run_dask(pending, scheduler, n_workers, claim, finished)
     finally:
         bar.close()
+        for key in held:  # unfinished: let the next sweep run them
+            store.release(key)
     return result
 
 
-def _run_dask(pending, scheduler, n_workers, finished):
+def _run_dask(pending, scheduler, n_workers, claim, finished):
     import distributed  # noqa: PLC0415
 
     client, owned = _client(scheduler, n_workers)
     try:
-        # largest first, so that the longest trials do not start last
-        order = sorted(pending, key=lambda t: -t.n_neurons * t.duration)
-        futures = {
-            client.submit(run_one, t, key=f"trial-{t.key}", pure=False): t for t in order
-        }
-        for future in distributed.as_completed(futures):
-            trial = futures[future]
+        # largest first, so that the longest trials do not start last; each
+        # claimed just before it is submitted, a few per worker thread at a
+        # time, so that another sweep on the same store can share the rest
+        queue = iter(sorted(pending, key=lambda t: -t.n_neurons * t.duration))
+        futures = {}
+        running = distributed.as_completed()
+
+        def submit_next():
+            for t in queue:
+                if claim(t):
+                    future = client.submit(run_one, t, key=f"trial-{t.key}", pure=False)
+                    futures[future] = t
+                    running.add(future)
+                    return
+
+        slots = max(1, sum(client.nthreads().values()))
+        for _ in range(2 * slots):
+            submit_next()
+        for future in running:
+            trial = futures.pop(future)
             if future.status == "finished":
                 finished(*future.result())
             else:  # the worker died (e.g. out of memory) or it was cancelled
@@ -354,7 +424,10 @@ def _run_dask(pending, scheduler, n_workers, finished):
                     error = RuntimeError(f"the trial's future was {future.status}")
                 finished("failed", _failure(trial, error))
             future.release()
+            submit_next()
     finally:
+        for future in futures:
+            future.cancel()
         if owned:
             cluster = client.cluster
             client.close()

@@ -52,7 +52,8 @@ def test_failures_are_superseded_by_success(tmp_path):
     assert not store.append_failure({"key": "k", "error": "again"})
     store.append({"key": "k", "x": 1})
     assert store.failed_keys() == set() and store.keys() == {"k"}
-    assert json.loads((tmp_path / "failed" / "k.json").read_text())["error"].startswith("Value")
+    assert json.loads((tmp_path / "failed" / "k.json").read_text())["record"]["error"] == (
+        "ValueError: boom")
 
 
 @pytest.mark.parametrize("record, match", [
