@@ -51,6 +51,10 @@ class CorruptRecordError(ValidationError):
         )
 
 
+class CorruptRecordWarning(UserWarning):
+    """A corrupt record was moved aside so that its trial runs again."""
+
+
 def _digest(record):
     text = json.dumps(record, sort_keys=True, allow_nan=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

@@ -24,7 +24,7 @@ from nengo.exceptions import ValidationError
 from tqdm.auto import tqdm
 
 from nengo_lmu.analysis.experiment import Trial, run_trial
-from nengo_lmu.analysis.store import Store
+from nengo_lmu.analysis.store import CorruptRecordWarning, Store
 
 FIELDS = {f.name: f for f in dataclasses.fields(Trial)}
 #: Trial fields whose one value is a sequence or a table.
@@ -335,7 +335,7 @@ def run_sweep(
         )
     corrupt = store.quarantine()
     for problem in corrupt:
-        warnings.warn(f"moved aside, to run again: {problem}", stacklevel=2)
+        warnings.warn(f"moved aside, to run again: {problem}", CorruptRecordWarning, 2)
     done = store.keys() if retry_failed else store.keys() | store.failed_keys()
     pending = [t for t in trials if t.key not in done]
     result = SweepResult(
