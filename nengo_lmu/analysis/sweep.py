@@ -166,13 +166,28 @@ def load_grids(path):
         except ImportError:  # Python < 3.11
             import tomli as tomllib  # noqa: PLC0415
 
-        spec = tomllib.loads(path.read_text())
+        errors = (tomllib.TOMLDecodeError, UnicodeDecodeError)
+        parse = tomllib.loads
     elif path.suffix in (".yaml", ".yml"):
         import yaml  # noqa: PLC0415
 
-        spec = yaml.safe_load(path.read_text()) or {}
+        errors = (yaml.YAMLError, UnicodeDecodeError)
+        parse = lambda text: yaml.safe_load(text) or {}  # noqa: E731
     else:
         raise ValidationError(f"must end in .toml, .yaml or .yml (got {path.name!r})", "path")
+    try:
+        spec = parse(path.read_text())
+    except errors as e:
+        first = " ".join(str(e).split())[:200]
+        raise ValidationError(
+            f"must be a valid {path.suffix[1:].upper()} file ({first}) (got {str(path)!r})",
+            "path",
+        ) from None
+    if not isinstance(spec, dict):
+        raise ValidationError(
+            f"{path.name} must hold 'base' and 'grid' tables (got a {type(spec).__name__})",
+            "path",
+        )
     unknown = set(spec) - {"base", "grid"}
     if unknown:
         raise ValidationError(
@@ -182,6 +197,14 @@ def load_grids(path):
     base = spec.get("base", {})
     grids = spec.get("grid", [{}])
     grids = [grids] if isinstance(grids, dict) else grids
+    if not isinstance(base, dict) or not isinstance(grids, list) or not all(
+        isinstance(g, dict) for g in grids
+    ):
+        raise ValidationError(
+            f"{path.name}: 'base' must be a table of Trial fields and 'grid' a table or "
+            f"a list of tables (got base={base!r:.60}, grid={grids!r:.60})",
+            "path",
+        )
     return [t for g in grids for t in grid(base, **g)]
 
 

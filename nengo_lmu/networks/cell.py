@@ -416,14 +416,15 @@ def _read(path):
         )
 
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if not hasattr(data, "files"):
-                raise refuse("it holds a single array, not a network")
+        data = np.load(path, allow_pickle=False)
+        if not hasattr(data, "files"):
+            raise refuse("it holds a single array, not a network")
+        with data:
             if "__spec__" not in data.files:
                 raise refuse(f"it has no '__spec__' entry (it holds {sorted(data.files)})")
             text = str(data["__spec__"])
             values = {k: data[k] for k in data.files if k != "__spec__"}
-    except FileNotFoundError:
+    except (FileNotFoundError, ValidationError):
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
         # np.load says "pickled data" for any file that is neither npy nor npz
