@@ -376,12 +376,18 @@ def run_sweep(
     held = set()
 
     def claim(trial):
-        if store.claim(trial.key):
-            held.add(trial.key)
-            return True
-        result.elsewhere += 1
-        bar.update()
-        return False
+        if not store.claim(trial.key):
+            result.elsewhere += 1
+            bar.update()
+            return False
+        # another sweep may have finished it since the pending list was made
+        if trial.key in store or (not retry_failed and trial.key in store.failed_keys()):
+            store.release(trial.key)
+            result.skipped += 1
+            bar.update()
+            return False
+        held.add(trial.key)
+        return True
 
     def finished(status, record):
         try:
