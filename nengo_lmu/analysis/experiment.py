@@ -12,6 +12,7 @@ import json
 import platform
 import resource
 import time
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -322,12 +323,32 @@ def _check_fields(trial):
         )
 
 
+class SlowBuildWarning(UserWarning):
+    """A trial whose build will take long (many ensembles)."""
+
+
+#: Above this many ensembles (one per Legendre dimension), :func:`run_trial`
+#: warns that the build is slow: nengo builds them one at a time, in a time
+#: that grows faster than their number (d = 400 takes 10 s, d = 1000 minutes).
+SLOW_ENSEMBLES = 200
+
+
 def check_resources(trial, limit=None):
     """Refuse ``trial`` (``BuildError`` naming ``n_neurons``) if building it would
     need more memory than this machine has (:mod:`nengo_lmu.networks.footprint`).
 
     Returns the estimate in bytes. ``limit`` overrides the machine's memory.
+    Warns (:class:`SlowBuildWarning`) if the memory has more than
+    :data:`SLOW_ENSEMBLES` ensembles.
     """
+    if not trial.single_ensemble and trial.order > SLOW_ENSEMBLES:
+        warnings.warn(
+            f"order={trial.order}: the memory is {trial.order} ensembles, one per "
+            "dimension, which nengo builds one at a time; expect minutes (pass "
+            "progress_bar=True, or use `nengo-lmu run`, to follow the build)",
+            SlowBuildWarning,
+            stacklevel=3,
+        )
     nbytes = footprint.build_bytes(
         trial.order,
         trial.n_neurons,

@@ -98,3 +98,20 @@ def test_rate_twin_validation():
     with pytest.raises(ValidationError, match="rate_twin: is only available on the reference"):
         Trial(backend="loihi", rate_twin=True)
     assert not Trial(backend="loihi").runs_twin
+
+
+def test_resources_are_checked_before_building():
+    from nengo.exceptions import BuildError
+
+    from nengo_lmu.analysis.experiment import SlowBuildWarning, check_resources
+
+    small = Trial(order=6, n_neurons=3000)
+    assert 2**20 < check_resources(small) < 10 * 2**20  # the decoder solve: a few MiB
+    with pytest.raises(BuildError, match=r"n_neurons: the build must fit in this machine's "
+                                         r"0\.0 GiB .* about 0\.0 GiB .*got n_neurons=3000"):
+        check_resources(small, limit=2**20)
+    # Loihi's dense recurrent weights grow with m squared
+    dense = Trial(order=6, n_neurons=3000, backend="loihi", neuron_type="spiking-relu")
+    assert check_resources(dense) > 3 * 8 * 3000**2
+    with pytest.warns(SlowBuildWarning, match="order=1000: the memory is 1000 ensembles"):
+        check_resources(Trial(order=1000, n_neurons=3000))
