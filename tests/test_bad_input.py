@@ -87,6 +87,12 @@ cases("Trial.rate_twin", ValidationError, r"rate_twin: is only available on the 
     ("loihi", trial(rate_twin=True, backend="loihi")),
     ("analog", trial(rate_twin=True, backend="analog")),
 ])
+cases("Trial.backend_options", ValidationError, r"backend_options: must name options of", [
+    ("reference optimise", trial(backend_options={"optimise": False})),
+    ("analog chp", trial(backend="analog", backend_options={"chp": 1})),
+    ("loihi targt", trial(backend="loihi", neuron_type="spiking-relu",
+                          backend_options={"targt": "sim"})),
+])
 cases("Trial.dt", ValidationError, r"dt: must be smaller than theta", [
     ("theta 0.01", trial(theta=0.01, dt=0.01, duration=2.0)),
 ])

@@ -39,6 +39,19 @@ TIMING_FIELDS = ("build_s", "run_s", "realtime", "peak_rss_mb", "twin_run_s")
 #: Options a trial passes to the simulator itself, so backend_options must not.
 RESERVED_OPTIONS = ("network", "dt", "cache", "progress_bar", "model")
 
+#: The ``backend_options`` each backend takes: its simulator's plain-data
+#: arguments (those a trial does not set itself) and, on the analog backend,
+#: those of :func:`nengo_lmu.hardware.analog.from_options`. Listed here so
+#: that a trial is checked without importing the backend (nengo-loihi imports
+#: TensorFlow); tests compare them with the simulators' signatures. The dl
+#: backend's are not checked.
+BACKEND_OPTIONS = {
+    "reference": ("optimize", "seed"),
+    "analog": ("calibrate", "chip", "compensations", "optimize", "seed", "substrate",
+               "without"),
+    "loihi": ("max_chips", "precompute", "remove_passthrough", "seed", "target"),
+}
+
 #: Neuron types by name, so that trials stay plain data.
 NEURON_TYPES = {
     "poisson": lambda: nengo.PoissonSpiking(nengo.LIFRate()),
@@ -312,6 +325,14 @@ def _check_fields(trial):
             )
     if trial.backend not in BACKENDS:
         raise ValidationError(f"must be one of {BACKENDS} (got {trial.backend!r})", "backend")
+    allowed = BACKEND_OPTIONS.get(trial.backend)
+    unknown = [name for name, _ in trial.backend_options if allowed and name not in allowed]
+    if unknown:
+        raise ValidationError(
+            f"must name options of the {trial.backend} backend, {list(allowed)} "
+            f"(got {unknown[0]!r})",
+            "backend_options",
+        )
     if not trial.delays:
         raise ValidationError("must hold at least one fraction of theta (got ())", "delays")
     bad = [f for f in trial.delays if not 0 <= f <= 1]

@@ -115,3 +115,30 @@ def test_resources_are_checked_before_building():
     assert check_resources(dense) > 3 * 8 * 3000**2
     with pytest.warns(SlowBuildWarning, match="order=1000: the memory is 1000 ensembles"):
         check_resources(Trial(order=1000, n_neurons=3000))
+
+
+def test_backend_options_are_the_simulators_arguments():
+    """The option names a Trial accepts are those its backend's simulator takes."""
+    import inspect
+
+    from nengo_lmu.analysis.experiment import BACKEND_OPTIONS, RESERVED_OPTIONS
+    from nengo_lmu.hardware import analog
+
+    def names(*functions):
+        found = set()
+        for f in functions:
+            found |= set(inspect.signature(f).parameters)
+        # what the trial sets itself, and non-plain arguments, are not options
+        return sorted(found - set(RESERVED_OPTIONS) - {
+            "self", "options", "decoder_cache", "hardware_options"})
+
+    assert list(BACKEND_OPTIONS["reference"]) == names(nengo.Simulator.__init__)
+    assert list(BACKEND_OPTIONS["analog"]) == names(analog.Simulator.__init__, analog.from_options)
+    nengo_loihi = pytest.importorskip("nengo_loihi")
+    from nengo_lmu.hardware import loihi
+
+    assert list(BACKEND_OPTIONS["loihi"]) == names(nengo_loihi.Simulator.__init__,
+                                                   loihi.simulator)
+    with pytest.raises(ValidationError, match=r"backend_options: must name options of the "
+                                              r"loihi backend, .* \(got 'targt'\)"):
+        Trial(backend="loihi", backend_options={"targt": "sim"})
