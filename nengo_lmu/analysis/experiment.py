@@ -455,6 +455,9 @@ def _simulate(trial, progress_bar=False):
             warm(decoded), warm(ideal), mem.radii_full
         ),
     }
+    errors["window_nrmse"] = metrics.window_nrmse(
+        decoded, u_f, trial.theta, trial.dt, warmup=trial.theta
+    )
     thetas = np.asarray(trial.delays, dtype=float) * trial.theta
     C = delay_readout(trial.order, thetas, trial.theta)
     dec_delay, ideal_delay = decoded @ C.T, ideal @ C.T
@@ -488,6 +491,8 @@ def run_trial(trial, progress_bar=False, keep_data=False):
     record : dict
         Plain data: the trial's fields (:meth:`Trial.spec`), then
         ``state_error`` (E), ``normalised_state_error`` (E_n),
+        ``window_nrmse`` (the decoded window at 100 delays against the true
+        delayed input, :func:`nengo_lmu.metrics.window_nrmse`),
         ``delay_nrmse_<f>`` against the true delayed input and
         ``delay_nrmse_ideal_<f>`` against the ideal memory's readout for each
         delay fraction ``f``; with ``rate_twin`` the same errors of the
