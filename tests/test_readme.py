@@ -116,7 +116,7 @@ def test_readme_demo_table_is_reproduced(tmp_path, capfd):
     assert set(measured) == set(readme), "the README's rows are not the demo's backends"
     errors = [c for c in readme["reference"] if c in ("E", "E_n") or "NRMSE" in c
               or c.startswith("vs ideal")]
-    assert len(errors) == 8
+    assert len(errors) >= 8  # E, E_n and three delays against the truth and the ideal
     wrong = []
     for backend, row in readme.items():
         assert measured[backend]["neurons"] == row["neurons"], backend

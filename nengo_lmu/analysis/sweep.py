@@ -432,17 +432,18 @@ def _run_dask(pending, scheduler, n_workers, claim, finished):
         futures = {}
         running = distributed.as_completed()
 
-        def submit_next():
-            for t in queue:
-                if claim(t):
-                    future = client.submit(run_one, t, key=f"trial-{t.key}", pure=False)
-                    futures[future] = t
-                    running.add(future)
+        def top_up():
+            # two trials per worker thread (asked each time: clusters grow)
+            slots = 2 * max(1, sum(client.nthreads().values()))
+            while len(futures) < slots:
+                t = next((t for t in queue if claim(t)), None)
+                if t is None:
                     return
+                future = client.submit(run_one, t, key=f"trial-{t.key}", pure=False)
+                futures[future] = t
+                running.add(future)
 
-        slots = max(1, sum(client.nthreads().values()))
-        for _ in range(2 * slots):
-            submit_next()
+        top_up()
         for future in running:
             trial = futures.pop(future)
             if future.status == "finished":
@@ -453,7 +454,7 @@ def _run_dask(pending, scheduler, n_workers, claim, finished):
                     error = RuntimeError(f"the trial's future was {future.status}")
                 finished("failed", _failure(trial, error))
             future.release()
-            submit_next()
+            top_up()
     finally:
         for future in futures:
             future.cancel()
