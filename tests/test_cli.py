@@ -104,3 +104,26 @@ def test_analog_ladder_from_the_command_line(tmp_path, capsys):
     cli.main(["analog", "--quick", "--chips", "1", "--out", str(out), "--scheduler", "serial",
               "--no-progress"])
     assert "5 already in" in capsys.readouterr().out
+
+
+def test_python_dash_m_version_and_one_line_errors(tmp_path):
+    """``python -m nengo_lmu`` is the command; errors are one line with status 2."""
+    import subprocess
+    import sys
+
+    import nengo_lmu
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "nengo_lmu", *args], capture_output=True,
+                              text=True, timeout=120)
+
+    done = run("--version")
+    assert (done.returncode, done.stdout) == (0, f"nengo-lmu {nengo_lmu.__version__}\n")
+    # --workers -1 used to hang a Dask LocalCluster forever
+    done = run("sweep", "--out", str(tmp_path / "s"), "--grid", "order=2", "--workers", "-1")
+    assert done.returncode == 2 and done.stderr.splitlines()[-1] == (
+        "nengo-lmu sweep: error: argument --workers: must be an integer >= 1 (got '-1')")
+    done = run("report", str(tmp_path / "typo"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "store: must be a results store written by a sweep" in done.stderr
+    assert not (tmp_path / "typo").exists()  # no empty store made for a typo

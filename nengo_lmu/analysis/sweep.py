@@ -7,6 +7,13 @@ is stopped, killed or crashes loses only the trials in flight and a rerun
 picks up where it stopped. A trial that raises is stored as a failure with its
 error and the sweep goes on.
 
+Each trial is claimed in the store just before it runs (:meth:`.Store.claim`),
+so several sweeps on one store (``--resume``) share the trials instead of each
+running all of them; a resumed sweep first moves corrupt records aside
+(:meth:`.Store.quarantine`) and runs their trials again. If a record cannot
+be written (a full disk), the sweep stops with :class:`StoreWriteError`; every
+record stored before is intact and a rerun with ``resume`` continues.
+
 Schedulers: ``"serial"`` (this process), ``"local"`` (a Dask ``LocalCluster``
 of one single-threaded worker process per core; the default), a scheduler
 address such as ``"tcp://host:8786"``, or a ``distributed.Client``.
@@ -317,8 +324,10 @@ def run_sweep(
         ``n_workers`` processes, default one per core), a scheduler address
         (``"tcp://host:8786"``) or a Client.
     resume : bool, optional
-        Allow a store that already holds records: its finished trials are
-        skipped (default False, which refuses a non-empty store so that two
+        Allow a store that already holds records (or trials another sweep is
+        running): its finished trials are skipped, those another live sweep
+        has claimed are left to it, and corrupt records are moved aside and
+        run again (default False, which refuses a non-empty store so that two
         studies are not mixed by accident).
     retry_failed : bool, optional
         Run trials stored as failed again (default False: skip them too, as
@@ -330,6 +339,12 @@ def run_sweep(
     Returns
     -------
     SweepResult
+
+    Raises
+    ------
+    StoreWriteError
+        A record could not be written (e.g. the disk is full); the records
+        stored before it are intact.
     """
     if isinstance(scheduler, str) and scheduler not in ("serial", "local") and (
         "://" not in scheduler
