@@ -82,6 +82,7 @@ cases("Trial.duration", ValidationError, r"duration: must be at least 1 / input_
 ])
 cases("Trial.n_neurons", ValidationError, r"n_neurons: must be at least order", [
     ("fewer than dimensions", trial(order=12, n_neurons=6)),
+    ("one ensemble, fewer than dimensions", trial(order=12, n_neurons=6, single_ensemble=True)),
 ])
 cases("Trial.rate_twin", ValidationError, r"rate_twin: is only available on the reference", [
     ("loihi", trial(rate_twin=True, backend="loihi")),

@@ -255,6 +255,7 @@ def _options(options):
         raise ValidationError(
             f"must be a dict or (name, value) pairs (got {options!r})", "backend_options"
         )
+    pairs = [(k, v.item() if isinstance(v, np.generic) else v) for k, v in pairs]
     for name, value in pairs:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValidationError(
@@ -285,8 +286,7 @@ def _check_fields(trial):
     )
     check_integer(trial.order, "order")
     check_positive(trial.theta, "theta")
-    low = trial.order if not trial.single_ensemble else 1
-    if trial.n_neurons < low:
+    if trial.n_neurons < trial.order:
         raise ValidationError(
             f"must be at least order = {trial.order}, one neuron per represented "
             f"dimension (got {trial.n_neurons})",
