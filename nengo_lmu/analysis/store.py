@@ -146,8 +146,9 @@ class Store:
                 f"(got {self.path!r})",
                 "store",
             )
-        for sub in (OK, FAILED, CLAIMS):
-            os.makedirs(os.path.join(self.path, sub), exist_ok=True)
+        if create:
+            for sub in (OK, FAILED, CLAIMS):
+                os.makedirs(os.path.join(self.path, sub), exist_ok=True)
 
     def __repr__(self):
         return f"Store({self.path!r}: {len(self)} records, {len(self.failed_keys())} failed)"
@@ -165,6 +166,8 @@ class Store:
 
     def _keys(self, kind):
         folder = os.path.join(self.path, kind)
+        if not os.path.isdir(folder):  # a store opened with create=False
+            return set()
         return {
             name[: -len(".json")]
             for name in os.listdir(folder)
@@ -309,6 +312,7 @@ class Store:
         has died (or of this process, left over) is taken over.
         """
         final = self._file(CLAIMS, key)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
         text = json.dumps(self._holder())
         for _ in range(3):
             if self._link(final, text):

@@ -152,3 +152,17 @@ def test_claims_are_exclusive_and_stale_ones_are_taken_over(tmp_path):
     for key in ("busy", "reused", "cut"):
         store.release(key)
     assert os.listdir(tmp_path / "claims") == []
+
+
+def test_an_existing_store_opens_read_only(tmp_path):
+    """create=False writes nothing: a store made before claims existed, read-only."""
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "a.json").write_text(json.dumps({"key": "a"}))
+    tmp_path.chmod(0o555)
+    try:
+        store = Store(tmp_path, create=False)
+        assert store.keys() == {"a"} and store.failed_keys() == set()
+        assert store.claimed_keys() == set() and store.records() == [{"key": "a"}]
+    finally:
+        tmp_path.chmod(0o755)
+    assert sorted(os.listdir(tmp_path)) == ["records"]
