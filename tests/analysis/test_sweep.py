@@ -79,7 +79,8 @@ def test_grid_files(tmp_path):
     with pytest.raises(ValidationError, match=r"path: must end in .toml"):
         sweep.load_grids(tmp_path / "g.json")
     tables = tmp_path / "t.toml"
-    tables.write_text('[base]\nbackend_options = {target = "sim"}\n\n'
+    tables.write_text('[base]\nbackend = "loihi"\nneuron_type = "spiking-relu"\n'
+                      'backend_options = {target = "sim"}\n\n'
                       '[[grid]]\ndelays = [[0.5, 1.0], [1.0]]\n')
     t = sweep.load_grids(tables)
     assert [x.delays for x in t] == [(0.5, 1.0), (1.0,)]
