@@ -51,6 +51,23 @@ def check_positive(value, attr):
     return float(value)
 
 
+def check_bool(value, attr, optional=False):
+    """Return ``value`` as a bool, or raise naming ``attr``.
+
+    Only ``True`` and ``False`` (numpy's bools, and the integers 0 and 1) are
+    accepted, never a string: ``bool("false")`` is True, so ``"false"`` must
+    not mean anything. ``optional`` also accepts None.
+    """
+    if optional and value is None:
+        return None
+    if isinstance(value, numbers.Integral) and value in (0, 1):
+        return bool(value)
+    if not isinstance(value, (bool, np.bool_)):
+        allowed = "True, False or None" if optional else "True or False"
+        raise ValidationError(f"must be {allowed} (got {value!r})", attr)
+    return bool(value)
+
+
 def check_dt(dt, theta):
     """Check that the time step ``dt`` is positive and smaller than ``theta``."""
     dt = check_positive(dt, "dt")

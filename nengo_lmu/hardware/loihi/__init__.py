@@ -241,6 +241,13 @@ class LoihiLegendreMemory(LegendreMemory):
         **kwargs,
     ):
         # validate what only this class has, before anything is built
+        mapping = kwargs.pop("mapping", "discrete")
+        if mapping != "discrete":
+            raise ValidationError(
+                f"Must be 'discrete' on Loihi, whose synapses are digital (got {mapping!r})",
+                attr="mapping",
+                obj=self,
+            )
         if neuron_type is None:
             neuron_type = LoihiSpikingRectifiedLinear()
         if type(neuron_type) not in LOIHI_NEURONS:
