@@ -159,5 +159,7 @@ def run_window_functions(
             )
             rate = metrics.filtered(act @ decoders[name].T, probe_synapse, dt)
             record[f"rate_{name}"] = metrics.nrmse(warm(rate), warm(truth))
-        data[name] = dict(decoded=metrics.filtered(decoded[name], probe_synapse, dt), truth=truth)
+        data[name] = dict(
+            decoded=metrics.filtered(decoded[name], probe_synapse, dt), truth=truth
+        )
     return record, data

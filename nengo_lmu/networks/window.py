@@ -373,10 +373,10 @@ class WindowFunction(nengo.Network):
         d = mem.order
         radius = float(np.quantile(np.linalg.norm(self._x, axis=1), 0.99))
         options = {}
-        for name, value in (
-            ("max_rates", max_rates if max_rates is not None else getattr(mem, "max_rates", None)),
-            ("intercepts", intercepts if intercepts is not None else getattr(mem, "intercepts", None)),
-        ):
+        given = {"max_rates": max_rates, "intercepts": intercepts}
+        for name, value in given.items():
+            # default: the memory's own tuning where it has one (Loihi's does)
+            value = getattr(mem, name, None) if value is None else value
             if value is not None:
                 if not isinstance(value, nengo.dists.Distribution):
                     value = nengo.dists.Uniform(*value)
