@@ -102,10 +102,11 @@ def ideal_errors(
         One per (theta, cycles, order, fraction): ``steps`` (theta / dt),
         ``nrmse`` (discrete memory against the true delayed input),
         ``predicted`` (:func:`predicted_error`: the continuous memory on the
-        same input). The discrete memory's error has a floor of about
-        ``2 pi cycles dt / theta`` that the continuous one lacks: the
-        simulator's one-step lag (its state at step ``k`` holds inputs up to
-        ``k - 1``), which shrinks as the window holds more steps.
+        same input). The discrete memory's error has a floor that the
+        continuous one lacks, about ``pi * cycles * (dt / theta) / sqrt(3)``
+        (1.8e-3 for 1 cycle in 10^3 steps): the input is held over each step,
+        which shifts the memory's timing by half a step; it shrinks as the
+        window holds more steps (measured with ``bench_long_window.py``).
     """
     rows = []
     for theta in thetas:
