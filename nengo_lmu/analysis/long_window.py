@@ -17,22 +17,32 @@ window (``cycles / theta`` Hz: the same content per window at every length):
   runs the rate-neuron twin), and the same with a longer synapse or more
   neurons.
 
-Why a spiking memory degrades with ``theta``: Principle 3 gives the
+Why a neural memory degrades with ``theta``: Principle 3 gives the
 recurrence :math:`A' \approx I + \tau A / \theta`, which approaches the
-identity, so the population integrates. Each dimension's decoded spike
-noise :math:`\eta` (white, density :math:`S_0 \propto 1 / (\text{neurons}
-\times \text{rate})`) is fed back with the state and enters the dynamics as
-:math:`\dot{m} = A m / \theta + B u / \theta + \eta / \tau`; the memory
-forgets it only on its own time scale :math:`\theta`, so its variance
-grows as :math:`S_0 \theta / \tau^2`:
+identity, so the population integrates. Whatever the decoders get wrong,
+:math:`\hat{m} = m + \eta`, is fed back with the state and enters the
+dynamics as
 
-.. math:: E \approx \sqrt{E_0^2 + c\, \theta\, S_0 / \tau^2}
+.. math:: \dot{m} = A m / \theta + B u / \theta + \eta / \tau
 
-(:math:`E_0` the part that does not integrate, e.g. the probe's view of
-the spikes). The state error therefore grows as :math:`\sqrt{\theta}` once
-the integrated part dominates, while the rate twin's does not grow; a
-longer synapse (:math:`1 / \tau`) and more neurons (:math:`1 / \sqrt{m}`)
-bring it down.
+against a signal term that shrinks as :math:`1 / \theta`. Two kinds of
+:math:`\eta` add up:
+
+- **spike noise**, white with density :math:`S_0 \propto 1 / (\text{neurons}
+  \times \text{rate})`: the memory forgets it only on its own time scale
+  :math:`\theta`, so its variance grows as :math:`S_0 \theta / \tau^2` and
+  the error as :math:`\sqrt{\theta} / \tau`;
+- **decoder distortion**, a fixed function of the state (what the rate
+  twin has alone): it is not averaged out but biases the dynamics, by
+  :math:`\theta / \tau` times the distortion relative to the memory's own
+  dynamics, so it grows as :math:`\theta / \tau` until the state drifts
+  to wherever the distortion pushes it.
+
+Both fall with a longer synapse :math:`\tau` and with more neurons (noise
+as :math:`1 / \sqrt{m}`, distortion faster). ``bench_long_window.py``
+measures this: the state error and the rate twin's against ``theta``, and
+the same memory with a longer synapse, more neurons and without state
+scaling.
 """
 
 import dataclasses
