@@ -17,7 +17,8 @@ that every window holds the same content whatever its length.
   longer synapse (0.3 s, 1 s), 4x the neurons and without state scaling.
 
 Usage: ``python benchmarks/bench_long_window.py [--part ideal|spiking|fixes|all]
-[--thetas 1 10 100] [--neurons 6000] [--seeds 0] [--windows 3] [--quick]``
+[--thetas 1 10 100] [--neurons 6000] [--synapse 0.1] [--seeds 0] [--windows 3]
+[--quick]``
 (``make bench-long-window`` runs all parts at full size); records go to
 ``bench-results/bench_long_window.json`` one at a time (a rerun skips them).
 """
@@ -82,6 +83,8 @@ def main():
     parser.add_argument("--part", choices=("ideal", "spiking", "fixes", "all"), default="all")
     parser.add_argument("--thetas", type=float, nargs="+", default=list(THETAS))
     parser.add_argument("--neurons", type=int, default=6000)
+    parser.add_argument("--synapse", type=float, default=0.1,
+                        help="the memory's synapse in seconds (default 0.1)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--windows", type=int, default=3,
                         help="run length in windows; the first is the warm-up")
@@ -98,10 +101,11 @@ def main():
     if args.part in ("ideal", "all"):
         part_ideal(args)
     spec = dict(order=6, n_neurons=args.neurons, windows=args.windows, seeds=args.seeds,
-                rate_twin=True)
+                synapse=args.synapse, rate_twin=True)
     if args.part in ("spiking", "all"):
         rows = run_all(spiking_trials(thetas=args.thetas, **spec), path, records)
-        show(rows, f"spiking memory, d = 6, m = {args.neurons}, against theta")
+        show(rows, f"spiking memory, d = 6, m = {args.neurons}, synapse {args.synapse:g} s, "
+                   f"{args.windows} windows per run, against theta")
         if len({r["theta"] for r in rows}) >= 2:
             for y in ("state_error", "twin_state_error", "delay_nrmse_1"):
                 fit = growth(rows, y=y)
@@ -116,7 +120,7 @@ def main():
                        dataclasses.replace(t, state_scaling=False)]
         rows = run_all(trials, path, records)
         show(rows, f"what fixes it, theta = {args.fix_theta:g} s")
-        ref = [r for r in rows if r["synapse"] == 0.1 and r["n_neurons"] == args.neurons
+        ref = [r for r in rows if r["synapse"] == args.synapse and r["n_neurons"] == args.neurons
                and r["state_scaling"]]
         if ref:
             e0 = np.mean([r["state_error"] for r in ref])
