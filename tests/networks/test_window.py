@@ -131,6 +131,10 @@ def run_window(Simulator, seed, own, neuron_type, duration=6.0, predict=True):
     return out, win
 
 
+# decoding from the memory's own ensemble with the sampled windows as the
+# connection's eval_points: nengo notes that their number differs from the
+# ensemble's n_eval_points, and uses the connection's, as intended
+@pytest.mark.filterwarnings("ignore:Number of eval_points doesn't match")
 @pytest.mark.parametrize(
     "own, neuron_type, tol",
     [
