@@ -41,7 +41,7 @@ def test_sweep_quick_study_and_report(tmp_path, capsys):
                      "--scheduler", "serial", "--no-progress", "--report"])
     assert code == 0
     text = capsys.readouterr().out
-    assert "36 trials run (0 failed), 0 already in" in text
+    assert "42 trials run (0 failed), 0 already in" in text
     lines = {tuple(line.split()[:5]): line for line in text.splitlines() if "poisson" in line}
     fit_m = lines[("m", "100-1600,", "d=2", "poisson", "no")]
     assert "E_n>floor" in text and "95% CI" in text
@@ -57,7 +57,7 @@ def test_sweep_quick_study_and_report(tmp_path, capsys):
     assert "resume: " in capsys.readouterr().err
     assert cli.main(["sweep", "--study", "quick", "--seeds", "2", "--out", str(out),
                      "--scheduler", "serial", "--no-progress", "--resume"]) == 0
-    assert "0 trials run (0 failed), 36 already in" in capsys.readouterr().out
+    assert "0 trials run (0 failed), 42 already in" in capsys.readouterr().out
 
 
 def test_run_prints_one_trial(capsys):
