@@ -24,10 +24,12 @@ demo: $(VENV)/.installed-core
 	$(VENV)/bin/nengo-lmu demo
 
 # our tests (with the dl extra, so training is tested too), then nengo's own
-# test suite on the analog backend (nengo-tests.ini)
+# test suite on the analog backend (nengo-tests.ini), then the NIR export in
+# snnTorch (its own venv, see below)
 test: $(VENV)/.installed-dl
 	$(PY) -m pytest -ra
 	$(PY) -m pytest -c nengo-tests.ini --pyargs nengo -q -rs
+	$(MAKE) test-nir
 
 test-nengo: $(VENV)/.installed-tests
 	$(PY) -m pytest -c nengo-tests.ini --pyargs nengo -q -rs
