@@ -54,6 +54,8 @@ BACKEND_OPTIONS = {
 
 #: Neuron types by name, so that trials stay plain data.
 NEURON_TYPES = {
+    # the memory class's own default (e.g. chosen by speed on Loihi)
+    "default": lambda: None,
     "poisson": lambda: nengo.PoissonSpiking(nengo.LIFRate()),
     "lif": nengo.LIF,
     "lifrate": nengo.LIFRate,
