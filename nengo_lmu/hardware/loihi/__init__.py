@@ -70,9 +70,10 @@ from nengo_lmu.networks.memory import (
     LegendreMemory,
 )
 
-#: Where a Loihi network runs: the integer emulator, the float emulator, or
-#: the chip (needs Intel's NxSDK and a board).
-TARGETS = ("sim", "simreal", "loihi")
+#: Where a Loihi network runs: the integer emulator, the float emulator, the
+#: chip (needs Intel's NxSDK and a board), or nengo's reference simulator
+#: running the same network (the baseline that isolates the chip's effects).
+TARGETS = ("sim", "simreal", "loihi", "reference")
 
 #: Neuron cores per Loihi chip (Davies et al. 2018).
 CORES_PER_CHIP = 128
@@ -844,9 +845,11 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
         synapse, which becomes nengo-loihi's on-chip input filter);
         a plain :class:`.LegendreMemory` is refused with a ``BuildError``.
     dt : float
-    target : {"sim", "simreal", "loihi"}
+    target : {"sim", "simreal", "loihi", "reference"}
         The integer emulator (default; what the chip computes), the float
-        emulator, or the chip itself, which needs Intel's NxSDK and a board.
+        emulator, the chip itself, which needs Intel's NxSDK and a board, or
+        ``nengo.Simulator`` running the same network with the same neuron
+        models (no spike routing, quantised host inputs or integer state).
     max_chips : int, optional
         Refuse (``BuildError``) a network that needs more chips.
     **options
@@ -872,6 +875,9 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
             "(LoihiLegendreMemory.from_memory(memory) copies its specification)"
         )
     memories = loihi_memories(network)
+    if target == "reference":
+        keep = {k: options[k] for k in ("seed", "progress_bar", "optimize") if k in options}
+        return nengo.Simulator(network, dt=dt, **keep)
     taus = sorted({mem.synapse.tau for mem in memories})
     if len(taus) > 1:
         raise BuildError(
