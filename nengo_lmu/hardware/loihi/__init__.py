@@ -69,8 +69,9 @@ from nengo_lmu.networks.memory import (
 )
 
 #: Where a Loihi network runs: the integer emulator, the float emulator, or
-#: the chip (needs Intel's NxSDK and a board).
-TARGETS = ("sim", "simreal", "loihi")
+#: the chip (needs Intel's NxSDK and a board), or the vectorised integer
+#: emulator (:mod:`nengo_lmu.hardware.loihi.emulator`).
+TARGETS = ("sim", "simreal", "loihi", "fast")
 
 #: Neuron cores per Loihi chip (Davies et al. 2018).
 CORES_PER_CHIP = 128
@@ -636,9 +637,11 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
         synapse, which becomes nengo-loihi's on-chip input filter);
         a plain :class:`.LegendreMemory` is refused with a ``BuildError``.
     dt : float
-    target : {"sim", "simreal", "loihi"}
+    target : {"sim", "simreal", "loihi", "fast"}
         The integer emulator (default; what the chip computes), the float
-        emulator, or the chip itself, which needs Intel's NxSDK and a board.
+        emulator, the chip itself, which needs Intel's NxSDK and a board, or
+        ``"fast"``: the same integers as ``"sim"`` from a vectorised, batched
+        emulator (:class:`nengo_lmu.hardware.loihi.emulator.Simulator`).
     max_chips : int, optional
         Refuse (``BuildError``) a network that needs more chips.
     **options
@@ -677,7 +680,14 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
         model.decode_tau = taus[0]
     with warnings.catch_warnings(), chip_input_filter(memories):
         warnings.filterwarnings("ignore", message=".*extra bits in weight")
-        sim = nengo_loihi.Simulator(network, dt=dt, model=model, target=target, **options)
+        if target == "fast":
+            from nengo_lmu.hardware.loihi.emulator import Simulator  # noqa: PLC0415
+
+            sim = Simulator(network, dt=dt, model=model, **options)
+        else:
+            sim = nengo_loihi.Simulator(
+                network, dt=dt, model=model, target=target, **options
+            )
     try:
         resources(sim).check(max_chips)
     except BuildError:
@@ -705,7 +715,7 @@ def describe(sim):
         "compartments": t["compartments"],
         "synapse_kib": t["synapse bits"] / 8 / 1024,
     }
-    if sim.target in ("sim", "simreal"):
+    if sim.target in ("sim", "simreal", "fast"):
         events = energy.loihi_counts(sim)
         dense = energy.dense_counts(sim.model, events.steps)
         out["synops"] = events.synops

@@ -1,0 +1,628 @@
+r"""A vectorised, batched Loihi emulator, bit for bit nengo-loihi's.
+
+nengo-loihi's emulator (``target="sim"``) delivers every spike as a Python
+object through every axon it leaves by: at a few thousand spikes per step
+that loop is nearly all of its time. :class:`Emulator` takes the same built
+model (blocks, compartments, synapses, axons, spike inputs, probes; the same
+integers) and computes the same step with whole-array integer arithmetic:
+
+- every (source compartment, axon, synapse weight) path is folded, once,
+  into one sparse matrix from the compartments and spike-input neurons that
+  can spike to the compartments they drive, so delivering a step's spikes is
+  one matrix product (computed in floating point where every partial sum is
+  an integer the format holds exactly, then wrapped to 32 bits as the
+  emulator's ``int32`` accumulator wraps);
+- the compartment update (current and voltage decay, bias, noise,
+  overflow, thresholds, refractory periods, reset) is nengo-loihi's own
+  integer expressions on arrays with a leading batch axis, so ``B``
+  independent input sequences run at once.
+
+:class:`Simulator` is ``nengo_loihi.Simulator`` with this emulator in place of
+nengo-loihi's (``target="fast"``); :meth:`Simulator.run_batch` runs one
+network on a batch of input sequences, each from rest.
+
+Not supported (``BuildError`` when the simulator is created): on-chip
+learning (PES), the float emulator (``target="simreal"``) and models whose
+compartments are not discretised.
+"""
+
+import warnings
+from collections import OrderedDict
+
+import numpy as np
+import scipy.sparse
+from nengo.exceptions import BuildError, SimulationError, ValidationError
+
+import nengo_loihi
+from nengo_loihi.builder.discretize import Q_BITS, U_BITS, decay_int, overflow_signed
+from nengo_loihi.emulator.interface import BlockInfo
+from nengo_loihi.probe import ProbeFilter
+
+#: Largest integer every partial sum of which float32 / float64 hold exactly.
+EXACT_FLOAT32, EXACT_FLOAT64 = 2**24, 2**53
+
+
+def _unsupported(model):
+    """Raise ``BuildError`` for what :class:`Emulator` does not emulate."""
+    if not model.blocks:
+        raise BuildError("model: has no blocks on the chip; nothing to emulate")
+    for block in model.blocks:
+        comp = block.compartment
+        if comp.vth.dtype != np.int32:
+            raise BuildError(
+                f"{block}: compartments must be discretised to integers, as "
+                f"nengo-loihi does for target='sim' (got dtype {comp.vth.dtype}); "
+                "the fast emulator does not emulate target='simreal'"
+            )
+        for syn in block.synapses:
+            if syn.learning:
+                raise BuildError(
+                    f"{syn}: on-chip learning (PES) is not supported by the fast "
+                    "emulator; run this model with target='sim'"
+                )
+            if any(np.asarray(w).dtype.kind != "i" for w in syn.weights):
+                raise BuildError(f"{syn}: weights must be discretised integers")
+
+
+def _synapse_rows(synapse):
+    """One CSR row per (weight index, atom) of ``synapse``: targets and weights.
+
+    nengo-loihi adds an axon's weights with ``input[indices] += weights``,
+    so where an index repeats within one row only the last weight counts;
+    the rows keep exactly that one.
+    """
+    n_pop = max(np.asarray(w).shape[0] for w in synapse.weights)
+    lengths, cols, vals = [], [], []
+    for w, idx in zip(synapse.weights, synapse.indices):
+        w, idx = np.asarray(w), np.asarray(idx)
+        for atom in range(n_pop):
+            if atom < w.shape[0]:
+                wi, ii = w[atom].astype(np.int64), idx[atom].astype(np.int64)
+                if len(np.unique(ii)) < len(ii):
+                    # keep the last occurrence of each index
+                    _, last = np.unique(ii[::-1], return_index=True)
+                    keep = np.sort(len(ii) - 1 - last)
+                    wi, ii = wi[keep], ii[keep]
+            else:
+                wi = ii = np.zeros(0, dtype=np.int64)
+            lengths.append(len(ii))
+            cols.append(ii)
+            vals.append(wi)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    return n_pop, indptr, np.concatenate(cols), np.concatenate(vals)
+
+
+def _axon_entries(axon, n_src, rows):
+    """(source, target compartment within the block, weight) for every spike path."""
+    synapse = axon.target
+    n_pop, indptr, cols, vals = rows
+    src = np.arange(n_src)
+    axon_ids = np.asarray(axon.map_axon(src), dtype=np.int64)
+    atoms = (
+        np.asarray(axon.compartment_atoms, dtype=np.int64)
+        if axon.compartment_atoms is not None
+        else np.zeros(n_src, dtype=np.int64)
+    )
+    keep = axon_ids >= 0
+    src, axon_ids, atoms = src[keep], axon_ids[keep], atoms[keep]
+    if synapse.axon_compartment_bases is not None:
+        bases = np.asarray(synapse.axon_compartment_bases, dtype=np.int64)[axon_ids]
+        keep = bases >= 0  # a negative base marks an unused axon
+        src, axon_ids, atoms, bases = src[keep], axon_ids[keep], atoms[keep], bases[keep]
+    else:
+        bases = np.zeros(len(src), dtype=np.int64)
+    widx = (
+        np.asarray(synapse.axon_to_weight_map, dtype=np.int64)[axon_ids]
+        if synapse.axon_to_weight_map is not None
+        else axon_ids
+    )
+    row = widx * n_pop + atoms
+    starts, counts = indptr[row], indptr[row + 1] - indptr[row]
+    total = int(counts.sum())
+    # positions of every weight of every chosen row, without a Python loop
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    pos = np.repeat(starts, counts) + offsets
+    return (
+        np.repeat(src, counts),
+        np.repeat(bases, counts) + cols[pos],
+        vals[pos],
+    )
+
+
+class _Delivery:
+    """Sums the weights of the spikes of a step: ``spikes @ W``, exactly.
+
+    ``W`` (sources x compartments) holds integers. Each column is divided by
+    the largest power of two that divides all its weights; the products are
+    computed in float32 where every column's absolute sum stays below 2**24
+    (so every partial sum is exact), in float64 otherwise, and scaled back
+    in 64-bit integers.
+    """
+
+    def __init__(self, src, dst, w, n_src, n_dst):
+        w = np.asarray(w, dtype=np.int64)
+        coo = scipy.sparse.coo_matrix((w, (src, dst)), shape=(n_src, n_dst))
+        csc = coo.tocsc()
+        csc.sum_duplicates()  # separate spikes add up, as separate += do
+        csc.eliminate_zeros()
+        data = csc.data.astype(np.int64)
+        # largest power of two dividing every weight of a column
+        low = np.where(data != 0, data & -data, 1 << 40)
+        shift = np.full(n_dst, 0, dtype=np.int64)
+        col_of = np.repeat(np.arange(n_dst), np.diff(csc.indptr))
+        if len(data):
+            min_low = np.full(n_dst, 1 << 40, dtype=np.int64)
+            np.minimum.at(min_low, col_of, low)
+            shift = np.where(min_low < (1 << 40), np.log2(min_low).astype(np.int64), 0)
+        scaled = data >> shift[col_of]
+        colsum = np.zeros(n_dst, dtype=np.int64)
+        np.add.at(colsum, col_of, np.abs(scaled))
+        big = int(colsum.max()) if n_dst else 0
+        if big >= EXACT_FLOAT64:
+            raise BuildError(
+                f"synapses: a compartment's input weights sum to {big}, beyond the "
+                "range the fast emulator sums exactly"
+            )
+        self.dtype = np.float32 if big < EXACT_FLOAT32 else np.float64
+        self.scale = (np.int64(1) << shift).astype(np.int64)
+        self.unit_scale = bool(np.all(shift == 0))
+        csc = scipy.sparse.csc_matrix(
+            (scaled.astype(self.dtype), csc.indices, csc.indptr), shape=(n_src, n_dst)
+        )
+        self.nnz = csc.nnz
+        self.n_src, self.n_dst = n_src, n_dst
+        # dense where that costs little memory, sparse otherwise
+        self.dense = n_src * n_dst * np.dtype(self.dtype).itemsize <= (256 << 20) and (
+            self.nnz >= 0.05 * n_src * n_dst
+        )
+        self.W = csc.toarray() if self.dense else csc.tocsr()
+
+    def __call__(self, spikes):
+        """``spikes`` (B, n_src) bool -> (B, n_dst) int64 input, or None if silent."""
+        if self.nnz == 0 or not spikes.any():
+            return None
+        if spikes.shape[0] == 1:
+            idx = np.flatnonzero(spikes[0])
+            if self.dense:
+                out = self.W[idx].sum(axis=0, dtype=self.dtype)[None, :]
+            else:
+                out = np.asarray(self.W[idx].sum(axis=0), dtype=self.dtype)
+        elif self.dense:
+            out = spikes.astype(self.dtype) @ self.W
+        else:
+            out = (self.W.T @ spikes.T.astype(self.dtype)).T
+        out = out.astype(np.int64)
+        if not self.unit_scale:
+            out *= self.scale
+        return out
+
+
+class Emulator:
+    """nengo-loihi's integer emulator, vectorised and batched.
+
+    It has the interface of ``nengo_loihi.emulator.EmulatorInterface`` (what
+    ``nengo_loihi.Simulator`` calls each step), and computes the same
+    integers: see the module's description.
+
+    Parameters
+    ----------
+    model : nengo_loihi.builder.Model
+        A model built and discretised by nengo-loihi.
+    seed : int, optional
+        Seed of the noise, as for nengo-loihi's emulator.
+    batch_size : int, optional
+        Independent copies of the network run side by side (default 1).
+        Inside ``nengo_loihi.Simulator`` it must be 1;
+        :meth:`Simulator.run_batch` sets it.
+    """
+
+    strict = False
+
+    def __init__(self, model, seed=None, batch_size=1):
+        self.closed = True
+        _unsupported(model)
+        if seed is None:
+            seed = np.random.randint(2**31 - 1)
+        self.seed = seed
+        self.rng = np.random.RandomState(seed)
+        self.batch_size = int(batch_size)
+        self.dt = model.dt
+        self.block_info = BlockInfo(model.blocks)
+        self.inputs = list(model.inputs)
+        self._init_compartments()
+        self._init_delivery(model)
+        self.probes = list(model.probes)
+        self.reset_state()
+        self.closed = False
+
+    # --- construction -----------------------------------------------------
+
+    def _init_compartments(self):
+        n = self.block_info.n_compartments
+        fields = dict(
+            decay_u="decay_u", decay_v="decay_v", vth="vth", vmin="vmin",
+            vmax="vmax", bias="bias", ref="refract_delay",
+            noise_enabled="enable_noise", noise_exp="noise_exp",
+            noise_offset="noise_offset", noise_target_u="noise_at_membrane",
+        )
+        dtypes = dict(noise_enabled=bool, noise_target_u=bool, ref=np.int32)
+        for name, attr in fields.items():
+            arr = np.zeros(n, dtype=dtypes.get(name, np.int32))
+            for block, sl in self.block_info.slices.items():
+                arr[sl] = getattr(block.compartment, attr)
+            setattr(self, name, arr)
+        # the noise as nengo-loihi's NoiseState draws it
+        self.noise_mult = np.where(self.noise_enabled, 2.0 ** (self.noise_exp - 7), 0)
+        self.noise_offset = self.noise_offset * 64
+        self.has_noise = bool(self.noise_enabled.any())
+
+    def _init_delivery(self, model):
+        slices = self.block_info.slices
+        rows = {}
+        target_block = {}
+        for block in model.blocks:
+            for syn in block.synapses:
+                target_block[syn] = block
+
+        def entries(sources):
+            src_all, dst_all, w_all = [], [], []
+            for offset, n_src, axons in sources:
+                for axon in axons:
+                    syn = axon.target
+                    if syn not in target_block:
+                        raise BuildError(f"{axon}: its target {syn} is on no block")
+                    if syn not in rows:
+                        rows[syn] = _synapse_rows(syn)
+                    s, d, w = _axon_entries(axon, n_src, rows[syn])
+                    src_all.append(s + offset)
+                    dst_all.append(d + slices[target_block[syn]].start)
+                    w_all.append(w)
+            if not src_all:
+                z = np.zeros(0, dtype=np.int64)
+                return z, z, z
+            return (np.concatenate(src_all), np.concatenate(dst_all),
+                    np.concatenate(w_all))
+
+        n = self.block_info.n_compartments
+        chip = [(sl.start, block.n_neurons, block.axons) for block, sl in slices.items()]
+        self.chip = _Delivery(*entries(chip), n, n)
+        self.input_slices = OrderedDict()
+        start = 0
+        for inp in self.inputs:
+            self.input_slices[inp] = slice(start, start + inp.n_neurons)
+            start += inp.n_neurons
+        self.n_input_neurons = start
+        ins = [(sl.start, inp.n_neurons, inp.axons) for inp, sl in self.input_slices.items()]
+        self.input = _Delivery(*entries(ins), start, n)
+
+    def reset_state(self, batch_size=None):
+        """Every compartment at rest, probes and queued input spikes cleared."""
+        if batch_size is not None:
+            self.batch_size = int(batch_size)
+        shape = (self.batch_size, self.block_info.n_compartments)
+        self.t = 0
+        self.current = np.zeros(shape, dtype=np.int32)
+        self.voltage = np.zeros(shape, dtype=np.int32)
+        self.spiked = np.zeros(shape, dtype=bool)
+        self.spike_count = np.zeros(shape, dtype=np.int32)
+        self.ref_count = np.zeros(shape, dtype=np.int32)
+        self.rng = np.random.RandomState(self.seed)
+        self.outputs = OrderedDict((p, [[] for _ in p.target]) for p in self.probes)
+        self.probe_filters = [ProbeFilter(dt=self.dt) for _ in range(self.batch_size)]
+        self.input_spikes = None  # (steps, B, n_input_neurons) bool, see run_batch
+
+    # --- the interface nengo_loihi.Simulator calls ------------------------
+
+    @property
+    def compartment(self):
+        """What ``nengo_lmu.hardware.energy`` reads (``spike_count``), for B = 1."""
+        return None if self.closed else _Counts(self.spike_count[0])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.close()
+
+    def close(self):
+        self.closed = True
+
+    def clear_probes(self):
+        pass  # outputs are cleared as they are collected, as in nengo-loihi
+
+    def host2chip(self, spikes, errors):
+        if errors:
+            raise SimulationError("PES errors sent to the fast emulator (no learning)")
+        for spike_input, t, spike_idxs in spikes:
+            spike_input.add_spikes(t, spike_idxs)
+
+    def chip2host(self, probes_receivers):
+        self.send(probes_receivers, 0)
+        for probe in probes_receivers:
+            for block in self.outputs[probe]:
+                block.clear()
+
+    def send(self, probes_receivers, b):
+        """Send batch element ``b``'s probe outputs to the host's receivers."""
+        for probe, receiver in probes_receivers.items():
+            outputs = self.outputs[probe]
+            n_steps = len(outputs[0])
+            if n_steps > 0:
+                t0 = self.t - n_steps
+                x = probe.weight_outputs([[o[b] for o in block] for block in outputs])
+                for j, xx in enumerate(x):
+                    receiver.receive(self.dt * (t0 + j + 2), xx)
+
+    def collect_probe_output(self, probe, b=0):
+        """The probe's output since the last call, for batch element ``b``."""
+        out = self.probe_output(probe, b)
+        for block in self.outputs[probe]:
+            block.clear()
+        return out
+
+    def probe_output(self, probe, b):
+        data = [[o[b] for o in block] for block in self.outputs[probe]]
+        return self.probe_filters[b](probe, probe.weight_outputs(data))
+
+    def run_steps(self, steps):
+        for _ in range(steps):
+            self.step()
+
+    # --- one step -----------------------------------------------------------
+
+    def _input_spikes(self):
+        """(B, n_input_neurons) spikes sent at the previous step (one step late)."""
+        B = self.batch_size
+        if self.n_input_neurons == 0 or self.t < 2:
+            return None
+        if self.input_spikes is not None:
+            k = self.t - 2
+            return self.input_spikes[k] if k < len(self.input_spikes) else None
+        x = np.zeros((B, self.n_input_neurons), dtype=bool)
+        for inp, sl in self.input_slices.items():
+            idx = np.asarray(inp.spike_idxs(self.t - 1), dtype=np.int64)
+            if idx.size:
+                x[:, sl.start + idx] = True
+        return x
+
+    def _warn(self, overflowed, name):
+        if np.any(overflowed):
+            warnings.warn(f"Overflow in {name}")
+
+    def step(self):
+        """Advance every batch element by one step."""
+        self.t += 1
+        q = self.chip(self.spiked)
+        ins = self._input_spikes()
+        if ins is not None:
+            q_in = self.input(ins)
+            if q_in is not None:
+                q = q_in if q is None else q + q_in
+        if q is None:
+            q0 = np.zeros(self.current.shape, dtype=np.int32)
+        else:
+            q0 = q.astype(np.int32)  # wraps as nengo-loihi's int32 sums do
+        if self.has_noise:
+            x = self.rng.randint(-127, 128, size=self.noise_mult.size, dtype=np.int32)
+            noise = ((x + self.noise_offset) * self.noise_mult).astype(np.int32)
+            tu = self.noise_target_u
+            q0[:, ~tu] += noise[~tu]
+        self._warn(overflow_signed(q0, bits=Q_BITS, out=q0)[1], "q0")
+
+        self.current[:] = decay_int(self.current, self.decay_u, offset=1) + q0
+        self._warn(overflow_signed(self.current, bits=U_BITS, out=self.current)[1],
+                   "current")
+        u2 = self.current + self.bias
+        if self.has_noise:
+            u2[:, tu] += noise[tu]
+        self._warn(overflow_signed(u2, bits=U_BITS, out=u2)[1], "u2")
+
+        self.voltage[:] = decay_int(self.voltage, self.decay_v) + u2
+        np.clip(self.voltage, self.vmin, self.vmax, out=self.voltage)
+        self.voltage[self.ref_count > 0] = 0
+        np.greater(self.voltage, self.vth, out=self.spiked)
+        self.voltage[self.spiked] = 0
+        self.ref_count[self.spiked] = np.broadcast_to(self.ref, self.spiked.shape)[
+            self.spiked
+        ]
+        np.clip(self.ref_count - 1, 0, None, out=self.ref_count)
+        self.spike_count += self.spiked
+        self._record()
+
+    def _record(self):
+        slices = self.block_info.slices
+        for probe, outputs in self.outputs.items():
+            state = getattr(self, probe.key)
+            for k, block in enumerate(probe.target):
+                sl = slices[block]
+                outputs[k].append(state[:, sl][:, probe.slice[k]].copy())
+
+
+class _Counts:
+    def __init__(self, spike_count):
+        self.spike_count = spike_count
+
+
+class Sequences:
+    """A node output that plays one of a batch of input sequences.
+
+    Called at time ``t``, it returns row ``k`` of sequence ``index`` at step
+    ``k + 1`` (``k = round(t / dt) - 1``) and zeros after the sequence ends.
+    :meth:`Simulator.run_batch` moves ``index`` through the batch.
+
+    Parameters
+    ----------
+    data : (B, steps, size) array
+        The sequences.
+    dt : float
+        The simulator's step in seconds.
+    """
+
+    def __init__(self, data, dt=0.001):
+        data = np.asarray(data, dtype=float)
+        if data.ndim != 3 or 0 in data.shape:
+            raise ValidationError(
+                f"Must be a non-empty (sequences, steps, size) array (got shape "
+                f"{data.shape})", attr="data", obj=self
+            )
+        self.data = data
+        self.dt = dt
+        self.index = 0
+
+    def __len__(self):
+        return len(self.data)
+
+    def __call__(self, t):
+        k = int(round(t / self.dt)) - 1
+        if 0 <= k < self.data.shape[1]:
+            return self.data[self.index, k]
+        return np.zeros(self.data.shape[2])
+
+
+class _SpikeCollector:
+    """Stands in for the emulator while the host runs alone: keeps its spikes."""
+
+    closed = False
+
+    def __init__(self, n_steps, slices, n_neurons):
+        self.spikes = np.zeros((n_steps, n_neurons), dtype=bool)
+        self.slices = slices
+
+    def host2chip(self, spikes, errors):
+        for spike_input, ti, idxs in spikes:
+            if ti <= len(self.spikes):
+                self.spikes[ti - 1, self.slices[spike_input].start + np.asarray(idxs)] = True
+
+
+class Simulator(nengo_loihi.Simulator):
+    """``nengo_loihi.Simulator`` with the fast emulator (``target="fast"``).
+
+    It builds the network with nengo-loihi's builder (as for ``target="sim"``)
+    and runs the chip's part on :class:`Emulator`: the same spikes and
+    probe data, bit for bit, much faster. Parameters as for
+    ``nengo_loihi.Simulator``; ``target`` must be ``"fast"``.
+    """
+
+    def __init__(self, network, dt=0.001, seed=None, model=None, precompute=None,
+                 target="fast", progress_bar=None, remove_passthrough=True,
+                 hardware_options=None):
+        if target != "fast":
+            raise ValidationError(
+                f"Must be 'fast'; use nengo_loihi.Simulator for other targets "
+                f"(got {target!r})", attr="target"
+            )
+        super().__init__(network, dt=dt, seed=seed, model=model, precompute=precompute,
+                         target="sim", progress_bar=progress_bar,
+                         remove_passthrough=remove_passthrough,
+                         hardware_options=hardware_options)
+        slow = self.sims["emulator"]
+        try:
+            fast = Emulator(self.model, seed=slow.seed)
+        except BuildError:
+            self.close()
+            raise
+        slow.close()
+        self.sims["emulator"] = fast
+        self.target = "fast"
+        self._new_runner()
+
+    def _new_runner(self):
+        from nengo_loihi.simulator import StepRunner  # noqa: PLC0415
+
+        # the runner finds the host's send and receive queues in the host
+        # simulators' step functions, which a reset rebuilds
+        self._runner = StepRunner(self.model, self.sims, self.precompute, self.timers)
+
+    def run_batch(self, n_steps, progress_bar=True):
+        """Run the network on every sequence of its :class:`Sequences` inputs.
+
+        Each sequence runs from rest for ``n_steps`` steps, as it would in a
+        fresh simulator; the chip's part runs all of them at once. The
+        simulator is left as if new.
+
+        Parameters
+        ----------
+        n_steps : int
+            Steps to run each sequence for.
+        progress_bar : bool
+            Show a tqdm progress bar.
+
+        Returns
+        -------
+        dict
+            ``{probe: (B, n_steps, ...) array}`` for every probe of the network.
+        """
+        from tqdm.auto import tqdm  # noqa: PLC0415
+
+        feeds = _sequences(self.network)
+        batch = {len(f) for f in feeds}
+        if len(batch) != 1:
+            raise ValidationError(
+                "Must be one or more nodes with Sequences outputs, all with the same "
+                f"number of sequences (got {sorted(batch) or 'none'})",
+                attr="network", obj=self,
+            )
+        if not self.precompute:
+            raise ValidationError(
+                "Must be precomputable (no loop through the host) to run a batch",
+                attr="precompute", obj=self,
+            )
+        if any(inp.permanent for inp in self.model.inputs):
+            raise BuildError("inputs: spike inputs fixed at build (DVS) cannot be batched")
+        if self.closed:
+            raise SimulationError("Simulator is closed")
+        (B,) = batch
+        n_steps = int(n_steps)
+        emu = self.sims["emulator"]
+        host_pre, host = self.sims.get("host_pre"), self.sims.get("host")
+        probes = list(self.network.all_probes)
+        out = {p: [None] * B for p in probes}
+        bar = tqdm(total=2 * B + n_steps, disable=not progress_bar,
+                   desc="fast emulator", unit="step")
+        spikes = np.zeros((n_steps, B, emu.n_input_neurons), dtype=bool)
+        if host_pre is not None:
+            for b in range(B):
+                for f in feeds:
+                    f.index = b
+                host_pre.reset()
+                self._new_runner()
+                collect = _SpikeCollector(n_steps, emu.input_slices, emu.n_input_neurons)
+                host_pre.run_steps(n_steps)
+                self._runner._host2chip(collect)
+                spikes[:, b] = collect.spikes
+                for p in probes:
+                    if p in host_pre.data:
+                        out[p][b] = np.array(host_pre.data[p])
+                bar.update()
+        emu.reset_state(batch_size=B)
+        emu.input_spikes = spikes
+        for _ in range(n_steps):
+            emu.step()
+            bar.update()
+        chip = [p for p in probes if p in self.model.nengo_probes
+                and p not in self.model.chip2host_params]
+        for b in range(B):
+            for p in chip:
+                out[p][b] = emu.probe_output(self.model.objs[p]["out"], b)
+            if host is not None:
+                for f in feeds:
+                    f.index = b
+                host.reset()
+                self._new_runner()
+                emu.send(self._runner.probes_receivers, b)
+                host.run_steps(n_steps)
+                for p in probes:
+                    if p in host.data:
+                        out[p][b] = np.array(host.data[p])
+            bar.update()
+        bar.close()
+        for sim in (host_pre, host):
+            if sim is not None:
+                sim.reset()
+        emu.reset_state(batch_size=1)
+        self._new_runner()
+        return {p: np.stack(v) for p, v in out.items()}
+
+
+def _sequences(network):
+    return [n.output for n in network.all_nodes if isinstance(n.output, Sequences)]
