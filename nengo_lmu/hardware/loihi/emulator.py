@@ -507,6 +507,7 @@ class Simulator(nengo_loihi.Simulator):
                  target="fast", progress_bar=None, remove_passthrough=True,
                  hardware_options=None):
         if target != "fast":
+            self.closed = True  # nothing to free
             raise ValidationError(
                 f"Must be 'fast'; use nengo_loihi.Simulator for other targets "
                 f"(got {target!r})", attr="target"
