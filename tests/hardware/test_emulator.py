@@ -22,7 +22,8 @@ from nengo_loihi.probe import LoihiProbe  # noqa: E402
 
 from nengo_lmu.hardware import memory as make_memory  # noqa: E402
 from nengo_lmu.hardware.loihi import LoihiLegendreMemory  # noqa: E402
-from nengo_lmu.hardware.loihi.emulator import Emulator, Sequences, Simulator  # noqa: E402
+from nengo_lmu.hardware.loihi.emulator import Emulator  # noqa: E402
+from nengo_lmu.hardware.loihi.fast import Sequences, Simulator  # noqa: E402
 from nengo_lmu.networks.cell import LMUNetwork  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
@@ -229,7 +230,7 @@ def test_batch_elements_equal_separate_runs():
     probes = [net.probe, spikes]
     with nengo_lmu.simulator(net, backend="loihi", target="fast") as sim:
         batch = sim.run_batch(150, progress_bar=False)
-        again = sim.run_batch(150, progress_bar=False)
+        again = sim.run_batch(150, batch_size=2, progress_bar=False)  # in 2 pieces
         # and the simulator runs on afterwards as if new
         net.input.output.index = 1
         sim.run_steps(150)

@@ -641,7 +641,7 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
         The integer emulator (default; what the chip computes), the float
         emulator, the chip itself, which needs Intel's NxSDK and a board, or
         ``"fast"``: the same integers as ``"sim"`` from a vectorised, batched
-        emulator (:class:`nengo_lmu.hardware.loihi.emulator.Simulator`).
+        emulator (:class:`nengo_lmu.hardware.loihi.fast.Simulator`).
     max_chips : int, optional
         Refuse (``BuildError``) a network that needs more chips.
     **options
@@ -681,7 +681,7 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
     with warnings.catch_warnings(), chip_input_filter(memories):
         warnings.filterwarnings("ignore", message=".*extra bits in weight")
         if target == "fast":
-            from nengo_lmu.hardware.loihi.emulator import Simulator  # noqa: PLC0415
+            from nengo_lmu.hardware.loihi.fast import Simulator  # noqa: PLC0415
 
             sim = Simulator(network, dt=dt, model=model, **options)
         else:

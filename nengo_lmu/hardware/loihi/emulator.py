@@ -17,9 +17,9 @@ integers) and computes the same step with whole-array integer arithmetic:
   integer expressions on arrays with a leading batch axis, so ``B``
   independent input sequences run at once.
 
-:class:`Simulator` is ``nengo_loihi.Simulator`` with this emulator in place of
-nengo-loihi's (``target="fast"``); :meth:`Simulator.run_batch` runs one
-network on a batch of input sequences, each from rest.
+:class:`nengo_lmu.hardware.loihi.fast.Simulator` is ``nengo_loihi.Simulator``
+with this emulator in place of nengo-loihi's (``target="fast"``); its
+``run_batch`` runs one network on a batch of input sequences, each from rest.
 
 Not supported (``BuildError`` when the simulator is created): on-chip
 learning (PES), the float emulator (``target="simreal"``) and models whose
@@ -213,7 +213,7 @@ class Emulator:
     batch_size : int, optional
         Independent copies of the network run side by side (default 1).
         Inside ``nengo_loihi.Simulator`` it must be 1;
-        :meth:`Simulator.run_batch` sets it.
+        :meth:`nengo_lmu.hardware.loihi.fast.Simulator.run_batch` sets it.
     """
 
     strict = False
@@ -442,188 +442,3 @@ class _Counts:
     def __init__(self, spike_count):
         self.spike_count = spike_count
 
-
-class Sequences:
-    """A node output that plays one of a batch of input sequences.
-
-    Called at time ``t``, it returns row ``k`` of sequence ``index`` at step
-    ``k + 1`` (``k = round(t / dt) - 1``) and zeros after the sequence ends.
-    :meth:`Simulator.run_batch` moves ``index`` through the batch.
-
-    Parameters
-    ----------
-    data : (B, steps, size) array
-        The sequences.
-    dt : float
-        The simulator's step in seconds.
-    """
-
-    def __init__(self, data, dt=0.001):
-        data = np.asarray(data, dtype=float)
-        if data.ndim != 3 or 0 in data.shape:
-            raise ValidationError(
-                f"Must be a non-empty (sequences, steps, size) array (got shape "
-                f"{data.shape})", attr="data", obj=self
-            )
-        self.data = data
-        self.dt = dt
-        self.index = 0
-
-    def __len__(self):
-        return len(self.data)
-
-    def __call__(self, t):
-        k = int(round(t / self.dt)) - 1
-        if 0 <= k < self.data.shape[1]:
-            return self.data[self.index, k]
-        return np.zeros(self.data.shape[2])
-
-
-class _SpikeCollector:
-    """Stands in for the emulator while the host runs alone: keeps its spikes."""
-
-    closed = False
-
-    def __init__(self, n_steps, slices, n_neurons):
-        self.spikes = np.zeros((n_steps, n_neurons), dtype=bool)
-        self.slices = slices
-
-    def host2chip(self, spikes, errors):
-        for spike_input, ti, idxs in spikes:
-            if ti <= len(self.spikes):
-                self.spikes[ti - 1, self.slices[spike_input].start + np.asarray(idxs)] = True
-
-
-class Simulator(nengo_loihi.Simulator):
-    """``nengo_loihi.Simulator`` with the fast emulator (``target="fast"``).
-
-    It builds the network with nengo-loihi's builder (as for ``target="sim"``)
-    and runs the chip's part on :class:`Emulator`: the same spikes and
-    probe data, bit for bit, much faster. Parameters as for
-    ``nengo_loihi.Simulator``; ``target`` must be ``"fast"``.
-    """
-
-    def __init__(self, network, dt=0.001, seed=None, model=None, precompute=None,
-                 target="fast", progress_bar=None, remove_passthrough=True,
-                 hardware_options=None):
-        if target != "fast":
-            self.closed = True  # nothing to free
-            raise ValidationError(
-                f"Must be 'fast'; use nengo_loihi.Simulator for other targets "
-                f"(got {target!r})", attr="target"
-            )
-        super().__init__(network, dt=dt, seed=seed, model=model, precompute=precompute,
-                         target="sim", progress_bar=progress_bar,
-                         remove_passthrough=remove_passthrough,
-                         hardware_options=hardware_options)
-        slow = self.sims["emulator"]
-        try:
-            fast = Emulator(self.model, seed=slow.seed)
-        except BuildError:
-            self.close()
-            raise
-        slow.close()
-        self.sims["emulator"] = fast
-        self.target = "fast"
-        self._new_runner()
-
-    def _new_runner(self):
-        from nengo_loihi.simulator import StepRunner  # noqa: PLC0415
-
-        # the runner finds the host's send and receive queues in the host
-        # simulators' step functions, which a reset rebuilds
-        self._runner = StepRunner(self.model, self.sims, self.precompute, self.timers)
-
-    def run_batch(self, n_steps, progress_bar=True):
-        """Run the network on every sequence of its :class:`Sequences` inputs.
-
-        Each sequence runs from rest for ``n_steps`` steps, as it would in a
-        fresh simulator; the chip's part runs all of them at once. The
-        simulator is left as if new.
-
-        Parameters
-        ----------
-        n_steps : int
-            Steps to run each sequence for.
-        progress_bar : bool
-            Show a tqdm progress bar.
-
-        Returns
-        -------
-        dict
-            ``{probe: (B, n_steps, ...) array}`` for every probe of the network.
-        """
-        from tqdm.auto import tqdm  # noqa: PLC0415
-
-        feeds = _sequences(self.network)
-        batch = {len(f) for f in feeds}
-        if len(batch) != 1:
-            raise ValidationError(
-                "Must be one or more nodes with Sequences outputs, all with the same "
-                f"number of sequences (got {sorted(batch) or 'none'})",
-                attr="network", obj=self,
-            )
-        if not self.precompute:
-            raise ValidationError(
-                "Must be precomputable (no loop through the host) to run a batch",
-                attr="precompute", obj=self,
-            )
-        if any(inp.permanent for inp in self.model.inputs):
-            raise BuildError("inputs: spike inputs fixed at build (DVS) cannot be batched")
-        if self.closed:
-            raise SimulationError("Simulator is closed")
-        (B,) = batch
-        n_steps = int(n_steps)
-        emu = self.sims["emulator"]
-        host_pre, host = self.sims.get("host_pre"), self.sims.get("host")
-        probes = list(self.network.all_probes)
-        out = {p: [None] * B for p in probes}
-        bar = tqdm(total=2 * B + n_steps, disable=not progress_bar,
-                   desc="fast emulator", unit="step")
-        spikes = np.zeros((n_steps, B, emu.n_input_neurons), dtype=bool)
-        if host_pre is not None:
-            for b in range(B):
-                for f in feeds:
-                    f.index = b
-                host_pre.reset()
-                self._new_runner()
-                collect = _SpikeCollector(n_steps, emu.input_slices, emu.n_input_neurons)
-                host_pre.run_steps(n_steps)
-                self._runner._host2chip(collect)
-                spikes[:, b] = collect.spikes
-                for p in probes:
-                    if p in host_pre.data:
-                        out[p][b] = np.array(host_pre.data[p])
-                bar.update()
-        emu.reset_state(batch_size=B)
-        emu.input_spikes = spikes
-        for _ in range(n_steps):
-            emu.step()
-            bar.update()
-        chip = [p for p in probes if p in self.model.nengo_probes
-                and p not in self.model.chip2host_params]
-        for b in range(B):
-            for p in chip:
-                out[p][b] = emu.probe_output(self.model.objs[p]["out"], b)
-            if host is not None:
-                for f in feeds:
-                    f.index = b
-                host.reset()
-                self._new_runner()
-                emu.send(self._runner.probes_receivers, b)
-                host.run_steps(n_steps)
-                for p in probes:
-                    if p in host.data:
-                        out[p][b] = np.array(host.data[p])
-            bar.update()
-        bar.close()
-        for sim in (host_pre, host):
-            if sim is not None:
-                sim.reset()
-        emu.reset_state(batch_size=1)
-        self._new_runner()
-        return {p: np.stack(v) for p, v in out.items()}
-
-
-def _sequences(network):
-    return [n.output for n in network.all_nodes if isinstance(n.output, Sequences)]
