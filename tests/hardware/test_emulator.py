@@ -273,3 +273,26 @@ def test_unsupported_and_bad_input():
         nengo.Ensemble(10, 1)
     with Simulator(plain) as sim, pytest.raises(ValidationError, match="Sequences"):
         sim.run_batch(10)
+
+
+def test_evaluate_scores_the_test_set_in_one_batch(tmp_path):
+    """analysis.training.evaluate on Loihi: each example as a fresh nengo-loihi run."""
+    from nengo_lmu import tasks  # noqa: PLC0415
+    from nengo_lmu.analysis import training  # noqa: PLC0415
+
+    task = tasks.permuted_digits().subset(n_train=8, n_test=3)
+    net = training.network_for(task, [dict(units=8, order=3, theta=0.064, n_neurons=60)])
+    path = str(tmp_path / "net.npz")
+    net.save(path)
+    result = training.evaluate(path, task, backend="loihi", progress_bar=False)
+    assert result["outputs"].shape == (3, task.n_steps, task.n_outputs)
+    assert result["n_test"] == 3 and 0 <= result["score"] <= 1
+    x = task.x_test
+    for i in (0, 2):
+        net = training.deploy(path, backend="loihi")
+        net.input.output = training.Feed(x[i], net.spec["dt"])
+        with nengo_lmu.simulator(net, backend="loihi", target="sim") as sim:
+            sim.run_steps(task.n_steps)
+            expected = np.array(sim.data[net.probe])
+        assert np.any(expected != 0)
+        assert np.array_equal(result["outputs"][i], expected)
