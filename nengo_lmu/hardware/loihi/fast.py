@@ -180,6 +180,10 @@ class Simulator(nengo_loihi.Simulator):
             if sim is not None:
                 sim.reset()
         self.sims["emulator"].reset_state(batch_size=1)
+        for inp in self.model.inputs:
+            inp.spikes.clear()  # spikes an earlier run_steps left for its next step
+        self.clear_probes()
+        self._n_steps, self._time = 0, 0.0
         self._new_runner()
         return {p: np.stack(v) for p, v in out.items()}
 
