@@ -122,7 +122,7 @@ def measure(order, m, quick):
 
 def measure_batch(order, m, batch, steps=500):
     rng = np.random.RandomState(0)
-    u = np.stack([signals.white_signal(1.0, 0.001, 1.0, 0.3, seed=s)[:steps]
+    u = np.stack([signals.white_signal(1.0, 0.001, 1.0, 0.3, seed=s)[:steps, :1]
                   for s in rng.randint(2**31 - 1, size=batch)])[..., None]
     net, _ = memory_net(order, m, Sequences(u))
     with nengo_lmu.simulator(net, backend="loihi", target="fast") as sim:

@@ -34,7 +34,7 @@ import scipy.sparse
 from nengo.exceptions import BuildError, SimulationError, ValidationError
 
 import nengo_loihi
-from nengo_loihi.builder.discretize import Q_BITS, U_BITS, decay_int, overflow_signed
+from nengo_loihi.builder.discretize import Q_BITS, U_BITS, overflow_signed
 from nengo_loihi.emulator.interface import BlockInfo
 from nengo_loihi.probe import ProbeFilter
 
@@ -166,6 +166,10 @@ class _Delivery:
         self.dtype = np.float32 if big < EXACT_FLOAT32 else np.float64
         self.scale = (np.int64(1) << shift).astype(np.int64)
         self.unit_scale = bool(np.all(shift == 0))
+        #: the largest input each compartment can receive in one step
+        self.colsum = colsum << shift
+        self.out_dtype = np.int32 if self.colsum.max(initial=0) < 2**31 else np.int64
+        self.scale = self.scale.astype(self.out_dtype)
         csc = scipy.sparse.csc_matrix(
             (scaled.astype(self.dtype), csc.indices, csc.indptr), shape=(n_src, n_dst)
         )
@@ -178,7 +182,7 @@ class _Delivery:
         self.W = csc.toarray() if self.dense else csc.tocsr()
 
     def __call__(self, spikes):
-        """``spikes`` (B, n_src) bool -> (B, n_dst) int64 input, or None if silent."""
+        """``spikes`` (B, n_src) bool -> (B, n_dst) integer input, or None if silent."""
         if self.nnz == 0 or not spikes.any():
             return None
         if spikes.shape[0] == 1:
@@ -191,7 +195,7 @@ class _Delivery:
             out = spikes.astype(self.dtype) @ self.W
         else:
             out = (self.W.T @ spikes.T.astype(self.dtype)).T
-        out = out.astype(np.int64)
+        out = out.astype(self.out_dtype)  # exact: every sum is below 2**31 or 2**53
         if not self.unit_scale:
             out *= self.scale
         return out
@@ -231,7 +235,9 @@ class Emulator:
         self.inputs = list(model.inputs)
         self._init_compartments()
         self._init_delivery(model)
+        self._init_bounds()
         self.probes = list(model.probes)
+        self._probe_index = OrderedDict((p, self._index(p)) for p in self.probes)
         self.reset_state()
         self.closed = False
 
@@ -255,6 +261,29 @@ class Emulator:
         self.noise_mult = np.where(self.noise_enabled, 2.0 ** (self.noise_exp - 7), 0)
         self.noise_offset = self.noise_offset * 64
         self.has_noise = bool(self.noise_enabled.any())
+        # nengo-loihi's decay factors: current keeps (2**12 - 1 - decay_u) / 2**12
+        self.r_u = (4096 - 1 - self.decay_u).astype(np.int64)
+        self.r_v = (4096 - self.decay_v).astype(np.int64)
+
+    def _init_bounds(self):
+        """Which overflow checks can ever fire, from the largest possible inputs.
+
+        nengo-loihi wraps ``q0``, ``current`` and ``u2`` to 21, 23 and 23 bits
+        (and warns). Their magnitudes are bounded by the weights: ``|q0|`` by
+        a compartment's absolute input weights plus noise, ``|current|`` by
+        ``|q0| * 2**12 / (decay_u + 1)`` (the decay's geometric sum), ``|u2|``
+        by that plus the bias. A check whose bound stays in range is skipped.
+        """
+        noise = np.ceil((127 + np.abs(self.noise_offset)) * self.noise_mult)
+        q = self.chip.colsum + self.input.colsum
+        q = q + np.where(self.noise_target_u, 0, noise)
+        current = q * 4096 // (self.decay_u.astype(np.int64) + 1) + 1
+        u2 = current + np.abs(self.bias) + np.where(self.noise_target_u, noise, 0)
+        self.check_q0 = bool(q.max(initial=0) >= 2**Q_BITS)
+        self.check_current = self.check_q0 or bool(current.max(initial=0) >= 2**U_BITS)
+        self.check_u2 = self.check_current or bool(u2.max(initial=0) >= 2**U_BITS)
+        # with refractory delays of at most one step, ref_count stays zero
+        self.refractory = bool(self.ref.max(initial=0) > 1)
 
     def _init_delivery(self, model):
         slices = self.block_info.slices
@@ -295,6 +324,20 @@ class Emulator:
         ins = [(sl.start, inp.n_neurons, inp.axons) for inp, sl in self.input_slices.items()]
         self.input = _Delivery(*entries(ins), start, n)
 
+    def _index(self, probe):
+        """Compartments a probe records (as a slice where contiguous), and the
+        bounds of each of its blocks' share."""
+        parts = [
+            np.arange(self.block_info.slices[block].start,
+                      self.block_info.slices[block].stop)[probe.slice[k]]
+            for k, block in enumerate(probe.target)
+        ]
+        index = np.concatenate(parts) if parts else np.zeros(0, dtype=int)
+        bounds = np.concatenate([[0], np.cumsum([len(p) for p in parts])])
+        if len(index) and np.array_equal(index, np.arange(index[0], index[-1] + 1)):
+            index = slice(int(index[0]), int(index[-1]) + 1)
+        return index, bounds
+
     def reset_state(self, batch_size=None):
         """Every compartment at rest, probes and queued input spikes cleared."""
         if batch_size is not None:
@@ -307,7 +350,7 @@ class Emulator:
         self.spike_count = np.zeros(shape, dtype=np.int32)
         self.ref_count = np.zeros(shape, dtype=np.int32)
         self.rng = np.random.RandomState(self.seed)
-        self.outputs = OrderedDict((p, [[] for _ in p.target]) for p in self.probes)
+        self.outputs = OrderedDict((p, []) for p in self.probes)
         self.probe_filters = [ProbeFilter(dt=self.dt) for _ in range(self.batch_size)]
         self.input_spikes = None  # (steps, B, n_input_neurons) bool, see run_batch
 
@@ -339,30 +382,38 @@ class Emulator:
     def chip2host(self, probes_receivers):
         self.send(probes_receivers, 0)
         for probe in probes_receivers:
-            for block in self.outputs[probe]:
-                block.clear()
+            self.outputs[probe].clear()
 
     def send(self, probes_receivers, b):
         """Send batch element ``b``'s probe outputs to the host's receivers."""
         for probe, receiver in probes_receivers.items():
-            outputs = self.outputs[probe]
-            n_steps = len(outputs[0])
+            n_steps = len(self.outputs[probe])
             if n_steps > 0:
                 t0 = self.t - n_steps
-                x = probe.weight_outputs([[o[b] for o in block] for block in outputs])
+                x = probe.weight_outputs(self._per_block(probe, b))
                 for j, xx in enumerate(x):
                     receiver.receive(self.dt * (t0 + j + 2), xx)
 
     def collect_probe_output(self, probe, b=0):
         """The probe's output since the last call, for batch element ``b``."""
         out = self.probe_output(probe, b)
-        for block in self.outputs[probe]:
-            block.clear()
+        self.outputs[probe].clear()
         return out
 
     def probe_output(self, probe, b):
-        data = [[o[b] for o in block] for block in self.outputs[probe]]
-        return self.probe_filters[b](probe, probe.weight_outputs(data))
+        """The probe's output since the last collection, for batch element ``b``."""
+        data = probe.weight_outputs(self._per_block(probe, b))
+        return self.probe_filters[b](probe, data)
+
+    def _per_block(self, probe, b):
+        """What nengo-loihi records for ``probe``: one (steps, n) array per block."""
+        _, bounds = self._probe_index[probe]
+        rec = self.outputs[probe]
+        data = np.stack([r[b] for r in rec]) if rec else None
+        return [
+            np.ascontiguousarray(data[:, lo:hi]) if rec else []
+            for lo, hi in zip(bounds[:-1], bounds[1:])
+        ]
 
     def run_steps(self, steps):
         for _ in range(steps):
@@ -372,22 +423,34 @@ class Emulator:
 
     def _input_spikes(self):
         """(B, n_input_neurons) spikes sent at the previous step (one step late)."""
-        B = self.batch_size
         if self.n_input_neurons == 0 or self.t < 2:
             return None
         if self.input_spikes is not None:
             k = self.t - 2
             return self.input_spikes[k] if k < len(self.input_spikes) else None
-        x = np.zeros((B, self.n_input_neurons), dtype=bool)
+        x = np.zeros((self.batch_size, self.n_input_neurons), dtype=bool)
         for inp, sl in self.input_slices.items():
             idx = np.asarray(inp.spike_idxs(self.t - 1), dtype=np.int64)
             if idx.size:
                 x[:, sl.start + idx] = True
         return x
 
-    def _warn(self, overflowed, name):
-        if np.any(overflowed):
+    @staticmethod
+    def _overflow(x, bits, name):
+        """nengo-loihi's signed overflow, in place, with its warning."""
+        lim = 1 << bits
+        if x.size and (x.min() < -lim or x.max() >= lim):
+            overflow_signed(x, bits=bits, out=x)  # identity for values in range
             warnings.warn(f"Overflow in {name}")
+
+    @staticmethod
+    def _decay(x, r):
+        """``sign(x) * floor(|x| r / 2**12)``, as nengo-loihi's ``decay_int``."""
+        y = np.abs(x) * r
+        y >>= 12
+        y = y.astype(np.int32)
+        np.negative(y, out=y, where=x < 0)
+        return y
 
     def step(self):
         """Advance every batch element by one step."""
@@ -401,41 +464,45 @@ class Emulator:
         if q is None:
             q0 = np.zeros(self.current.shape, dtype=np.int32)
         else:
-            q0 = q.astype(np.int32)  # wraps as nengo-loihi's int32 sums do
+            # wraps (if ever) as nengo-loihi's int32 sums do
+            q0 = q if q.dtype == np.int32 else q.astype(np.int32)
         if self.has_noise:
             x = self.rng.randint(-127, 128, size=self.noise_mult.size, dtype=np.int32)
             noise = ((x + self.noise_offset) * self.noise_mult).astype(np.int32)
             tu = self.noise_target_u
             q0[:, ~tu] += noise[~tu]
-        self._warn(overflow_signed(q0, bits=Q_BITS, out=q0)[1], "q0")
+        if self.check_q0:
+            self._overflow(q0, Q_BITS, "q0")
 
-        self.current[:] = decay_int(self.current, self.decay_u, offset=1) + q0
-        self._warn(overflow_signed(self.current, bits=U_BITS, out=self.current)[1],
-                   "current")
-        u2 = self.current + self.bias
+        current = self._decay(self.current, self.r_u)
+        current += q0
+        if self.check_current:
+            self._overflow(current, U_BITS, "current")
+        self.current = current
+        u2 = current + self.bias
         if self.has_noise:
             u2[:, tu] += noise[tu]
-        self._warn(overflow_signed(u2, bits=U_BITS, out=u2)[1], "u2")
+        if self.check_u2:
+            self._overflow(u2, U_BITS, "u2")
 
-        self.voltage[:] = decay_int(self.voltage, self.decay_v) + u2
-        np.clip(self.voltage, self.vmin, self.vmax, out=self.voltage)
-        self.voltage[self.ref_count > 0] = 0
-        np.greater(self.voltage, self.vth, out=self.spiked)
-        self.voltage[self.spiked] = 0
-        self.ref_count[self.spiked] = np.broadcast_to(self.ref, self.spiked.shape)[
-            self.spiked
-        ]
-        np.clip(self.ref_count - 1, 0, None, out=self.ref_count)
+        v = self._decay(self.voltage, self.r_v)
+        v += u2
+        np.maximum(v, self.vmin, out=v)
+        np.minimum(v, self.vmax, out=v)
+        if self.refractory:
+            np.copyto(v, 0, where=self.ref_count > 0)
+        np.greater(v, self.vth, out=self.spiked)
+        np.copyto(v, 0, where=self.spiked)
+        self.voltage = v
+        if self.refractory:
+            np.copyto(self.ref_count, self.ref, where=self.spiked)
+            self.ref_count -= 1
+            np.maximum(self.ref_count, 0, out=self.ref_count)
         self.spike_count += self.spiked
-        self._record()
-
-    def _record(self):
-        slices = self.block_info.slices
-        for probe, outputs in self.outputs.items():
-            state = getattr(self, probe.key)
-            for k, block in enumerate(probe.target):
-                sl = slices[block]
-                outputs[k].append(state[:, sl][:, probe.slice[k]].copy())
+        for probe, (index, _) in self._probe_index.items():
+            rec = getattr(self, probe.key)[:, index]
+            # a slice is a view, and spiked and spike_count change in place
+            self.outputs[probe].append(rec.copy() if isinstance(index, slice) else rec)
 
 
 class _Counts:
