@@ -17,8 +17,9 @@ Both emulators run on one nengo-loihi build: the fast simulator is built,
 run, then its chip is swapped for nengo-loihi's ``EmulatorInterface`` and run
 again from the start.
 
-Usage: ``python benchmarks/bench_emulator.py [--quick] [--out DIR]``; writes
-``DIR/bench_emulator.json`` (default ``bench-results``) and prints a table.
+Usage: ``python benchmarks/bench_emulator.py [--quick] [--only 6:300,24:1200]
+[--out DIR]``; prints a table and merges its rows into
+``DIR/bench_emulator.json`` (default ``bench-results``).
 """
 
 import argparse
@@ -123,7 +124,7 @@ def measure(order, m, quick):
 def measure_batch(order, m, batch, steps=500):
     rng = np.random.RandomState(0)
     u = np.stack([signals.white_signal(1.0, 0.001, 1.0, 0.3, seed=s)[:steps, :1]
-                  for s in rng.randint(2**31 - 1, size=batch)])[..., None]
+                  for s in rng.randint(2**31 - 1, size=batch)])
     net, _ = memory_net(order, m, Sequences(u))
     with nengo_lmu.simulator(net, backend="loihi", target="fast") as sim:
         t0 = time.perf_counter()
@@ -138,14 +139,19 @@ def main():
     parser.add_argument("--quick", action="store_true", help="three networks only")
     parser.add_argument("--out", default="bench-results")
     parser.add_argument("--batch", type=int, default=32, help="sequences per batch")
+    parser.add_argument("--only", default=None,
+                        help="networks to run, as order:m pairs, e.g. 6:3000,24:1200")
     args = parser.parse_args()
+    configs = QUICK if args.quick else CONFIGS
+    if args.only:
+        configs = [tuple(int(v) for v in pair.split(":")) for pair in args.only.split(",")]
     os.makedirs(args.out, exist_ok=True)
     warnings.simplefilter("ignore")
     rows, batched = [], []
     print(f"{'d':>3} {'m':>5} | ms/step: {'fast':>6} {'sim':>7} {'ref':>6} | "
           f"{'fast/sim':>8} {'fast/ref':>8} | {'exact':>5} | build s: {'mem':>5} "
           f"{'loihi':>6} {'fast':>5} | MiB: {'fast':>5} {'sim':>5}")
-    for order, m in QUICK if args.quick else CONFIGS:
+    for order, m in configs:
         r = measure(order, m, args.quick)
         rows.append(r)
         print(f"{order:>3} {m:>5} | {r['ms_fast']:>15.3f} {r['ms_sim']:>7.2f} "
@@ -154,7 +160,7 @@ def main():
               f"{r['construct_s']:>14.1f} {r['build_loihi_s']:>6.1f} "
               f"{r['setup_fast_s']:>5.2f} | {r['peak_fast_mib']:>10.1f} "
               f"{r['peak_sim_mib']:>5.1f}", flush=True)
-    for order, m in BATCHED[:1] if args.quick else BATCHED:
+    for order, m in [c for c in BATCHED if c in configs]:
         b = measure_batch(order, m, args.batch)
         one = next(r for r in rows if (r["order"], r["m"]) == (order, m))
         b["speedup_vs_fast_single"] = one["ms_fast"] / b["ms_per_sequence_step"]
@@ -164,8 +170,16 @@ def main():
               f"{b['ms_per_sequence_step']:.3f} ms per sequence-step, "
               f"{b['speedup_vs_fast_single']:.1f}x one sequence on fast, "
               f"{b['speedup_vs_sim_single']:.0f}x one sequence on nengo-loihi", flush=True)
-    with open(os.path.join(args.out, "bench_emulator.json"), "w") as f:
-        json.dump({"rows": rows, "batched": batched}, f, indent=1)
+    path = os.path.join(args.out, "bench_emulator.json")
+    old = {"rows": [], "batched": []}
+    if os.path.exists(path):  # keep the networks this run did not measure
+        with open(path) as f:
+            old = json.load(f)
+    for key, new in (("rows", rows), ("batched", batched)):
+        done = {(r["order"], r["m"]) for r in new}
+        old[key] = [r for r in old[key] if (r["order"], r["m"]) not in done] + new
+    with open(path, "w") as f:
+        json.dump(old, f, indent=1)
 
 
 if __name__ == "__main__":
