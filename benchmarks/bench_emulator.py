@@ -10,7 +10,9 @@ white-noise input), in one run:
   over the steps both ran);
 - build times (the memory's construction, which quantises its weights,
   then nengo-loihi's builder and each emulator's set-up);
-- peak memory (tracemalloc) of each emulator: its set-up plus 20 steps;
+- peak memory (tracemalloc) of each emulator: its set-up plus 20 steps,
+  beside the built model's weights (which nengo-loihi's emulator reads in
+  place and the fast one copies into its matrices);
 - batched throughput: ``run_batch`` on B sequences, per sequence-step.
 
 Both emulators run on one nengo-loihi build: the fast simulator is built,
@@ -84,6 +86,16 @@ def peak_mib(sim, make, steps=20):
     return peak / 2**20
 
 
+def model_mib(model):
+    """The built model's weight and index arrays, which both emulators read."""
+    return sum(
+        w.nbytes + i.nbytes
+        for block in model.blocks
+        for syn in block.synapses
+        for w, i in zip(syn.weights, syn.indices)
+    ) / 2**20
+
+
 def measure(order, m, quick):
     duration = 1.0
     u = signals.white_signal(duration, 0.001, 1.0, 0.3, seed=0)
@@ -114,8 +126,11 @@ def measure(order, m, quick):
         row["ms_sim"] = per_step(sim.run_steps, steps["sim"])
         sim_data = [np.array(sim.data[p]) for p in probes]
         row["bit_exact"] = all(np.array_equal(a, b) for a, b in zip(fast_data, sim_data))
+        row["model_mib"] = model_mib(sim.model)
         row["peak_fast_mib"] = peak_mib(sim, lambda mo, s: Emulator(mo, seed=s))
         row["peak_sim_mib"] = peak_mib(sim, lambda mo, s: EmulatorInterface(mo, seed=s))
+    row["memory_fast_vs_sim"] = (row["model_mib"] + row["peak_fast_mib"]) / (
+        row["model_mib"] + row["peak_sim_mib"])
     row["fast_vs_sim"] = row["ms_sim"] / row["ms_fast"]
     row["fast_vs_reference"] = row["ms_reference"] / row["ms_fast"]
     return row
@@ -158,7 +173,7 @@ def main():
               f"{r['ms_reference']:>6.2f} | {r['fast_vs_sim']:>7.1f}x "
               f"{r['fast_vs_reference']:>7.2f}x | {str(r['bit_exact']):>5} | "
               f"{r['construct_s']:>14.1f} {r['build_loihi_s']:>6.1f} "
-              f"{r['setup_fast_s']:>5.2f} | {r['peak_fast_mib']:>10.1f} "
+              f"{r['setup_fast_s']:>5.2f} | {r['model_mib']:>10.1f} {r['peak_fast_mib']:>5.1f} "
               f"{r['peak_sim_mib']:>5.1f}", flush=True)
     for order, m in [c for c in BATCHED if c in configs]:
         b = measure_batch(order, m, args.batch)

@@ -140,23 +140,24 @@ class _Delivery:
     """
 
     def __init__(self, src, dst, w, n_src, n_dst):
-        w = np.asarray(w, dtype=np.int64)
-        coo = scipy.sparse.coo_matrix((w, (src, dst)), shape=(n_src, n_dst))
-        csc = coo.tocsc()
-        csc.sum_duplicates()  # separate spikes add up, as separate += do
+        # separate spikes add up, as separate += do: the conversion sums duplicates
+        csc = scipy.sparse.csc_matrix(
+            (np.asarray(w, dtype=np.int64), (src, dst)), shape=(n_src, n_dst)
+        )
         csc.eliminate_zeros()
-        data = csc.data.astype(np.int64)
-        # largest power of two dividing every weight of a column
-        low = np.where(data != 0, data & -data, 1 << 40)
-        shift = np.full(n_dst, 0, dtype=np.int64)
-        col_of = np.repeat(np.arange(n_dst), np.diff(csc.indptr))
+        data = csc.data
+        counts = np.diff(csc.indptr)
+        full = counts > 0
+        starts = csc.indptr[:-1][full]
+        # the largest power of two dividing every weight of a column
+        shift = np.zeros(n_dst, dtype=np.int64)
         if len(data):
-            min_low = np.full(n_dst, 1 << 40, dtype=np.int64)
-            np.minimum.at(min_low, col_of, low)
-            shift = np.where(min_low < (1 << 40), np.log2(min_low).astype(np.int64), 0)
-        scaled = data >> shift[col_of]
+            low = np.minimum.reduceat(data & -data, starts)
+            shift[full] = np.round(np.log2(low)).astype(np.int64)
+        scaled = data >> np.repeat(shift, counts)
         colsum = np.zeros(n_dst, dtype=np.int64)
-        np.add.at(colsum, col_of, np.abs(scaled))
+        if len(data):
+            colsum[full] = np.add.reduceat(np.abs(scaled), starts)
         big = int(colsum.max()) if n_dst else 0
         if big >= EXACT_FLOAT64:
             raise BuildError(
