@@ -165,7 +165,7 @@ def main():
     rows, batched = [], []
     print(f"{'d':>3} {'m':>5} | ms/step: {'fast':>6} {'sim':>7} {'ref':>6} | "
           f"{'fast/sim':>8} {'fast/ref':>8} | {'exact':>5} | build s: {'mem':>5} "
-          f"{'loihi':>6} {'fast':>5} | MiB: {'fast':>5} {'sim':>5}")
+          f"{'loihi':>6} {'fast':>5} | MiB: {'model':>5} {'fast':>5} {'sim':>5}")
     for order, m in configs:
         r = measure(order, m, args.quick)
         rows.append(r)
@@ -173,7 +173,8 @@ def main():
               f"{r['ms_reference']:>6.2f} | {r['fast_vs_sim']:>7.1f}x "
               f"{r['fast_vs_reference']:>7.2f}x | {str(r['bit_exact']):>5} | "
               f"{r['construct_s']:>14.1f} {r['build_loihi_s']:>6.1f} "
-              f"{r['setup_fast_s']:>5.2f} | {r['model_mib']:>10.1f} {r['peak_fast_mib']:>5.1f} "
+              f"{r['setup_fast_s']:>5.2f} | {r['model_mib']:>10.1f} "
+              f"{r['peak_fast_mib']:>5.1f} "
               f"{r['peak_sim_mib']:>5.1f}", flush=True)
     for order, m in [c for c in BATCHED if c in configs]:
         b = measure_batch(order, m, args.batch)
