@@ -1,0 +1,76 @@
+"""A pytest plugin: nengo-loihi 1.1's own test suite on the fast emulator.
+
+``nengo-loihi-tests.ini`` loads it (``make test-loihi-fast``)::
+
+    pytest -c nengo-loihi-tests.ini --pyargs nengo_loihi
+
+It runs the nengo-loihi tests that take the ``Simulator`` fixture (the
+others test nengo-loihi's builder, its emulator classes or the hardware
+interface directly, not a simulator target) with
+:class:`nengo_lmu.hardware.loihi.fast.Simulator`. nengo-loihi's repository
+configures its suite in a ``conftest.py`` that the installed package does
+not ship; this plugin gives the suite what it reads from there: the
+``--target`` option and its markers. Tests listed in the ini file's
+``loihi_test_unsupported`` (a test-id pattern, then its reason in quotes)
+are skipped with that reason; tests that ask the fixture for a target other
+than the integer emulator (``"simreal"``, ``"loihi"``) skip themselves,
+naming it.
+"""
+
+import shlex
+from fnmatch import fnmatch
+
+import pytest
+
+#: Targets the fast emulator stands in for: nengo-loihi's integer emulator.
+FAST_TARGETS = (None, "sim", "fast")
+
+
+def make_test_sim(request):
+    """The ``Simulator`` the suite's tests get (``nengo_simloader``)."""
+    from nengo_lmu.hardware.loihi.fast import Simulator  # noqa: PLC0415
+
+    def TestSimulator(network, *args, target=None, **kwargs):
+        if target not in FAST_TARGETS:
+            pytest.skip(f"asks for target={target!r}, not the integer emulator")
+        return Simulator(network, *args, target="fast", **kwargs)
+
+    return TestSimulator
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--target", default="sim",
+        help="What nengo-loihi's tests read as their target (the fast emulator "
+        "stands in for 'sim')",
+    )
+    parser.addini(
+        "loihi_test_unsupported", type="linelist", default=[],
+        help="nengo-loihi tests the fast emulator does not run, each with a reason",
+    )
+
+
+def pytest_configure(config):
+    for marker in ("target_sim", "target_loihi", "requires_multichip_snips", "hang"):
+        config.addinivalue_line("markers", f"{marker}: nengo-loihi's marker")
+
+
+def _unsupported(config):
+    words = shlex.split(" ".join(config.getini("loihi_test_unsupported")))
+    return list(zip(words[::2], words[1::2]))
+
+
+def pytest_collection_modifyitems(session, config, items):
+    keep, drop = [], []
+    for item in items:
+        uses_sim = "Simulator" in getattr(item, "fixturenames", ())
+        (keep if uses_sim else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+    for item in items:
+        if item.get_closest_marker("target_loihi"):
+            item.add_marker(pytest.mark.skip(reason="needs a Loihi board"))
+        for pattern, reason in _unsupported(config):
+            if fnmatch(item.nodeid, pattern):
+                item.add_marker(pytest.mark.skip(reason=reason))
