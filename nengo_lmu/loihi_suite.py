@@ -32,12 +32,23 @@ NOT_IMPORTABLE = {
 
 
 def make_test_sim(request):
-    """The ``Simulator`` the suite's tests get (``nengo_simloader``)."""
+    """The ``Simulator`` the suite's tests get (``nengo_simloader``).
+
+    With ``--emulator nengo-loihi``, nengo-loihi's own (``target="sim"``):
+    the same tests, selection and seeds on the emulator the fast one
+    reproduces, to tell its failures from nengo-loihi's.
+    """
+    import nengo_loihi  # noqa: PLC0415
+
     from nengo_lmu.hardware.loihi.fast import Simulator  # noqa: PLC0415
+
+    baseline = request.config.getoption("--emulator") == "nengo-loihi"
 
     def TestSimulator(network, *args, target=None, **kwargs):
         if target not in FAST_TARGETS:
             pytest.skip(f"asks for target={target!r}, not the integer emulator")
+        if baseline:
+            return nengo_loihi.Simulator(network, *args, target="sim", **kwargs)
         return Simulator(network, *args, target="fast", **kwargs)
 
     return TestSimulator
@@ -48,6 +59,10 @@ def pytest_addoption(parser):
         "--target", default="sim",
         help="What nengo-loihi's tests read as their target (the fast emulator "
         "stands in for 'sim')",
+    )
+    parser.addoption(
+        "--emulator", default="fast", choices=("fast", "nengo-loihi"),
+        help="Run the tests on the fast emulator (default) or on nengo-loihi's",
     )
     parser.addini(
         "loihi_test_unsupported", type="linelist", default=[],

@@ -71,25 +71,37 @@ def _synapse_rows(synapse):
     so where an index repeats within one row only the last weight counts;
     the rows keep exactly that one.
     """
-    n_pop = max(np.asarray(w).shape[0] for w in synapse.weights)
-    lengths, cols, vals = [], [], []
-    for w, idx in zip(synapse.weights, synapse.indices):
-        w, idx = np.asarray(w), np.asarray(idx)
-        for atom in range(n_pop):
-            if atom < w.shape[0]:
-                wi, ii = w[atom].astype(np.int64), idx[atom].astype(np.int64)
-                if len(np.unique(ii)) < len(ii):
-                    # keep the last occurrence of each index
-                    _, last = np.unique(ii[::-1], return_index=True)
-                    keep = np.sort(len(ii) - 1 - last)
-                    wi, ii = wi[keep], ii[keep]
-            else:
-                wi = ii = np.zeros(0, dtype=np.int64)
-            lengths.append(len(ii))
-            cols.append(ii)
-            vals.append(wi)
+    weights = [np.asarray(w) for w in synapse.weights]
+    indices = [np.asarray(i) for i in synapse.indices]
+    n_pop = max(w.shape[0] for w in weights)
+    if all(w.shape[0] == n_pop for w in weights):
+        # rows in order: every weight index's atoms, as ravel lays them out
+        lengths = np.repeat([w.shape[1] for w in weights], n_pop)
+        vals = np.concatenate([w.ravel() for w in weights])
+        cols = np.concatenate([i.ravel() for i in indices]).astype(np.int64)
+    else:  # weight indices with fewer atoms: empty rows for the missing ones
+        lengths, vals, cols = [], [], []
+        for w, idx in zip(weights, indices):
+            for atom in range(n_pop):
+                has = atom < w.shape[0]
+                lengths.append(w.shape[1] if has else 0)
+                vals.append(w[atom] if has else np.zeros(0, dtype=w.dtype))
+                cols.append(idx[atom] if has else np.zeros(0, dtype=np.int64))
+        lengths = np.asarray(lengths)
+        vals, cols = np.concatenate(vals), np.concatenate(cols).astype(np.int64)
+    row = np.repeat(np.arange(len(lengths)), lengths)
+    key = row * (int(cols.max(initial=0)) + 1) + cols
+    order = np.argsort(key, kind="stable")
+    ranked = key[order]
+    repeated = ranked[1:] == ranked[:-1]
+    if repeated.any():
+        # drop every occurrence that a later one in the same row overwrites
+        keep = np.ones(len(key), dtype=bool)
+        keep[order[:-1][repeated]] = False
+        vals, cols, row = vals[keep], cols[keep], row[keep]
+        lengths = np.bincount(row, minlength=len(lengths))
     indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    return n_pop, indptr, np.concatenate(cols), np.concatenate(vals)
+    return n_pop, indptr, cols, vals.astype(np.int32)
 
 
 def _axon_entries(axon, n_src, rows):
@@ -123,8 +135,8 @@ def _axon_entries(axon, n_src, rows):
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     pos = np.repeat(starts, counts) + offsets
     return (
-        np.repeat(src, counts),
-        np.repeat(bases, counts) + cols[pos],
+        np.repeat(src, counts).astype(np.int32),
+        (np.repeat(bases, counts) + cols[pos]).astype(np.int32),
         vals[pos],
     )
 
