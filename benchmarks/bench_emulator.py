@@ -13,14 +13,17 @@ white-noise input), in one run:
 - peak memory (tracemalloc) of each emulator: its set-up plus 20 steps,
   beside the built model's weights (which nengo-loihi's emulator reads in
   place and the fast one copies into its matrices);
-- batched throughput: ``run_batch`` on B sequences, per sequence-step.
+- batched throughput: ``run_batch`` on B sequences, per sequence-step;
+- with ``--digits``: the quick digits network scored on the whole test set
+  by ``analysis.training.evaluate`` (batched, fast) against nengo-loihi's
+  emulator one sequence at a time (extrapolated from two).
 
 Both emulators run on one nengo-loihi build: the fast simulator is built,
 run, then its chip is swapped for nengo-loihi's ``EmulatorInterface`` and run
 again from the start.
 
 Usage: ``python benchmarks/bench_emulator.py [--quick] [--only 6:300,24:1200]
-[--out DIR]``; prints a table and merges its rows into
+[--digits] [--out DIR]``; prints a table and merges its rows into
 ``DIR/bench_emulator.json`` (default ``bench-results``).
 """
 
@@ -149,11 +152,41 @@ def measure_batch(order, m, batch, steps=500):
             "ms_per_sequence_step": 1e3 * seconds / (batch * steps)}
 
 
+def measure_digits(n_sim=2, seed=0):
+    """The quick digits network (d = 24, m = 1200, 50 hidden units, untrained:
+    the same work as trained) scored on the whole test set by ``evaluate`` on
+    the fast emulator, against ``n_sim`` sequences back to back on nengo-loihi's."""
+    import tempfile  # noqa: PLC0415
+
+    from nengo_lmu.analysis import training  # noqa: PLC0415
+
+    config = training.settings("digits", quick=True)
+    task = training.make_task(config)
+    net = training.make_network(config, task, seed=seed)
+    k = config["steps_per_item"]
+    out = {"task": "digits (quick network)", "n_test": len(task.x_test),
+           "steps": task.n_steps * k}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "net.npz")
+        net.save(path)
+        fast = training.evaluate(path, task, backend="loihi", steps_per_item=k,
+                                 seed=seed, progress_bar=False)
+        sim = training.evaluate(path, task, backend="loihi", steps_per_item=k,
+                                n_test=n_sim, seed=seed, target="sim")
+    out["fast_s"] = fast["seconds"]
+    out["sim_s_per_sequence"] = sim["seconds"] / n_sim
+    out["sim_s_extrapolated"] = out["sim_s_per_sequence"] * len(task.x_test)
+    out["speedup"] = out["sim_s_extrapolated"] / fast["seconds"]
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="three networks only")
     parser.add_argument("--out", default="bench-results")
     parser.add_argument("--batch", type=int, default=32, help="sequences per batch")
+    parser.add_argument("--digits", action="store_true",
+                        help="only score the digits test set (evaluate, batched)")
     parser.add_argument("--only", default=None,
                         help="networks to run, as order:m pairs, e.g. 6:3000,24:1200")
     args = parser.parse_args()
@@ -162,6 +195,15 @@ def main():
         configs = [tuple(int(v) for v in pair.split(":")) for pair in args.only.split(",")]
     os.makedirs(args.out, exist_ok=True)
     warnings.simplefilter("ignore")
+    if args.digits:
+        d = measure_digits()
+        print(f"digits test set ({d['n_test']} sequences of {d['steps']} steps): "
+              f"fast emulator, batched {d['fast_s']:.0f} s; nengo-loihi one at a "
+              f"time {d['sim_s_per_sequence']:.1f} s per sequence, "
+              f"{d['sim_s_extrapolated']:.0f} s extrapolated: {d['speedup']:.0f}x")
+        with open(os.path.join(args.out, "bench_emulator_digits.json"), "w") as f:
+            json.dump(d, f, indent=1)
+        return
     rows, batched = [], []
     print(f"{'d':>3} {'m':>5} | ms/step: {'fast':>6} {'sim':>7} {'ref':>6} | "
           f"{'fast/sim':>8} {'fast/ref':>8} | {'exact':>5} | build s: {'mem':>5} "
