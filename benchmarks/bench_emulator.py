@@ -56,7 +56,8 @@ def memory_net(order, m, u, seed=0):
             order, 1.0, m, radii=signals.white_signal_process(1.0), seed=seed
         )
         nengo.Connection(stim, mem.input, synapse=None)
-        probes = [nengo.Probe(mem.state, synapse=0.01), nengo.Probe(mem.ensemble.neurons)]
+        probes = [nengo.Probe(mem.state, synapse=0.01),
+                  nengo.Probe(mem.ensemble.neurons)]
     return net, probes
 
 
@@ -128,7 +129,8 @@ def measure(order, m, quick):
         row["setup_sim_s"] = time.perf_counter() - t0
         row["ms_sim"] = per_step(sim.run_steps, steps["sim"])
         sim_data = [np.array(sim.data[p]) for p in probes]
-        row["bit_exact"] = all(np.array_equal(a, b) for a, b in zip(fast_data, sim_data))
+        row["bit_exact"] = all(
+            np.array_equal(a, b) for a, b in zip(fast_data, sim_data))
         row["model_mib"] = model_mib(sim.model)
         row["peak_fast_mib"] = peak_mib(sim, lambda mo, s: Emulator(mo, seed=s))
         row["peak_sim_mib"] = peak_mib(sim, lambda mo, s: EmulatorInterface(mo, seed=s))
@@ -192,7 +194,8 @@ def main():
     args = parser.parse_args()
     configs = QUICK if args.quick else CONFIGS
     if args.only:
-        configs = [tuple(int(v) for v in pair.split(":")) for pair in args.only.split(",")]
+        configs = [tuple(int(v) for v in pair.split(":"))
+                   for pair in args.only.split(",")]
     os.makedirs(args.out, exist_ok=True)
     warnings.simplefilter("ignore")
     if args.digits:
@@ -227,7 +230,8 @@ def main():
         print(f"batched d={order} m={m} B={b['batch']}: "
               f"{b['ms_per_sequence_step']:.3f} ms per sequence-step, "
               f"{b['speedup_vs_fast_single']:.1f}x one sequence on fast, "
-              f"{b['speedup_vs_sim_single']:.0f}x one sequence on nengo-loihi", flush=True)
+              f"{b['speedup_vs_sim_single']:.0f}x one sequence on nengo-loihi",
+              flush=True)
     path = os.path.join(args.out, "bench_emulator.json")
     old = {"rows": [], "batched": []}
     if os.path.exists(path):  # keep the networks this run did not measure

@@ -71,7 +71,8 @@ def pytest_addoption(parser):
 
 
 def pytest_ignore_collect(collection_path, config):
-    if collection_path.parent.name == "tests" and "nengo_loihi" in collection_path.parts:
+    parts = collection_path.parts
+    if collection_path.parent.name == "tests" and "nengo_loihi" in parts:
         return collection_path.name in NOT_IMPORTABLE or None
     return None
 

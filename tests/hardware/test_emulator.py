@@ -283,7 +283,8 @@ def test_evaluate_scores_the_test_set_in_one_batch(tmp_path):
     from nengo_lmu.analysis import training  # noqa: PLC0415
 
     task = tasks.permuted_digits().subset(n_train=8, n_test=3)
-    net = training.network_for(task, [dict(units=8, order=3, theta=0.064, n_neurons=60)])
+    cell = dict(units=8, order=3, theta=0.064, n_neurons=60)
+    net = training.network_for(task, [cell])
     # stronger weights than at initialisation, so the hidden neurons spike
     net.set_parameters({k: 20 * v for k, v in net.parameters().items()})
     path = str(tmp_path / "net.npz")

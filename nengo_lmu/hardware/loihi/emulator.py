@@ -120,7 +120,8 @@ def _axon_entries(axon, n_src, rows):
     if synapse.axon_compartment_bases is not None:
         bases = np.asarray(synapse.axon_compartment_bases, dtype=np.int64)[axon_ids]
         keep = bases >= 0  # a negative base marks an unused axon
-        src, axon_ids, atoms, bases = src[keep], axon_ids[keep], atoms[keep], bases[keep]
+        src, axon_ids, atoms = src[keep], axon_ids[keep], atoms[keep]
+        bases = bases[keep]
     else:
         bases = np.zeros(len(src), dtype=np.int64)
     widx = (
@@ -326,7 +327,7 @@ class Emulator:
                     np.concatenate(w_all))
 
         n = self.block_info.n_compartments
-        chip = [(sl.start, block.n_neurons, block.axons) for block, sl in slices.items()]
+        chip = [(sl.start, b.n_neurons, b.axons) for b, sl in slices.items()]
         self.chip = _Delivery(*entries(chip), n, n)
         self.input_slices = OrderedDict()
         start = 0
@@ -334,7 +335,7 @@ class Emulator:
             self.input_slices[inp] = slice(start, start + inp.n_neurons)
             start += inp.n_neurons
         self.n_input_neurons = start
-        ins = [(sl.start, inp.n_neurons, inp.axons) for inp, sl in self.input_slices.items()]
+        ins = [(sl.start, i.n_neurons, i.axons) for i, sl in self.input_slices.items()]
         self.input = _Delivery(*entries(ins), start, n)
 
     def _index(self, probe):

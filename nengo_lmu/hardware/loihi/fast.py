@@ -76,7 +76,8 @@ class _SpikeCollector:
     def host2chip(self, spikes, errors):
         for spike_input, ti, idxs in spikes:
             if ti <= len(self.spikes):
-                self.spikes[ti - 1, self.slices[spike_input].start + np.asarray(idxs)] = True
+                start = self.slices[spike_input].start
+                self.spikes[ti - 1, start + np.asarray(idxs)] = True
 
 
 class Simulator(nengo_loihi.Simulator):
@@ -201,7 +202,9 @@ class Simulator(nengo_loihi.Simulator):
         if host_pre is not None:  # the host's part before the chip, one by one
             for b, i in enumerate(indices):
                 self._run_host(host_pre, feeds, i)
-                collect = _SpikeCollector(n_steps, emu.input_slices, emu.n_input_neurons)
+                collect = _SpikeCollector(
+                    n_steps, emu.input_slices, emu.n_input_neurons
+                )
                 host_pre.run_steps(n_steps)
                 self._runner._host2chip(collect)
                 spikes[:, b] = collect.spikes
