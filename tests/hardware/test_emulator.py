@@ -36,13 +36,17 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 def run_both(net, probes, steps, **options):
-    """Probe data from nengo-loihi's emulator and from the fast one."""
-    out = {}
+    """Probe data from nengo-loihi's emulator and from the fast one; and the
+    resource and energy figures of each run, which must agree."""
+    out, figures = {}, {}
     for target in ("sim", "fast"):
         with nengo_lmu.simulator(net, backend="loihi", target=target,
                                  progress_bar=False, **options) as sim:
             sim.run_steps(steps)
             out[target] = [np.array(sim.data[p]) for p in probes]
+            figures[target] = nengo_lmu.hardware.describe(sim)
+            assert figures[target].pop("target") == target
+    assert figures["sim"] == figures["fast"] and figures["sim"]["synops"] > 0
     return out["sim"], out["fast"]
 
 
