@@ -36,6 +36,7 @@ from nengo.exceptions import BuildError, SimulationError, ValidationError
 import nengo_loihi
 from nengo_loihi.builder.discretize import Q_BITS, U_BITS, overflow_signed
 from nengo_loihi.emulator.interface import BlockInfo
+from nengo_loihi.inputs import SpikeInput
 from nengo_loihi.probe import ProbeFilter
 
 #: Largest integer every partial sum of which float32 / float64 hold exactly.
@@ -46,6 +47,12 @@ def _unsupported(model):
     """Raise ``BuildError`` for what :class:`Emulator` does not emulate."""
     if not model.blocks:
         raise BuildError("model: has no blocks on the chip; nothing to emulate")
+    for inp in model.inputs:
+        if not isinstance(inp, SpikeInput):
+            raise BuildError(
+                f"inputs: must be spike inputs, the only kind nengo-loihi's emulator "
+                f"takes (got {type(inp).__name__})"
+            )
     for block in model.blocks:
         comp = block.compartment
         if comp.vth.dtype != np.int32:
