@@ -16,7 +16,7 @@ from nengo_loihi.block import Axon, LoihiBlock, Synapse  # noqa: E402
 from nengo_loihi.builder import Model  # noqa: E402
 from nengo_loihi.builder.discretize import discretize_model  # noqa: E402
 from nengo_loihi.emulator import EmulatorInterface  # noqa: E402
-from nengo_loihi.inputs import SpikeInput  # noqa: E402
+from nengo_loihi.inputs import LoihiInput, SpikeInput  # noqa: E402
 from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear  # noqa: E402
 from nengo_loihi.probe import LoihiProbe  # noqa: E402
 
@@ -273,6 +273,11 @@ def test_unsupported_and_bad_input():
     model.add_block(LoihiBlock(2))
     with pytest.raises(BuildError, match="must be discretised .*got dtype float32"):
         Emulator(model)
+    model.add_input(LoihiInput())
+    with pytest.raises(BuildError, match="inputs: must be spike inputs.*got LoihiInput"):
+        Emulator(model)
+    with pytest.raises(BuildError, match="no blocks on the chip"):
+        Emulator(Model())
     with pytest.raises(ValidationError, match="data: Must be a non-empty"):
         Sequences(np.zeros((3, 4)))
     with nengo.Network() as plain:
