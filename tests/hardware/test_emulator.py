@@ -22,7 +22,7 @@ from nengo_loihi.probe import LoihiProbe  # noqa: E402
 
 from nengo_lmu.hardware import memory as make_memory  # noqa: E402
 from nengo_lmu.hardware.loihi import LoihiLegendreMemory  # noqa: E402
-from nengo_lmu.hardware.loihi.emulator import Emulator  # noqa: E402
+from nengo_lmu.hardware.loihi.emulator import Emulator, _Delivery  # noqa: E402
 from nengo_lmu.hardware.loihi.fast import Sequences, Simulator  # noqa: E402
 from nengo_lmu.networks.cell import LMUNetwork  # noqa: E402
 
@@ -284,6 +284,19 @@ def test_unsupported_and_bad_input():
         nengo.Ensemble(10, 1)
     with Simulator(plain) as sim, pytest.raises(ValidationError, match="Sequences"):
         sim.run_batch(10)
+    with nengo.Network(seed=0) as loop:  # through the host and back: not precomputable
+        seq = nengo.Node(Sequences(np.zeros((2, 5, 1))))
+        a = nengo.Ensemble(10, 1)
+        f = nengo.Node(lambda t, x: x, size_in=1)
+        nengo.Connection(seq, a)
+        nengo.Connection(a, f)
+        nengo.Connection(f, a)
+    with Simulator(loop) as sim:
+        with pytest.raises(ValidationError, match="precompute: Must be precomputable"):
+            sim.run_batch(5)
+    # sums a float could not hold exactly
+    with pytest.raises(BuildError, match="input weights sum to 9007199254740993"):
+        _Delivery([0, 1], [0, 0], [2**52 + 1, 2**52], 2, 1)
 
 
 def test_evaluate_scores_the_test_set_in_one_batch(tmp_path):
