@@ -68,7 +68,10 @@ def _unsupported(model):
                     "emulator; run this model with target='sim'"
                 )
             if any(np.asarray(w).dtype.kind != "i" for w in syn.weights):
-                raise BuildError(f"{syn}: weights must be discretised integers")
+                kinds = sorted({np.asarray(w).dtype.name for w in syn.weights})
+                raise BuildError(
+                    f"{syn}: weights must be discretised integers (got {kinds})"
+                )
 
 
 def _synapse_rows(synapse):
@@ -181,8 +184,8 @@ class _Delivery:
         big = int(colsum.max()) if n_dst else 0
         if big >= EXACT_FLOAT64:
             raise BuildError(
-                f"synapses: a compartment's input weights sum to {big}, beyond the "
-                "range the fast emulator sums exactly"
+                "synapses: the absolute input weights of a compartment must sum to "
+                f"less than 2**53, which the fast emulator sums exactly (got {big})"
             )
         self.dtype = np.float32 if big < EXACT_FLOAT32 else np.float64
         self.scale = (np.int64(1) << shift).astype(np.int64)
