@@ -274,7 +274,7 @@ def test_unsupported_and_bad_input():
     with pytest.raises(BuildError, match="must be discretised .*got dtype float32"):
         Emulator(model)
     model.add_input(LoihiInput())
-    with pytest.raises(BuildError, match="inputs: must be spike inputs.*got LoihiInput"):
+    with pytest.raises(BuildError, match="must be spike inputs.*got LoihiInput"):
         Emulator(model)
     with pytest.raises(BuildError, match="no blocks on the chip"):
         Emulator(Model())
@@ -295,7 +295,8 @@ def test_unsupported_and_bad_input():
         with pytest.raises(ValidationError, match="precompute: Must be precomputable"):
             sim.run_batch(5)
     # sums a float could not hold exactly
-    with pytest.raises(BuildError, match=r"must sum to less than 2\*\*53.*\(got 9007199254740993\)"):
+    too_big = r"must sum to less than 2\*\*53.*\(got 9007199254740993\)"
+    with pytest.raises(BuildError, match=too_big):
         _Delivery([0, 1], [0, 0], [2**52 + 1, 2**52], 2, 1)
 
 
