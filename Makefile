@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-analog study train install-dl clean
+.PHONY: demo test test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-analog bench-window bench-long-window study train install-dl clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ bench-emulator: $(VENV)/.installed-core
 
 bench-analog: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_analog.py
+
+# window mean, RMS and max (d = 6, theta = 1 s; reference and Loihi emulator)
+bench-window: $(VENV)/.installed-core
+	$(PY) benchmarks/bench_window.py
+
+# windows of 10^3-10^5 steps: ideal memory against d, spiking memory against theta
+bench-long-window: $(VENV)/.installed-core
+	$(PY) benchmarks/bench_long_window.py
 
 # the error-scaling study (about 6.5 minutes on 2 cores); rerunning resumes it
 study: $(VENV)/.installed-core

@@ -6,5 +6,5 @@ backend package (nengo-loihi, nengo-dl, TensorFlow).
 
 from nengo_lmu import dynamics, mapping, metrics, signals
 from nengo_lmu.hardware import BACKENDS, simulator
-from nengo_lmu.networks import LegendreMemory
+from nengo_lmu.networks import LegendreMemory, WindowFunction
 from nengo_lmu.version import version as __version__

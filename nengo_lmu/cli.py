@@ -5,12 +5,15 @@ import dataclasses
 import json
 import os
 import sys
+import warnings
 
-from nengo.exceptions import ValidationError
+from nengo.exceptions import NengoException, ValidationError
 
 from nengo_lmu.analysis.experiment import NEURON_TYPES, Trial, run_trial
 from nengo_lmu.analysis.figures import plot_trial
-from nengo_lmu.compat import HAS_NENGO_LOIHI
+from nengo_lmu.analysis.store import CorruptRecordWarning
+from nengo_lmu.compat import HAS_NENGO_LOIHI, import_nengo_loihi
+from nengo_lmu.version import version
 
 
 def format_table(records):
@@ -47,7 +50,37 @@ def format_table(records):
                      + [line(row) for row in rows])
 
 
+#: Warnings the demo filters, each checked to be harmless:
+#: - nengo's optimizer merges the PoissonSpiking ensembles' neuron updates and
+#:   keeps the first one's random generator for all of them: the spikes are
+#:   still independent Poisson draws from a seeded generator, so the run is
+#:   the same in distribution and reproducible;
+#: - nengo-loihi's emulator fills int32 parameter arrays with NaN placeholders
+#:   (``CompartmentState.__init__``) and then sets every element from the
+#:   model; the cast of the placeholder is what warns.
+DEMO_WARNINGS = (
+    ("ignore", "Extra state has been modified when merging", UserWarning),
+    ("ignore", "invalid value encountered in cast", RuntimeWarning),
+)
+
+
 def demo(args):
+    """The default memory on each backend, as a table and a figure.
+
+    BLAS runs single-threaded, as in sweeps, so the errors are the same on
+    every machine with the same BLAS kernel (see the README's tolerance).
+    """
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
+        for action, message, category in DEMO_WARNINGS:
+            warnings.filterwarnings(action, message=message, category=category)
+        if args.loihi_neurons and HAS_NENGO_LOIHI:
+            import_nengo_loihi(with_nengo_dl=False)  # no TensorFlow: 20 s faster
+        return _demo(args)
+
+
+def _demo(args):
     trial = Trial(order=args.order, theta=args.theta, n_neurons=args.neurons,
                   neuron_type=args.neuron_type, duration=args.duration,
                   seed=args.seed, input_seed=args.seed, input_high=args.high)
@@ -132,9 +165,14 @@ def sweep(args):
     trials = sweeps.unique(dataclasses.replace(t, **fixed) for t in trials)
     scheduler = args.scheduler
     print(f"nengo-lmu sweep: {len(trials)} trials into {args.out} ({scheduler} scheduler)")
-    result = sweeps.run_sweep(trials, args.out, scheduler=scheduler, n_workers=args.workers,
-                              resume=args.resume, retry_failed=args.retry_failed,
-                              progress=not args.no_progress)
+    with warnings.catch_warnings():  # printed below, one line each
+        warnings.simplefilter("ignore", CorruptRecordWarning)
+        result = sweeps.run_sweep(trials, args.out, scheduler=scheduler,
+                                  n_workers=args.workers, resume=args.resume,
+                                  retry_failed=args.retry_failed,
+                                  progress=not args.no_progress)
+    for problem in result.corrupt:
+        print(f"moved aside and ran again: {problem.path} ({problem.reason})")
     print(result)
     failed = {t.key for t in trials} & result.store.failed_keys()
     for record in result.store.failures():
@@ -150,7 +188,7 @@ def report(args):
     from nengo_lmu.analysis import study  # noqa: PLC0415
     from nengo_lmu.analysis.store import Store  # noqa: PLC0415
 
-    store = Store(args.store)
+    store = Store(args.store, create=False)
     table, paths = study.report(store, out=args.out, n_resamples=args.resamples)
     print(f"{store}\n")
     print(study.format_fits(table))
@@ -219,25 +257,61 @@ def format_stages(results):
     return "\n".join(lines)
 
 
+def _count(low):
+    """An argparse type: an integer >= ``low``."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low} (got {text!r})")
+        return value
+
+    parse.__name__ = f"integer >= {low}"
+    return parse
+
+
+def _positive(text):
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0 (got {text!r})")
+    return value
+
+
 def main(argv=None):
+    """Run the ``nengo-lmu`` command; returns its exit status.
+
+    Bad input (a ``nengo.exceptions.NengoException`` such as ``ValidationError``
+    or ``BuildError``, a corrupt store, a missing file) is printed as one line
+    on stderr and exits with status 2, as argparse does for bad arguments;
+    ``--traceback`` shows the whole traceback instead.
+    """
     parser = argparse.ArgumentParser(prog="nengo-lmu", description=__doc__.split(":")[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version}")
+    parser.add_argument("--traceback", action="store_true",
+                        help="show the full traceback of an error, not one line")
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="run the default spiking memory and report its error")
     defaults = Trial()
-    d.add_argument("--order", type=int, default=defaults.order, help="d (default 6)")
-    d.add_argument("--theta", type=float, default=defaults.theta, help="window [s]")
-    d.add_argument("--neurons", type=int, default=defaults.n_neurons, help="total m")
+    d.add_argument("--order", type=_count(1), default=defaults.order, help="d (default 6)")
+    d.add_argument("--theta", type=_positive, default=defaults.theta, help="window [s]")
+    d.add_argument("--neurons", type=_count(1), default=defaults.n_neurons, help="total m")
     d.add_argument("--neuron-type", default=defaults.neuron_type,
                    choices=sorted(NEURON_TYPES))
-    d.add_argument("--duration", type=float, default=defaults.duration, help="[s]")
-    d.add_argument("--high", type=float, default=defaults.input_high,
+    d.add_argument("--duration", type=_positive, default=defaults.duration, help="[s]")
+    d.add_argument("--high", type=_positive, default=defaults.input_high,
                    help="input bandwidth [Hz]")
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--seed", type=_count(0), default=0)
     d.add_argument("--out", default="lmu-demo", help="folder for the figure")
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    d.add_argument("--loihi-neurons", type=int, default=600,
+    d.add_argument("--loihi-neurons", type=_count(0), default=600,
                    help="neurons of the Loihi row (default 600; 0 leaves it out)")
-    d.add_argument("--analog-neurons", type=int, default=768,
+    d.add_argument("--analog-neurons", type=_count(0), default=768,
                    help="neurons of the analog row (default 768; 0 leaves it out)")
 
     r = sub.add_parser("run", help="run one trial (fields from --set) and print its errors")
@@ -251,7 +325,7 @@ def main(argv=None):
     s.add_argument("--out", required=True, help="the results store's folder")
     s.add_argument("--study", choices=("default", "quick"),
                    help="the error-scaling study (quick: under a minute)")
-    s.add_argument("--seeds", type=int, help="network seeds per point of --study")
+    s.add_argument("--seeds", type=_count(1), help="network seeds per point of --study")
     s.add_argument("--config", help="a TOML or YAML file with [base] and [[grid]] tables")
     s.add_argument("--grid", action="append", metavar="FIELD=V1,V2",
                    help="an axis of the grid, e.g. n_neurons=100,400 or seed=0:5 (repeatable)")
@@ -260,7 +334,7 @@ def main(argv=None):
                         "0/0.5/1, backend_options as target:sim/max_chips:2")
     s.add_argument("--scheduler", default="local",
                    help="serial, local (Dask LocalCluster, default) or tcp://host:port")
-    s.add_argument("--workers", type=int, help="local workers (default: one per core)")
+    s.add_argument("--workers", type=_count(1), help="local workers (default: one per core)")
     s.add_argument("--resume", action="store_true",
                    help="continue a store that holds records: skip finished trials")
     s.add_argument("--retry-failed", action="store_true", help="run failed trials again")
@@ -271,12 +345,12 @@ def main(argv=None):
                        "compensation at a time, against the reference simulator")
     a.add_argument("--out", default="analog-results", help="the results store's folder")
     a.add_argument("--quick", action="store_true", help="d = 3, m = 384, 2 chips, 2 s")
-    a.add_argument("--chips", type=int, help="substrate seeds per point (default 5)")
+    a.add_argument("--chips", type=_count(1), help="substrate seeds per point (default 5)")
     a.add_argument("--neuron-type", default="poisson", choices=sorted(NEURON_TYPES),
                    help="neurons of every trial (default poisson)")
     a.add_argument("--scheduler", default="local",
                    help="serial, local (Dask LocalCluster, default) or tcp://host:port")
-    a.add_argument("--workers", type=int, help="local workers (default: one per core)")
+    a.add_argument("--workers", type=_count(1), help="local workers (default: one per core)")
     a.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     t = sub.add_parser("train", help="train an LMU network with nengo-dl (the dl extra) "
@@ -287,27 +361,31 @@ def main(argv=None):
     t.add_argument("--quick", action="store_true", help="the small setting of the tests")
     t.add_argument("--stage", action="append",
                    help="run only this stage (repeatable; default all)")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=_count(0), default=0)
 
     p = sub.add_parser("report", help="fit exponents and plot a store's results")
     p.add_argument("store", help="the results store's folder")
     p.add_argument("--out", help="folder for fits.csv and the figures (default STORE/report)")
-    p.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
+    p.add_argument("--resamples", type=_count(1), default=2000, help="bootstrap resamples")
 
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        demo(args)
-    elif args.command == "run":
-        run(args)
-    elif args.command == "sweep":
-        return sweep(args)
-    elif args.command == "report":
-        report(args)
-    elif args.command == "analog":
-        analog(args)
-    elif args.command == "train":
-        train(args)
-    return 0
+    commands = dict(demo=demo, run=run, sweep=sweep, report=report, analog=analog,
+                    train=train)
+    try:
+        status = commands[args.command](args)
+    except USER_ERRORS as e:
+        if args.traceback:
+            raise
+        parser.exit(2, f"{parser.prog} {args.command}: error: {_one_line(e)}\n")
+    return status if args.command == "sweep" else 0
+
+
+#: Errors that mean bad input, not a bug: printed as one line (exit status 2).
+USER_ERRORS = (NengoException, OSError)
+
+
+def _one_line(error):
+    return " ".join(str(error).split())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -51,6 +51,23 @@ def check_positive(value, attr):
     return float(value)
 
 
+def check_bool(value, attr, optional=False):
+    """Return ``value`` as a bool, or raise naming ``attr``.
+
+    Only ``True`` and ``False`` (numpy's bools, and the integers 0 and 1) are
+    accepted, never a string: ``bool("false")`` is True, so ``"false"`` must
+    not mean anything. ``optional`` also accepts None.
+    """
+    if optional and value is None:
+        return None
+    if isinstance(value, numbers.Integral) and value in (0, 1):
+        return bool(value)
+    if not isinstance(value, (bool, np.bool_)):
+        allowed = "True, False or None" if optional else "True or False"
+        raise ValidationError(f"must be {allowed} (got {value!r})", attr)
+    return bool(value)
+
+
 def check_dt(dt, theta):
     """Check that the time step ``dt`` is positive and smaller than ``theta``."""
     dt = check_positive(dt, "dt")
@@ -316,7 +333,7 @@ def delay_error(order, theta, frequency, theta_prime=None):
 # --- state scaling ------------------------------------------------------------
 
 
-def state_covariance(A, B, frequencies, power):
+def state_covariance(A, B, frequencies, power, dt=None):
     r"""Expected state covariance of ``dx/dt = A x + B u`` for a sum of sinusoids.
 
     Parameters
@@ -328,6 +345,13 @@ def state_covariance(A, B, frequencies, power):
     power : array_like
         Variance the input carries at each frequency (the sum is the input's
         mean square).
+    dt : float, optional
+        With a step, the covariance of the zero-order-hold discrete system
+        (:func:`discretize`) driven by the sampled sinusoids: its response at
+        :math:`z = e^{i 2 \pi f dt}`. That is the system a digital simulator
+        runs and the ideal memory every error is measured against; the
+        continuous response misses what it does near the Nyquist rate, where
+        a high-order memory's smallest states get most of their variance.
 
     Returns
     -------
@@ -338,7 +362,13 @@ def state_covariance(A, B, frequencies, power):
     """
     f = np.atleast_1d(np.asarray(frequencies, dtype=float))
     p = np.broadcast_to(np.asarray(power, dtype=float), f.shape)
-    H = frequency_response(A, B, f)[:, :, 0]
+    if dt is None:
+        H = frequency_response(A, B, f)[:, :, 0]
+    else:
+        Ad, Bd = discretize(A, B, dt)
+        z = np.exp(2j * np.pi * f * dt)
+        M = z[:, None, None] * np.eye(Ad.shape[0])[None] - Ad[None]
+        H = np.linalg.solve(M, np.broadcast_to(Bd, (f.size,) + Bd.shape))[:, :, 0]
     return np.einsum("k,ki,kj->ij", p, H, H.conj()).real
 
 

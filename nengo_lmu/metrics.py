@@ -103,6 +103,59 @@ def delay_nrmse(decoded, u, theta_prime, dt=0.001, warmup=0.0):
     return nrmse(after_warmup(decoded, warmup, dt), after_warmup(truth, warmup, dt))
 
 
+def window_nrmse(state, u, theta, dt=0.001, warmup=0.0, n_points=100):
+    r"""Window NRMSE: the whole decoded window against the true delayed input.
+
+    The decoded :math:`u(t - \theta')` at ``n_points`` delays
+    :math:`\theta'` evenly spaced over :math:`[0, \theta]` (the Legendre
+    readout of ``state``) is compared with the input delayed by each
+    :math:`\theta'`; the squared errors of all delays are pooled and divided
+    by the pooled power of the truth. This is how Voelker's thesis (2019,
+    Table 7.1) scores a delay network, so one number covers every delay.
+
+    Parameters
+    ----------
+    state : (n_steps, order) array_like
+        The decoded memory state (Legendre basis), filtered like ``u``.
+    u : (n_steps,) or (n_steps, 1) array_like
+        The input, filtered like ``state``.
+    theta : float
+        The window in seconds.
+    dt : float
+        Step in seconds.
+    warmup : float
+        Seconds dropped from the start before comparing (at least ``theta``
+        for a memory started from rest).
+    n_points : int
+        Number of delays (default 100, as in the thesis).
+
+    Examples
+    --------
+    >>> from nengo_lmu import signals
+    >>> u = signals.white_signal(4.0, high=1.0, rms=0.3, seed=0)
+    >>> m = signals.ideal_memory(u, 12, 1.0)
+    >>> round(window_nrmse(m, u, 1.0, warmup=1.0), 3) < 0.01
+    True
+    """
+    from nengo_lmu.dynamics import delay_readout  # noqa: PLC0415
+
+    state = np.asarray(state, dtype=float)
+    u = np.asarray(u, dtype=float).reshape(len(u), -1)
+    if u.shape[1] != 1 or state.ndim != 2 or len(state) != len(u):
+        raise ValidationError(
+            f"must be (n_steps, order) with one input channel of n_steps = {len(u)} "
+            f"(got state {state.shape}, u {u.shape})",
+            "state",
+        )
+    if not (isinstance(n_points, (int, np.integer)) and n_points >= 2):
+        raise ValidationError(f"must be an integer >= 2 (got {n_points!r})", "n_points")
+    delays = np.linspace(0.0, theta, n_points)
+    C = delay_readout(state.shape[1], delays, theta)
+    decoded = after_warmup(state @ C.T, warmup, dt)
+    truth = np.stack([delayed(u[:, 0], tp, dt) for tp in delays], axis=1)
+    return nrmse(decoded, after_warmup(truth, warmup, dt))
+
+
 def power_law_fit(x, y, confidence=0.95, n_resamples=2000, seed=0, method="percentile"):
     r"""Fit :math:`y = c\,x^\alpha` by least squares in log-log, with a bootstrap CI.
 

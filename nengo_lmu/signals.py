@@ -132,13 +132,14 @@ def delayed(u, delay, dt=0.001):
     return out
 
 
-def white_signal_state_covariance(order, theta, process):
+def white_signal_state_covariance(order, theta, process, dt=None):
     """Expected covariance of the memory's state under a ``WhiteSignal``.
 
     nengo's ``WhiteSignal`` puts equal expected power on each harmonic
     ``k / period`` up to ``high`` (and none at 0 Hz), its powers summing to
     ``rms**2``; the covariance follows from the memory's frequency response
-    (:func:`.dynamics.state_covariance`).
+    (:func:`.dynamics.state_covariance`): of the discrete memory at step
+    ``dt`` when given, else of the continuous one.
     """
     if not isinstance(process, nengo.processes.WhiteSignal):
         raise ValidationError(
@@ -148,7 +149,7 @@ def white_signal_state_covariance(order, theta, process):
     # nengo guarantees high >= 1 / period, so there is at least one harmonic
     k = np.arange(1, int(np.floor(process.high * process.period + 1e-9)) + 1)
     A, B = lmu_matrices(order, theta)
-    return state_covariance(A, B, k / process.period, process.rms**2 / k.size)
+    return state_covariance(A, B, k / process.period, process.rms**2 / k.size, dt=dt)
 
 
 def state_radii(order, theta, process, scale=2.0, dt=0.001, duration=None, seed=0):
@@ -169,14 +170,14 @@ def state_radii(order, theta, process, scale=2.0, dt=0.001, duration=None, seed=
         Radii in units of standard deviation (default 2: THEORY.md section 3
         measured NRMSE 0.083 with it against 0.21 with unit radii).
     dt : float
-        Step for the empirical estimate (default 0.001).
+        Step of the discrete memory whose states are measured (default 0.001).
 
     Returns
     -------
     radii : (order,) ndarray
     """
     if isinstance(process, nengo.processes.WhiteSignal):
-        cov = white_signal_state_covariance(order, theta, process)
+        cov = white_signal_state_covariance(order, theta, process, dt=dt)
     elif isinstance(process, nengo.Process):
         duration = 20.0 * theta if duration is None else duration
         u = process.run(duration, d=1, dt=dt, rng=np.random.RandomState(seed))

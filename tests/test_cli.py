@@ -41,7 +41,7 @@ def test_sweep_quick_study_and_report(tmp_path, capsys):
                      "--scheduler", "serial", "--no-progress", "--report"])
     assert code == 0
     text = capsys.readouterr().out
-    assert "36 trials run (0 failed), 0 already in" in text
+    assert "42 trials run (0 failed), 0 already in" in text
     lines = {tuple(line.split()[:5]): line for line in text.splitlines() if "poisson" in line}
     fit_m = lines[("m", "100-1600,", "d=2", "poisson", "no")]
     assert "E_n>floor" in text and "95% CI" in text
@@ -50,12 +50,14 @@ def test_sweep_quick_study_and_report(tmp_path, capsys):
     for name in ("fits.csv", "error-vs-m.png", "error-vs-d.png", "neuron-types.png"):
         assert (out / "report" / name).exists()
     # a second run without --resume refuses the store; with it, skips everything
-    with pytest.raises(ValidationError, match="resume"):
+    with pytest.raises(SystemExit) as exit_:
         cli.main(["sweep", "--study", "quick", "--seeds", "2", "--out", str(out),
                   "--scheduler", "serial", "--no-progress"])
+    assert exit_.value.code == 2
+    assert "resume: " in capsys.readouterr().err
     assert cli.main(["sweep", "--study", "quick", "--seeds", "2", "--out", str(out),
                      "--scheduler", "serial", "--no-progress", "--resume"]) == 0
-    assert "0 trials run (0 failed), 36 already in" in capsys.readouterr().out
+    assert "0 trials run (0 failed), 42 already in" in capsys.readouterr().out
 
 
 def test_run_prints_one_trial(capsys):
@@ -79,9 +81,14 @@ def test_sweep_set_fixes_fields_of_every_trial(tmp_path, capsys):
     assert all(r["neuron_type"] == "lif" and r["delays"] == [0.5, 1.0] for r in records)
 
 
-def test_sweep_needs_trials(tmp_path):
-    with pytest.raises(ValidationError, match="sweep: nothing to run"):
+def test_sweep_needs_trials(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
         cli.main(["sweep", "--out", str(tmp_path)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err == "nengo-lmu sweep: error: sweep: nothing to run: give --study, --config or --grid\n"
+    with pytest.raises(ValidationError, match="sweep: nothing to run"):
+        cli.main(["--traceback", "sweep", "--out", str(tmp_path)])
 
 
 def test_analog_ladder_from_the_command_line(tmp_path, capsys):
@@ -97,3 +104,26 @@ def test_analog_ladder_from_the_command_line(tmp_path, capsys):
     cli.main(["analog", "--quick", "--chips", "1", "--out", str(out), "--scheduler", "serial",
               "--no-progress"])
     assert "5 already in" in capsys.readouterr().out
+
+
+def test_python_dash_m_version_and_one_line_errors(tmp_path):
+    """``python -m nengo_lmu`` is the command; errors are one line with status 2."""
+    import subprocess
+    import sys
+
+    import nengo_lmu
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "nengo_lmu", *args], capture_output=True,
+                              text=True, timeout=120)
+
+    done = run("--version")
+    assert (done.returncode, done.stdout) == (0, f"nengo-lmu {nengo_lmu.__version__}\n")
+    # --workers -1 used to hang a Dask LocalCluster forever
+    done = run("sweep", "--out", str(tmp_path / "s"), "--grid", "order=2", "--workers", "-1")
+    assert done.returncode == 2 and done.stderr.splitlines()[-1] == (
+        "nengo-lmu sweep: error: argument --workers: must be an integer >= 1 (got '-1')")
+    done = run("report", str(tmp_path / "typo"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "store: must be a results store written by a sweep" in done.stderr
+    assert not (tmp_path / "typo").exists()  # no empty store made for a typo

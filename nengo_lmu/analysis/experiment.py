@@ -12,18 +12,45 @@ import json
 import platform
 import resource
 import time
+import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import nengo
+from nengo.exceptions import ValidationError
 
 from nengo_lmu import metrics, signals
-from nengo_lmu.dynamics import delay_readout
-from nengo_lmu.hardware import describe, memory, simulator, split_options
+from nengo_lmu.dynamics import (
+    check_bool,
+    check_dt,
+    check_integer,
+    check_positive,
+    delay_readout,
+)
+from nengo_lmu.hardware import BACKENDS, describe, memory, simulator, split_options
+from nengo_lmu.mapping import MAPPINGS
+from nengo_lmu.networks import footprint
 from nengo_lmu.version import version
 
 #: Record fields that measure the machine, not the trial: they differ between
 #: two runs of the same trial, every other field is identical.
 TIMING_FIELDS = ("build_s", "run_s", "realtime", "peak_rss_mb", "twin_run_s")
+
+#: Options a trial passes to the simulator itself, so backend_options must not.
+RESERVED_OPTIONS = ("network", "dt", "cache", "progress_bar", "model")
+
+#: The ``backend_options`` each backend takes: its simulator's plain-data
+#: arguments (those a trial does not set itself) and, on the analog backend,
+#: those of :func:`nengo_lmu.hardware.analog.from_options`. Listed here so
+#: that a trial is checked without importing the backend (nengo-loihi imports
+#: TensorFlow); tests compare them with the simulators' signatures. The dl
+#: backend's are not checked.
+BACKEND_OPTIONS = {
+    "reference": ("optimize", "seed"),
+    "analog": ("calibrate", "chip", "compensations", "optimize", "seed", "substrate",
+               "without"),
+    "loihi": ("max_chips", "precompute", "remove_passthrough", "seed", "target"),
+}
 
 #: Neuron types by name, so that trials stay plain data.
 NEURON_TYPES = {
@@ -112,7 +139,7 @@ class Trial:
                     cast = kind(value)
                     if kind is int and cast != value:
                         raise ValueError(value)
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, OverflowError):
                     raise nengo.exceptions.ValidationError(
                         f"must be of type {kind.__name__} (got {value!r})", f.name
                     ) from None
@@ -120,15 +147,9 @@ class Trial:
             elif isinstance(value, np.generic):
                 value = value.item()
             object.__setattr__(self, f.name, value)
-        if self.rate_twin is not None:
-            object.__setattr__(self, "rate_twin", bool(self.rate_twin))
-        object.__setattr__(self, "delays", tuple(float(f) for f in self.delays))
-        options = self.backend_options
-        if isinstance(options, dict):
-            options = options.items()
-        object.__setattr__(
-            self, "backend_options", tuple(sorted((str(k), v) for k, v in options))
-        )
+        object.__setattr__(self, "delays", _delays(self.delays))
+        object.__setattr__(self, "backend_options", _options(self.backend_options))
+        _check_fields(self)
         if self.rate_twin and self.backend != "reference":
             raise nengo.exceptions.ValidationError(
                 "is only available on the reference backend, where rate neurons "
@@ -208,6 +229,156 @@ class Trial:
         return net, mem, probe, u
 
 
+def _delays(delays):
+    """``delays`` as a tuple of floats, or a ValidationError naming the field."""
+    if isinstance(delays, (str, bytes)) or not isinstance(delays, Iterable):
+        raise ValidationError(
+            f"must be a list of fractions of theta in [0, 1] (got {delays!r})", "delays"
+        )
+    try:
+        return tuple(float(f) for f in delays)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"must be a list of fractions of theta in [0, 1] (got {delays!r})", "delays"
+        ) from None
+
+
+def _options(options):
+    """``backend_options`` as sorted ``(name, value)`` pairs of plain data."""
+    if isinstance(options, dict):
+        options = options.items()
+    try:
+        pairs = [tuple(item) for item in options]
+    except TypeError:
+        pairs = None
+    if pairs is None or any(len(p) != 2 for p in pairs):
+        raise ValidationError(
+            f"must be a dict or (name, value) pairs (got {options!r})", "backend_options"
+        )
+    pairs = [(k, v.item() if isinstance(v, np.generic) else v) for k, v in pairs]
+    for name, value in pairs:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValidationError(
+                f"names must be identifiers such as 'target' (got {name!r})",
+                "backend_options",
+            )
+        if name in RESERVED_OPTIONS:
+            raise ValidationError(
+                f"must not set {name!r}, which the trial sets itself "
+                f"(got {name}={value!r})",
+                "backend_options",
+            )
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            raise ValidationError(
+                "values must be plain numbers or strings, so that the trial stays "
+                f"plain data (got {name}={value!r})",
+                "backend_options",
+            )
+    return tuple(sorted(pairs, key=lambda p: p[0]))
+
+
+def _check_fields(trial):
+    """Every field in its range, before anything is built (ValidationError)."""
+    for name in ("state_scaling", "single_ensemble"):
+        object.__setattr__(trial, name, check_bool(getattr(trial, name), name))
+    object.__setattr__(
+        trial, "rate_twin", check_bool(trial.rate_twin, "rate_twin", optional=True)
+    )
+    check_integer(trial.order, "order")
+    check_positive(trial.theta, "theta")
+    if trial.n_neurons < trial.order:
+        raise ValidationError(
+            f"must be at least order = {trial.order}, one neuron per represented "
+            f"dimension (got {trial.n_neurons})",
+            "n_neurons",
+        )
+    neuron_type(trial.neuron_type)
+    for name in ("synapse", "input_high", "input_rms"):
+        check_positive(getattr(trial, name), name)
+    check_dt(trial.dt, trial.theta)
+    if trial.mapping not in MAPPINGS:
+        raise ValidationError(f"must be one of {MAPPINGS} (got {trial.mapping!r})", "mapping")
+    check_positive(trial.duration, "duration")
+    if trial.duration < trial.theta + 10 * trial.dt:
+        raise ValidationError(
+            f"must be longer than theta = {trial.theta} s, the warm-up the metrics "
+            f"skip, by at least 10 steps (got {trial.duration})",
+            "duration",
+        )
+    if trial.duration * trial.input_high < 1:
+        raise ValidationError(
+            f"must be at least 1 / input_high = {1 / trial.input_high:g} s, one "
+            f"period of the input's lowest frequency (got {trial.duration})",
+            "duration",
+        )
+    if not (np.isfinite(trial.probe_synapse) and trial.probe_synapse >= 0):
+        raise ValidationError(
+            f"must be a finite number >= 0 seconds (got {trial.probe_synapse})",
+            "probe_synapse",
+        )
+    for name in ("seed", "input_seed"):
+        value = getattr(trial, name)
+        if not 0 <= value < 2**32:
+            raise ValidationError(
+                f"must be an integer in [0, 2**32 - 1], as numpy seeds are (got {value})",
+                name,
+            )
+    if trial.backend not in BACKENDS:
+        raise ValidationError(f"must be one of {BACKENDS} (got {trial.backend!r})", "backend")
+    allowed = BACKEND_OPTIONS.get(trial.backend)
+    unknown = [name for name, _ in trial.backend_options if allowed and name not in allowed]
+    if unknown:
+        raise ValidationError(
+            f"must name options of the {trial.backend} backend, {list(allowed)} "
+            f"(got {unknown[0]!r})",
+            "backend_options",
+        )
+    if not trial.delays:
+        raise ValidationError("must hold at least one fraction of theta (got ())", "delays")
+    bad = [f for f in trial.delays if not 0 <= f <= 1]
+    if bad:
+        raise ValidationError(
+            "must be fractions of theta in [0, 1], since the memory holds only the "
+            f"last theta seconds (got {bad[0]!r} in {trial.delays})",
+            "delays",
+        )
+
+
+class SlowBuildWarning(UserWarning):
+    """A trial whose build will take long (many ensembles)."""
+
+
+#: Above this many ensembles (one per Legendre dimension), :func:`run_trial`
+#: warns that the build is slow: nengo builds them one at a time, in a time
+#: that grows faster than their number (d = 400 takes 10 s, d = 1000 minutes).
+SLOW_ENSEMBLES = 200
+
+
+def check_resources(trial, limit=None):
+    """Refuse ``trial`` (``BuildError`` naming ``n_neurons``) if building it would
+    need more memory than this machine has (:mod:`nengo_lmu.networks.footprint`).
+
+    Returns the estimate in bytes. ``limit`` overrides the machine's memory.
+    Warns (:class:`SlowBuildWarning`) if the memory has more than
+    :data:`SLOW_ENSEMBLES` ensembles.
+    """
+    if not trial.single_ensemble and trial.order > SLOW_ENSEMBLES:
+        warnings.warn(
+            f"order={trial.order}: the memory is {trial.order} ensembles, one per "
+            "dimension, which nengo builds one at a time; expect minutes (pass "
+            "progress_bar=True, or use `nengo-lmu run`, to follow the build)",
+            SlowBuildWarning,
+            stacklevel=3,
+        )
+    nbytes = footprint.build_bytes(
+        trial.order,
+        trial.n_neurons,
+        single_ensemble=trial.single_ensemble,
+        dense_recurrence=trial.backend == "loihi",
+    )
+    return footprint.check_fits(nbytes, "n_neurons", trial.n_neurons, limit=limit)
+
+
 def peak_rss_mb():
     """This process's peak resident memory so far, in MiB (Linux units).
 
@@ -284,6 +455,9 @@ def _simulate(trial, progress_bar=False):
             warm(decoded), warm(ideal), mem.radii_full
         ),
     }
+    errors["window_nrmse"] = metrics.window_nrmse(
+        decoded, u_f, trial.theta, trial.dt, warmup=trial.theta
+    )
     thetas = np.asarray(trial.delays, dtype=float) * trial.theta
     C = delay_readout(trial.order, thetas, trial.theta)
     dec_delay, ideal_delay = decoded @ C.T, ideal @ C.T
@@ -317,6 +491,8 @@ def run_trial(trial, progress_bar=False, keep_data=False):
     record : dict
         Plain data: the trial's fields (:meth:`Trial.spec`), then
         ``state_error`` (E), ``normalised_state_error`` (E_n),
+        ``window_nrmse`` (the decoded window at 100 delays against the true
+        delayed input, :func:`nengo_lmu.metrics.window_nrmse`),
         ``delay_nrmse_<f>`` against the true delayed input and
         ``delay_nrmse_ideal_<f>`` against the ideal memory's readout for each
         delay fraction ``f``; with ``rate_twin`` the same errors of the
@@ -331,6 +507,7 @@ def run_trial(trial, progress_bar=False, keep_data=False):
         ``t``, ``u``, ``ideal`` and ``decoded`` states (probe-filtered),
         ``delays`` (seconds) and the decoded / ideal / true delayed signals.
     """
+    check_resources(trial)
     errors, measured, data = _simulate(trial, progress_bar=progress_bar)
     record = trial.spec()
     record["key"] = trial.key

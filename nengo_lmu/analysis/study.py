@@ -31,7 +31,9 @@ BASE = dict(theta=1.0, duration=3.0, state_scaling=False, delays=(1.0,))
 NEURON_TYPES = ("poisson", "lif", "lifrate")
 
 STUDIES = {
-    # 295 trials, about 6.5 minutes on 2 cores (measured; see the README)
+    # 320 trials: the 295 of the m and d families took about 6.5 minutes on 2
+    # cores (measured; see the README); the theta family's 25 were not timed
+    # together with them (46.5 s of simulated input per seed, with the twin)
     "default": dict(
         base=BASE,
         seeds=5,
@@ -40,6 +42,10 @@ STUDIES = {
         # 4800 splits evenly over every d below
         d=(1, 2, 3, 4, 6, 8, 12, 16),
         m_for_d=4800,
+        # E against theta at d = 4, m = 1600, 1 cycle per window (3 windows each)
+        theta=(0.5, 1.0, 2.0, 4.0, 8.0),
+        order_for_theta=4,
+        m_for_theta=1600,
     ),
     # under a minute: the same families, small and short
     "quick": dict(
@@ -49,11 +55,38 @@ STUDIES = {
         m=(100, 400, 1600),
         d=(1, 2, 4),
         m_for_d=400,
+        theta=(0.5, 1.0, 2.0),
+        order_for_theta=2,
+        m_for_theta=400,
     ),
 }
 
-#: The theory's exponents (THEORY.md section 4), by the swept field.
-THEORY = {"n_neurons": -0.5, "order": 1.0}
+#: The theory's exponents, by the swept field: THEORY.md section 4 for m and
+#: d; for theta, decoding noise fed back through a recurrence that approaches
+#: the identity integrates over the window, so E grows as sqrt(theta)
+#: (:mod:`nengo_lmu.analysis.long_window`).
+THEORY = {"n_neurons": -0.5, "order": 1.0, "theta": 0.5}
+
+#: Fields that a theta family scales with theta (the input's bandwidth in
+#: cycles per window, and the run's length in windows), so they do not set
+#: families apart.
+ALONG = {"theta": ("input_high", "duration")}
+
+
+def theta_family(base, thetas, cycles=1.0, windows=3, seeds=range(1)):
+    """Trials of ``base`` against ``theta``, the input scaled with the window.
+
+    Each has ``input_high = cycles / theta`` and ``duration = windows *
+    theta``, so every window holds the same content (the continuous memory
+    is then scale-invariant, and only the neurons see theta).
+    """
+    return [
+        dataclasses.replace(
+            base, theta=float(t), input_high=cycles / t, duration=windows * t, seed=s
+        )
+        for t in thetas
+        for s in seeds
+    ]
 
 
 def study(name="default", seeds=None):
@@ -88,6 +121,13 @@ def study(name="default", seeds=None):
         order=s["d"],
         seed=seeds,
     )
+    trials += theta_family(
+        dataclasses.replace(
+            base, order=s["order_for_theta"], n_neurons=s["m_for_theta"], state_scaling=True
+        ),
+        s["theta"],
+        seeds=seeds,
+    )
     return trials
 
 
@@ -110,16 +150,22 @@ def _complete(df):
     return df.assign(**missing) if missing else df
 
 
+def _free(x):
+    """The fields a family against ``x`` may vary: ``x``, the seeds, :data:`ALONG`."""
+    return (x, "seed", "input_seed") + ALONG.get(x, ())
+
+
 def family_key(family, x):
-    """A family's fixed fields (all but ``x`` and the seeds), as text."""
+    """A family's fixed fields (all but ``x``, the seeds and what scales with ``x``), as text."""
     first = family.iloc[0]
-    return repr([(n, first[n]) for n in FIELDS if n not in (x, "seed", "input_seed")])
+    return repr([(n, first[n]) for n in FIELDS if n not in _free(x)])
 
 
 def families(df, x):
-    """Groups of records that differ only in ``x`` and the seeds, with >= 2 x values."""
+    """Groups of records that differ only in ``x`` (and what scales with it,
+    :data:`ALONG`) and the seeds, with >= 2 x values."""
     df = _complete(df)
-    fixed = [n for n in FIELDS if n not in (x, "seed", "input_seed")]
+    fixed = [n for n in FIELDS if n not in _free(x)]
     keyed = df.assign(**{n: df[n].map(repr) for n in fixed})
     for _, index in keyed.groupby(fixed, dropna=False, sort=True).groups.items():
         family = df.loc[index]
@@ -138,7 +184,8 @@ def fits(df, confidence=0.95, n_resamples=2000):
 
     ``df`` is a DataFrame of trial records (:meth:`.Store.dataframe`). A family
     is a set of records that differ only in ``n_neurons`` (or only in
-    ``order``) and in the seeds, with at least two values of it. Each family
+    ``order``, or only in ``theta`` with the input scaled to it,
+    :func:`theta_family`) and in the seeds, with at least two values of it. Each family
     gives one row per metric: E_n, E and, for spiking neurons with a rate
     twin, ``E_n>floor`` (E_n with the twin's E_n removed in quadrature,
     :func:`.metrics.above_floor`); against m also ``time`` (``run_s``) and
@@ -148,8 +195,8 @@ def fits(df, confidence=0.95, n_resamples=2000):
     Returns
     -------
     pandas.DataFrame
-        One row per fit: ``swept`` ("m" or "d"), ``backend``, ``neuron_type``,
-        ``state_scaling``, ``fixed`` (the other of d, m), ``label`` (any other
+        One row per fit: ``swept`` ("m", "d" or "theta"), ``backend``, ``neuron_type``,
+        ``state_scaling``, ``fixed`` (the other of d, m; both for theta), ``label`` (any other
         fields that set the family apart from the others), ``metric``,
         ``exponent``, ``ci_low``, ``ci_high``, ``theory``, ``n_points``,
         ``n`` (trials), ``x_min``, ``x_max``, ``floor`` (the twin's mean E_n at
@@ -163,7 +210,11 @@ def fits(df, confidence=0.95, n_resamples=2000):
     # fields that set families apart beyond those every row shows
     shown = ("seed", "input_seed", "neuron_type", "state_scaling", "order", "n_neurons")
     varying = [n for n in FIELDS if n not in shown and df[n].map(repr).nunique() > 1]
-    for x, label, other in (("n_neurons", "m", "order"), ("order", "d", "n_neurons")):
+    for x, label, other in (
+        ("n_neurons", "m", "order"),
+        ("order", "d", "n_neurons"),
+        ("theta", "theta", None),
+    ):
         for family in families(df, x):
             first = family.iloc[0]
             spiking = first["neuron_type"] != first.get("twin_neuron_type", first["neuron_type"])
@@ -202,11 +253,15 @@ def fits(df, confidence=0.95, n_resamples=2000):
                         swept=label,
                         neuron_type=first["neuron_type"],
                         state_scaling=bool(first["state_scaling"]),
-                        fixed=f"{'d' if other == 'order' else 'm'}={first[other]}",
+                        fixed=(
+                            f"d={first['order']},m={first['n_neurons']}"
+                            if other is None
+                            else f"{'d' if other == 'order' else 'm'}={first[other]}"
+                        ),
                         metric=name,
                         theory=theory[name],
-                        x_min=int(family[x].min()),
-                        x_max=int(family[x].max()),
+                        x_min=(float if x == "theta" else int)(family[x].min()),
+                        x_max=(float if x == "theta" else int)(family[x].max()),
                         floor=floor,
                         **fit,
                     )
@@ -228,7 +283,7 @@ def format_fits(table):
     ]
     lines.append("-" * len(lines[0]))
     for r in table.itertuples():
-        what = f"{r.swept} {r.x_min}-{r.x_max}"
+        what = f"{r.swept} {r.x_min:g}-{r.x_max:g}"
         lines.append(
             f"{what + ', ' + r.fixed:<14} {r.neuron_type:<8} {'yes' if r.state_scaling else 'no':<7} "
             f"{r.metric:<9} {r.exponent:>7.3f} [{r.ci_low:>6.3f}, {r.ci_high:>6.3f}] "

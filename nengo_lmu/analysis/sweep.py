@@ -7,6 +7,13 @@ is stopped, killed or crashes loses only the trials in flight and a rerun
 picks up where it stopped. A trial that raises is stored as a failure with its
 error and the sweep goes on.
 
+Each trial is claimed in the store just before it runs (:meth:`.Store.claim`),
+so several sweeps on one store (``--resume``) share the trials instead of each
+running all of them; a resumed sweep first moves corrupt records aside
+(:meth:`.Store.quarantine`) and runs their trials again. If a record cannot
+be written (a full disk), the sweep stops with :class:`StoreWriteError`; every
+record stored before is intact and a rerun with ``resume`` continues.
+
 Schedulers: ``"serial"`` (this process), ``"local"`` (a Dask ``LocalCluster``
 of one single-threaded worker process per core; the default), a scheduler
 address such as ``"tcp://host:8786"``, or a ``distributed.Client``.
@@ -18,12 +25,13 @@ import os
 import pathlib
 import traceback
 import typing
+import warnings
 
 from nengo.exceptions import ValidationError
 from tqdm.auto import tqdm
 
 from nengo_lmu.analysis.experiment import Trial, run_trial
-from nengo_lmu.analysis.store import Store
+from nengo_lmu.analysis.store import CorruptRecordWarning, Store
 
 FIELDS = {f.name: f for f in dataclasses.fields(Trial)}
 #: Trial fields whose one value is a sequence or a table.
@@ -165,13 +173,28 @@ def load_grids(path):
         except ImportError:  # Python < 3.11
             import tomli as tomllib  # noqa: PLC0415
 
-        spec = tomllib.loads(path.read_text())
+        errors = (tomllib.TOMLDecodeError, UnicodeDecodeError)
+        parse = tomllib.loads
     elif path.suffix in (".yaml", ".yml"):
         import yaml  # noqa: PLC0415
 
-        spec = yaml.safe_load(path.read_text()) or {}
+        errors = (yaml.YAMLError, UnicodeDecodeError)
+        parse = lambda text: yaml.safe_load(text) or {}  # noqa: E731
     else:
         raise ValidationError(f"must end in .toml, .yaml or .yml (got {path.name!r})", "path")
+    try:
+        spec = parse(path.read_text())
+    except errors as e:
+        first = " ".join(str(e).split())[:200]
+        raise ValidationError(
+            f"must be a valid {path.suffix[1:].upper()} file ({first}) (got {str(path)!r})",
+            "path",
+        ) from None
+    if not isinstance(spec, dict):
+        raise ValidationError(
+            f"{path.name} must hold 'base' and 'grid' tables (got a {type(spec).__name__})",
+            "path",
+        )
     unknown = set(spec) - {"base", "grid"}
     if unknown:
         raise ValidationError(
@@ -181,6 +204,14 @@ def load_grids(path):
     base = spec.get("base", {})
     grids = spec.get("grid", [{}])
     grids = [grids] if isinstance(grids, dict) else grids
+    if not isinstance(base, dict) or not isinstance(grids, list) or not all(
+        isinstance(g, dict) for g in grids
+    ):
+        raise ValidationError(
+            f"{path.name}: 'base' must be a table of Trial fields and 'grid' a table or "
+            f"a list of tables (got base={base!r:.60}, grid={grids!r:.60})",
+            "path",
+        )
     return [t for g in grids for t in grid(base, **g)]
 
 
@@ -216,18 +247,34 @@ def _failure(trial, error, tb=""):
 
 @dataclasses.dataclass
 class SweepResult:
-    """What one call of :func:`run_sweep` did."""
+    """What one call of :func:`run_sweep` did.
+
+    ``elsewhere`` counts the trials left to other sweeps that had claimed
+    them; ``corrupt`` lists the record files found corrupt, moved aside and
+    run again (each a :class:`.CorruptRecordError` naming its file).
+    """
 
     store: Store
     ran: int
     failed: int
     skipped: int
+    elsewhere: int = 0
+    corrupt: list = dataclasses.field(default_factory=list)
 
     def __str__(self):
-        return (
+        text = (
             f"{self.ran} trials run ({self.failed} failed), {self.skipped} already "
             f"in {self.store.path}"
         )
+        if self.elsewhere:
+            text += f", {self.elsewhere} being run by another sweep"
+        if self.corrupt:
+            text += f"; {len(self.corrupt)} corrupt records moved aside and run again"
+        return text
+
+
+class StoreWriteError(OSError):
+    """Writing a finished trial's record failed (e.g. the disk is full)."""
 
 
 def _client(scheduler, n_workers):
@@ -277,8 +324,10 @@ def run_sweep(
         ``n_workers`` processes, default one per core), a scheduler address
         (``"tcp://host:8786"``) or a Client.
     resume : bool, optional
-        Allow a store that already holds records: its finished trials are
-        skipped (default False, which refuses a non-empty store so that two
+        Allow a store that already holds records (or trials another sweep is
+        running): its finished trials are skipped, those another live sweep
+        has claimed are left to it, and corrupt records are moved aside and
+        run again (default False, which refuses a non-empty store so that two
         studies are not mixed by accident).
     retry_failed : bool, optional
         Run trials stored as failed again (default False: skip them too, as
@@ -290,23 +339,46 @@ def run_sweep(
     Returns
     -------
     SweepResult
+
+    Raises
+    ------
+    StoreWriteError
+        A record could not be written (e.g. the disk is full); the records
+        stored before it are intact.
     """
     if isinstance(scheduler, str) and scheduler not in ("serial", "local") and (
         "://" not in scheduler
     ):
         _client(scheduler, n_workers)  # raises the ValidationError
+    if n_workers is not None and (
+        isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1
+    ):
+        raise ValidationError(
+            f"must be an integer >= 1, or None for one per core (got {n_workers!r})",
+            "n_workers",
+        )
+    trials = list(trials)
+    bad = [t for t in trials if not isinstance(t, Trial)]
+    if bad:
+        raise ValidationError(f"must be a list of Trial (got {bad[0]!r})", "trials")
     store = out if isinstance(out, Store) else Store(out)
     trials = unique(trials)
-    if (len(store) or store.failed_keys()) and not resume:
+    in_progress = store.claimed_keys()
+    if (len(store) or store.failed_keys() or in_progress) and not resume:
         raise ValidationError(
             f"{store.path} already holds {len(store)} records and "
-            f"{len(store.failed_keys())} failures; pass resume=True "
-            "(--resume) to continue that sweep, or choose another folder",
+            f"{len(store.failed_keys())} failures ({len(in_progress)} trials in progress); "
+            "pass resume=True (--resume) to continue that sweep, or choose another folder",
             "resume",
         )
+    corrupt = store.quarantine()
+    for problem in corrupt:
+        warnings.warn(f"moved aside, to run again: {problem}", CorruptRecordWarning, 2)
     done = store.keys() if retry_failed else store.keys() | store.failed_keys()
     pending = [t for t in trials if t.key not in done]
-    result = SweepResult(store, ran=0, failed=0, skipped=len(trials) - len(pending))
+    result = SweepResult(
+        store, ran=0, failed=0, skipped=len(trials) - len(pending), corrupt=corrupt
+    )
     bar = tqdm(
         total=len(trials),
         initial=result.skipped,
@@ -316,8 +388,34 @@ def run_sweep(
         dynamic_ncols=True,
     )
 
+    held = set()
+
+    def claim(trial):
+        if not store.claim(trial.key):
+            result.elsewhere += 1
+            bar.update()
+            return False
+        # another sweep may have finished it since the pending list was made
+        if trial.key in store or (not retry_failed and trial.key in store.failed_keys()):
+            store.release(trial.key)
+            result.skipped += 1
+            bar.update()
+            return False
+        held.add(trial.key)
+        return True
+
     def finished(status, record):
-        (store.append if status == "ok" else store.append_failure)(record)
+        try:
+            (store.append if status == "ok" else store.append_failure)(record)
+        except OSError as e:
+            raise StoreWriteError(
+                e.errno,
+                f"could not store the record of trial {record['key']} in "
+                f"{store.path} ({e.strerror or e}); the {len(store)} records stored "
+                "before it are intact: make room and run the sweep again with --resume",
+            ) from e
+        store.release(record["key"])
+        held.discard(record["key"])
         result.ran += 1
         result.failed += status != "ok"
         bar.update()
@@ -326,26 +424,43 @@ def run_sweep(
     try:
         if scheduler == "serial":
             for trial in pending:
-                finished(*run_one(trial))
+                if claim(trial):
+                    finished(*run_one(trial))
         elif pending:
-            _run_dask(pending, scheduler, n_workers, finished)
+            _run_dask(pending, scheduler, n_workers, claim, finished)
     finally:
         bar.close()
+        for key in held:  # unfinished: let the next sweep run them
+            store.release(key)
     return result
 
 
-def _run_dask(pending, scheduler, n_workers, finished):
+def _run_dask(pending, scheduler, n_workers, claim, finished):
     import distributed  # noqa: PLC0415
 
     client, owned = _client(scheduler, n_workers)
     try:
-        # largest first, so that the longest trials do not start last
-        order = sorted(pending, key=lambda t: -t.n_neurons * t.duration)
-        futures = {
-            client.submit(run_one, t, key=f"trial-{t.key}", pure=False): t for t in order
-        }
-        for future in distributed.as_completed(futures):
-            trial = futures[future]
+        # largest first, so that the longest trials do not start last; each
+        # claimed just before it is submitted, a few per worker thread at a
+        # time, so that another sweep on the same store can share the rest
+        queue = iter(sorted(pending, key=lambda t: -t.n_neurons * t.duration))
+        futures = {}
+        running = distributed.as_completed()
+
+        def top_up():
+            # two trials per worker thread (asked each time: clusters grow)
+            slots = 2 * max(1, sum(client.nthreads().values()))
+            while len(futures) < slots:
+                t = next((t for t in queue if claim(t)), None)
+                if t is None:
+                    return
+                future = client.submit(run_one, t, key=f"trial-{t.key}", pure=False)
+                futures[future] = t
+                running.add(future)
+
+        top_up()
+        for future in running:
+            trial = futures.pop(future)
             if future.status == "finished":
                 finished(*future.result())
             else:  # the worker died (e.g. out of memory) or it was cancelled
@@ -354,7 +469,10 @@ def _run_dask(pending, scheduler, n_workers, finished):
                     error = RuntimeError(f"the trial's future was {future.status}")
                 finished("failed", _failure(trial, error))
             future.release()
+            top_up()
     finally:
+        for future in futures:
+            future.cancel()
         if owned:
             cluster = client.cluster
             client.close()

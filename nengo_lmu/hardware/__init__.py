@@ -155,6 +155,12 @@ def simulator(network, backend="reference", dt=None, cache=True, **options):
         Use it as a context manager to release its resources.
     """
     _check_backend(backend)
+    if not isinstance(network, nengo.Network):
+        raise ValidationError(
+            f"must be a nengo.Network (got {type(network).__name__} {network!r:.60})",
+            "network",
+        )
+    _check_sizes(network)
     steps = sorted({mem.dt for mem in memories(network)})
     if dt is None:
         dt = steps[0] if steps else 0.001
@@ -177,6 +183,18 @@ def simulator(network, backend="reference", dt=None, cache=True, **options):
             dt=dt, decoder_cache=nengo.cache.NoDecoderCache()
         )
     return nengo.Simulator(network, dt=dt, **options)
+
+
+def _check_sizes(network):
+    """Refuse a network whose memories would not fit in this machine, before
+    the build allocates anything (BuildError naming ``n_neurons``)."""
+    from nengo_lmu.networks import footprint  # noqa: PLC0415
+
+    for mem in memories(network):
+        nbytes = footprint.build_bytes(
+            mem.order, mem.n_neurons, mem.size_in, mem.single_ensemble, mem.n_eval_points
+        )
+        footprint.check_fits(nbytes, "n_neurons", mem.n_neurons)
 
 
 def _analog_simulator(network, dt, cache, options):

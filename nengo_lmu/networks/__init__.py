@@ -2,3 +2,4 @@
 
 from nengo_lmu.networks.cell import LMUCell, LMUNetwork
 from nengo_lmu.networks.memory import LegendreMemory
+from nengo_lmu.networks.window import WindowFunction

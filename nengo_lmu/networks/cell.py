@@ -19,12 +19,13 @@ named as keras-lmu names them (``units``, ``order``, ``theta``,
 """
 
 import json
+import zipfile
 
 import numpy as np
 import nengo
 from nengo.exceptions import ValidationError
 
-from nengo_lmu.dynamics import check_integer, check_positive
+from nengo_lmu.dynamics import check_bool, check_integer, check_positive
 from nengo_lmu.networks.memory import LegendreMemory
 
 #: Names of a cell's trainable parameters (connection transforms and biases)
@@ -163,11 +164,12 @@ class LMUCell(nengo.Network):
         self.rate_scale = check_positive(rate_scale, "rate_scale")
         self.hidden_synapse = check_positive(hidden_synapse, "hidden_synapse")
         self.flags = {
-            "hidden_to_memory": bool(hidden_to_memory),
-            "memory_to_memory": bool(memory_to_memory),
-            "input_to_hidden": bool(input_to_hidden),
-            "hidden_to_hidden": bool(hidden_to_hidden),
+            "hidden_to_memory": check_bool(hidden_to_memory, "hidden_to_memory"),
+            "memory_to_memory": check_bool(memory_to_memory, "memory_to_memory"),
+            "input_to_hidden": check_bool(input_to_hidden, "input_to_hidden"),
+            "hidden_to_hidden": check_bool(hidden_to_hidden, "hidden_to_hidden"),
         }
+        spiking = check_bool(spiking, "spiking")
         default_hidden, default_memory = neuron_types(spiking, self.rate_scale)
         self.hidden_neurons = default_hidden if hidden_neurons is None else hidden_neurons
         memory_neurons = default_memory if memory_neurons is None else memory_neurons
@@ -301,6 +303,8 @@ class LMUNetwork(nengo.Network):
                     f"cell {i}: size_in is set by the stack, not given", "cells"
                 )
         readout_synapse = check_positive(readout_synapse, "readout_synapse")
+        spiking = check_bool(spiking, "spiking")
+        dt = check_positive(dt, "dt")
         super().__init__(**kwargs)
         self.spec = dict(
             size_in=size_in,
@@ -310,7 +314,7 @@ class LMUNetwork(nengo.Network):
             dt=dt,
             seed=self.seed,
         )
-        self.spiking = bool(spiking)
+        self.spiking = spiking
         rng = np.random.RandomState(self.seed)
         with self:
             # an input node (size_in 0) that nengo-dl feeds with data and a
@@ -402,6 +406,59 @@ class LMUNetwork(nengo.Network):
         np.savez(path, **values)
 
 
+def _read(path):
+    """The spec and arrays of a file :meth:`LMUNetwork.save` wrote (ValidationError
+    naming ``path`` for anything else)."""
+    def refuse(reason):
+        return ValidationError(
+            f"must be an .npz file written by LMUNetwork.save; {reason} (got {path!r})",
+            "path",
+        )
+
+    try:
+        data = np.load(path, allow_pickle=False)
+        if not hasattr(data, "files"):
+            raise refuse("it holds a single array, not a network")
+        with data:
+            if "__spec__" not in data.files:
+                raise refuse(f"it has no '__spec__' entry (it holds {sorted(data.files)})")
+            text = str(data["__spec__"])
+            values = {k: data[k] for k in data.files if k != "__spec__"}
+    except (FileNotFoundError, ValidationError):
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
+        # np.load says "pickled data" for any file that is neither npy nor npz
+        raise refuse(f"it is not a readable npz archive ({type(e).__name__})") from None
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError:
+        raise refuse("its '__spec__' is not JSON") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("cells"), list):
+        raise refuse("its '__spec__' is not a network specification")
+    return spec, values
+
+
+def _check_size(spec):
+    """Refuse a spec whose memories would not fit in this machine (BuildError)."""
+    from nengo_lmu.networks import footprint  # noqa: PLC0415
+
+    total = 0
+    for cell in spec["cells"]:
+        if not isinstance(cell, dict):
+            continue  # LMUNetwork names it
+        try:
+            order, memory_d = int(cell.get("order", 1)), int(cell.get("memory_d", 1))
+            n = int(cell.get("n_neurons") or 20 * order * memory_d)
+            units = int(cell.get("units", 1))
+        except (TypeError, ValueError):
+            continue  # LMUNetwork names the field
+        if min(order, memory_d, n, units) < 1:
+            continue
+        total += footprint.build_bytes(order, n, size_in=memory_d)
+        total += footprint.FLOAT * units * (units + order * memory_d)  # kernels
+        footprint.check_fits(total, "n_neurons", n)
+
+
 def load(path, **overrides):
     """Rebuild an :class:`LMUNetwork` from :meth:`LMUNetwork.save`'s file.
 
@@ -418,11 +475,52 @@ def load(path, **overrides):
     Returns
     -------
     LMUNetwork
+
+    Raises
+    ------
+    ValidationError
+        If the file is not one that :meth:`LMUNetwork.save` wrote, if it
+        lacks a parameter of the network its spec describes or holds one
+        that network does not have, or if a parameter is not finite.
+    BuildError
+        If the network would not fit in this machine's memory (checked from
+        the spec, before anything is built).
     """
-    with np.load(path, allow_pickle=False) as data:
-        spec = json.loads(str(data["__spec__"]))
-        values = {k: data[k] for k in data.files if k != "__spec__"}
+    spec, values = _read(path)
     spec.update(overrides)
+    _check_size(spec)
+    expected = _parameter_names(spec)
+    missing, extra = sorted(expected - set(values)), sorted(set(values) - expected)
+    if missing or extra:
+        raise ValidationError(
+            "must hold exactly the parameters of the network its spec describes; "
+            f"missing {missing}, unexpected {extra} (got {sorted(values)})",
+            "path",
+        )
+    for name, value in values.items():
+        if value.dtype.kind not in "fiu":
+            raise ValidationError(f"{name} must hold numbers (got dtype {value.dtype})", "values")
+        bad = int(value.size - np.count_nonzero(np.isfinite(value)))
+        if bad:
+            raise ValidationError(
+                f"{name} must hold finite numbers (got {bad} NaN or infinite of "
+                f"{value.size})",
+                "values",
+            )
     net = LMUNetwork(**spec)
     net.set_parameters(values)
     return net
+
+
+def _parameter_names(spec):
+    """The names :meth:`LMUNetwork.trainables` will have for ``spec``."""
+    defaults = dict(hidden_to_memory=False, memory_to_memory=False, input_to_hidden=False,
+                    hidden_to_hidden=True)
+    names = {"readout"}
+    for i, cell in enumerate(spec["cells"]):
+        cell = cell if isinstance(cell, dict) else {}
+        names.add(f"cell{i}.bias")
+        for name, flag in PARAMETERS.items():
+            if flag is None or check_bool(cell.get(flag, defaults[flag]), flag):
+                names.add(f"cell{i}.{name}")
+    return names

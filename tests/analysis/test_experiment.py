@@ -70,8 +70,8 @@ def test_rate_twin_is_the_same_network_without_spikes():
 
 
 def test_keys_specs_and_costs():
-    a = Trial(delays=[0, 1], backend_options={"b": 1, "a": 2})
-    b = Trial(delays=(0.0, 1.0), backend_options=(("a", 2), ("b", 1)))
+    a = Trial(delays=[0, 1], backend_options={"seed": 1, "optimize": False})
+    b = Trial(delays=(0.0, 1.0), backend_options=(("optimize", False), ("seed", 1)))
     assert a == b and a.key == b.key and len(a.key) == 16
     assert Trial(seed=1).key != Trial(seed=2).key
     assert Trial.from_record(run_trial(Trial(n_neurons=60, order=2, duration=1.5))) == Trial(
@@ -98,3 +98,47 @@ def test_rate_twin_validation():
     with pytest.raises(ValidationError, match="rate_twin: is only available on the reference"):
         Trial(backend="loihi", rate_twin=True)
     assert not Trial(backend="loihi").runs_twin
+
+
+def test_resources_are_checked_before_building():
+    from nengo.exceptions import BuildError
+
+    from nengo_lmu.analysis.experiment import SlowBuildWarning, check_resources
+
+    small = Trial(order=6, n_neurons=3000)
+    assert 2**20 < check_resources(small) < 10 * 2**20  # the decoder solve: a few MiB
+    with pytest.raises(BuildError, match=r"n_neurons: the build must fit in this machine's "
+                                         r"0\.0 GiB .* about 0\.0 GiB .*got n_neurons=3000"):
+        check_resources(small, limit=2**20)
+    # Loihi's dense recurrent weights grow with m squared
+    dense = Trial(order=6, n_neurons=3000, backend="loihi", neuron_type="spiking-relu")
+    assert check_resources(dense) > 3 * 8 * 3000**2
+    with pytest.warns(SlowBuildWarning, match="order=1000: the memory is 1000 ensembles"):
+        check_resources(Trial(order=1000, n_neurons=3000))
+
+
+def test_backend_options_are_the_simulators_arguments():
+    """The option names a Trial accepts are those its backend's simulator takes."""
+    import inspect
+
+    from nengo_lmu.analysis.experiment import BACKEND_OPTIONS, RESERVED_OPTIONS
+    from nengo_lmu.hardware import analog
+
+    def names(*functions):
+        found = set()
+        for f in functions:
+            found |= set(inspect.signature(f).parameters)
+        # what the trial sets itself, and non-plain arguments, are not options
+        return sorted(found - set(RESERVED_OPTIONS) - {
+            "self", "options", "decoder_cache", "hardware_options"})
+
+    assert list(BACKEND_OPTIONS["reference"]) == names(nengo.Simulator.__init__)
+    assert list(BACKEND_OPTIONS["analog"]) == names(analog.Simulator.__init__, analog.from_options)
+    nengo_loihi = pytest.importorskip("nengo_loihi")
+    from nengo_lmu.hardware import loihi
+
+    assert list(BACKEND_OPTIONS["loihi"]) == names(nengo_loihi.Simulator.__init__,
+                                                   loihi.simulator)
+    with pytest.raises(ValidationError, match=r"backend_options: must name options of the "
+                                              r"loihi backend, .* \(got 'targt'\)"):
+        Trial(backend="loihi", backend_options={"targt": "sim"})

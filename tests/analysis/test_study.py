@@ -11,15 +11,20 @@ from nengo_lmu.analysis.store import Store
 def test_study_grids():
     trials = study.study("default")
     # m family: 9 sizes x 3 neuron types x 5 seeds; d family: 8 orders x 3 x 5;
-    # d with state scaling: 8 x 5 (Poisson)
-    assert len(trials) == 135 + 120 + 40
+    # d with state scaling: 8 x 5 (Poisson); theta: 5 windows x 5 seeds
+    assert len(trials) == 135 + 120 + 40 + 25
     assert {t.neuron_type for t in trials} == {"poisson", "lif", "lifrate"}
     m_family = [t for t in trials if t.order == 4 and not t.state_scaling]
     assert {t.n_neurons for t in m_family} >= {100, 32000}
     d_family = [t for t in trials if t.n_neurons == 4800 and not t.state_scaling]
     assert {t.order for t in d_family} == {1, 2, 3, 4, 6, 8, 12, 16}
     assert all(4800 % t.order == 0 for t in d_family)  # even split
-    assert len(study.study("quick", seeds=1)) == (3 * 3 + 3 * 3 + 3)
+    theta_family = [t for t in trials if t.n_neurons == 1600 and t.order == 4
+                    and t.state_scaling]
+    assert {t.theta for t in theta_family} == {0.5, 1.0, 2.0, 4.0, 8.0}
+    # the same content per window at every theta
+    assert {(t.input_high * t.theta, t.duration / t.theta) for t in theta_family} == {(1.0, 3.0)}
+    assert len(study.study("quick", seeds=1)) == (3 * 3 + 3 * 3 + 3 + 3)
     with pytest.raises(ValidationError, match=r"study: must be one of \['default', 'quick'\]"):
         study.study("huge")
     with pytest.raises(ValidationError, match="seeds: must be >= 1"):
@@ -99,3 +104,21 @@ def test_fits_survive_lost_seeds_and_tell_families_apart(rng):
     # records written before a field existed still fit, with its default
     assert len(study.fits(df.drop(columns=["rate_twin"]), n_resamples=50)) == len(
         study.fits(df, n_resamples=50))
+
+
+def test_fits_against_theta(rng):
+    """A theta family (input scaled with the window) fits as one family."""
+    records = []
+    for t in (1.0, 4.0, 16.0):
+        for s, trial in enumerate(study.theta_family(Trial(order=6, n_neurons=6000), [t],
+                                                     seeds=range(4))):
+            e = 0.01 * np.sqrt(t) * np.exp(rng.normal(0, 0.05))
+            r = trial.spec()
+            r.update(state_error=e, normalised_state_error=2 * e, key=f"{t}{s}")
+            records.append(r)
+    table = study.fits(pd.DataFrame(records), n_resamples=200)
+    row = table[(table.swept == "theta") & (table.metric == "E")].iloc[0]
+    assert row.ci_low < 0.5 < row.ci_high and row.theory == 0.5
+    assert (row.x_min, row.x_max, row.n_points, row.n) == (1.0, 16.0, 3, 12)
+    assert row.fixed == "d=6,m=6000"
+    assert "theta 1-16, d=6,m=6000" in study.format_fits(table)

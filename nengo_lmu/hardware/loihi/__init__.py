@@ -60,6 +60,8 @@ from nengo_loihi.block import (
     Synapse,
 )
 from nengo_loihi.builder.discretize import discretize_model
+from nengo_loihi.builder.inputs import ChipReceiveNode
+from nengo_loihi.decode_neurons import OnOffDecodeNeurons
 from nengo_loihi.hardware import HAS_NXSDK
 from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear, loihi_rates
 
@@ -174,6 +176,16 @@ class LoihiLegendreMemory(LegendreMemory):
     intercepts : (float, float), optional
         Range of the neurons' intercepts (default ``(-0.5, 0.5)``), in
         ``[-1, 1)``.
+    input_range : float, optional
+        The largest magnitude of the input ``u`` the memory is built for.
+        nengo-loihi sends values from the host to the chip as spikes of
+        on/off neuron pairs that fire at most once per step, which clips
+        values beyond +-1 unless the pairs fire more slowly;
+        :func:`simulator` slows them down so that values up to the largest
+        ``input_range`` of its memories reach the chip (each spike then
+        carries more). The default is, with ``radii`` given as the input
+        process, four times a ``WhiteSignal``'s RMS or 1.25 times the
+        largest value of a run of any other process; otherwise 1.
     quantize : bool, optional
         Put the recurrent weights on nengo-loihi's 8-bit grid by GPFQ
         (default True). Building then runs nengo-loihi's builder once on
@@ -224,11 +236,19 @@ class LoihiLegendreMemory(LegendreMemory):
         intercepts=(-0.5, 0.5),
         solver=None,
         n_eval_points=None,
+        input_range=None,
         quantize=True,
         neurons_per_core=None,
         **kwargs,
     ):
         # validate what only this class has, before anything is built
+        mapping = kwargs.pop("mapping", "discrete")
+        if mapping != "discrete":
+            raise ValidationError(
+                f"Must be 'discrete' on Loihi, whose synapses are digital (got {mapping!r})",
+                attr="mapping",
+                obj=self,
+            )
         if neuron_type is None:
             neuron_type = LoihiSpikingRectifiedLinear()
         if type(neuron_type) not in LOIHI_NEURONS:
@@ -250,6 +270,7 @@ class LoihiLegendreMemory(LegendreMemory):
                 attr="neurons_per_core",
                 obj=self,
             )
+        self.input_range = _input_range(input_range, radii, theta, dt, self)
         self.quantize = bool(quantize)
         self._neurons_per_core = neurons_per_core
         # validated as LegendreMemory's synapse, before chip_tau is taken of it
@@ -441,8 +462,7 @@ class LoihiLegendreMemory(LegendreMemory):
         of ``ensemble``, the recurrent synapse's float weights before
         rounding (``n_compartments x n_neurons``).
         """
-        model = nengo_loihi.builder.Model(dt=self.dt)
-        model.decode_tau = self.synapse.tau
+        model = loihi_model([self], self.dt)
         with warnings.catch_warnings(), chip_input_filter([self]):
             warnings.filterwarnings("ignore", message=".*extra bits in weight")
             model.build(self, precompute=False, remove_passthrough=True, discretize=False)
@@ -495,6 +515,124 @@ class LoihiLegendreMemory(LegendreMemory):
         }
         self._recurrent_conn.transform = Wq
         self.quantization = {"rounded": loss(rounded), "gpfq": loss(Wq)}
+
+
+def _input_range(value, radii, theta, dt, obj):
+    """The memory's ``input_range``, given or estimated from the input process."""
+    if value is None:
+        if isinstance(radii, nengo.processes.WhiteSignal):
+            return 4.0 * float(radii.rms)
+        if isinstance(radii, nengo.Process):
+            duration = max(20.0 * float(theta), 10.0)
+            u = radii.run(duration, d=1, dt=dt, rng=np.random.RandomState(0))
+            return max(1.25 * float(np.max(np.abs(u))), 1e-3)
+        return 1.0
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        raise ValidationError(
+            f"Must be a finite number > 0, the largest |u| the memory is built "
+            f"for (got {value!r})",
+            attr="input_range",
+            obj=obj,
+        )
+    return value
+
+
+class WideInputNeurons(OnOffDecodeNeurons):
+    """nengo-loihi's host-to-chip on/off encoder for values up to ``input_range``.
+
+    nengo-loihi sends each value from the host to the chip as the spikes of
+    an on/off pair of neurons (``OnOffDecodeNeurons``), which is linear only
+    for values in [-1, 1]: beyond that the "off" neuron is silent and the
+    "on" neuron cannot fire more than once per step, so larger values are
+    compressed and clipped. This encoder divides the value by
+    ``input_range`` on the host (the encoding ensemble's radius) and
+    multiplies it back on the chip: through the target ensemble's encoders,
+    as nengo-loihi does with its own ``scale``, and, for connections into
+    ``Neurons``, whose weights nengo-loihi takes as they are, in the
+    weights themselves (:class:`_InputWeights`).
+    """
+
+    def __init__(self, input_range, dt=0.001):
+        super().__init__(dt=dt, is_input=True)
+        self.input_range = float(input_range)
+
+    def __str__(self):
+        return f"{type(self).__name__}(input_range={self.input_range:g}, dt={self.dt:g})"
+
+    def get_ensemble(self, dim, add_to_container=True):
+        ens = super().get_ensemble(dim, add_to_container=add_to_container)
+        ens.radius = self.input_range
+        return ens
+
+    def get_post_encoders(self, encoders):
+        return super().get_post_encoders(encoders * self.input_range)
+
+
+def input_neurons(memories, dt=0.001):
+    """The host-to-chip encoder for a network with these memories.
+
+    A :class:`WideInputNeurons` for the largest ``input_range`` of the
+    memories, or None (nengo-loihi's own, linear in [-1, 1]) when that is
+    at most 1.
+    """
+    largest = max([m.input_range for m in memories], default=1.0)
+    return WideInputNeurons(largest, dt=dt) if largest > 1.0 else None
+
+
+def loihi_model(memories, dt=0.001):
+    """The nengo-loihi ``Model`` that :func:`simulator` builds these memories into.
+
+    Its on-chip input filter (``decode_tau``) is the memories' synapse, and
+    its host-to-chip encoder carries their ``input_range``
+    (:func:`input_neurons`).
+    """
+    model = nengo_loihi.builder.Model(dt=dt)
+    taus = {mem.synapse.tau for mem in memories}
+    if taus:
+        model.decode_tau = taus.pop()
+    node_neurons = input_neurons(memories, dt)
+    if node_neurons is not None:
+        model.node_neurons = node_neurons
+        model.build_callback = _InputWeights(model)
+    return model
+
+
+class _InputWeights:
+    """Build callback: multiply host-to-``Neurons`` weights by the input range.
+
+    Applied once to each connection from a host input into ``Neurons`` right
+    after nengo-loihi builds it, before it splits and discretises the
+    model (see :class:`WideInputNeurons`).
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.done = set()
+
+    def __call__(self, obj):
+        model = self.model
+        if not (
+            isinstance(obj, nengo.Connection)
+            and obj in model.connection_decode_neurons
+            and isinstance(obj.post_obj, nengo.ensemble.Neurons)
+        ):
+            return
+        scale = model.node_neurons.input_range
+        for conn, parts in list(model.objs.items()):
+            if (
+                isinstance(conn, nengo.Connection)
+                and conn not in self.done
+                and type(conn.pre_obj) is ChipReceiveNode
+                and isinstance(conn.post_obj, nengo.ensemble.Neurons)
+                and "weights" in parts
+            ):
+                self.done.add(conn)
+                for w in parts["weights"].weights:
+                    w *= scale
 
 
 def _neuron_args(neuron_type):
@@ -675,9 +813,7 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
         )
     options.pop("progress_bar", None)
     options.pop("cache", None)
-    model = nengo_loihi.builder.Model(dt=dt)
-    if taus:
-        model.decode_tau = taus[0]
+    model = loihi_model(memories, dt)
     with warnings.catch_warnings(), chip_input_filter(memories):
         warnings.filterwarnings("ignore", message=".*extra bits in weight")
         if target == "fast":
