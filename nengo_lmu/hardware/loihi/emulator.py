@@ -203,7 +203,8 @@ class _Delivery:
         self.dense = n_src * n_dst * np.dtype(self.dtype).itemsize <= (256 << 20) and (
             self.nnz >= 0.05 * n_src * n_dst
         )
-        self.W = csc.toarray() if self.dense else csc.tocsr()
+        # rows in C order: a step gathers the rows of the sources that spiked
+        self.W = csc.tocsr().toarray(order="C") if self.dense else csc.tocsr()
 
     def __call__(self, spikes):
         """``spikes`` (B, n_src) bool -> (B, n_dst) integer input, or None if silent."""
