@@ -324,3 +324,20 @@ def test_evaluate_scores_the_test_set_in_one_batch(tmp_path):
             expected = np.array(sim.data[net.probe])
         assert np.any(expected != 0)
         assert np.array_equal(result["outputs"][i], expected)
+
+
+def test_spike_delivery_sums_exactly():
+    """Gathered, grouped float sums equal the integer product, batch by batch."""
+    rng = np.random.RandomState(0)
+    n = 50
+    src, dst = np.nonzero(rng.rand(n, n) < 0.5)
+    w = rng.randint(-300, 300, size=len(src)) * 4  # a common power of two
+    W = np.zeros((n, n), dtype=np.int64)
+    np.add.at(W, (src, dst), w)
+    delivery = _Delivery(src, dst, w, n, n)
+    spikes = rng.rand(7, n) < 0.2
+    spikes[3] = False  # a silent sequence
+    for limit in (3 * n, delivery.GATHER_LIMIT):  # in groups of sequences, or not
+        delivery.GATHER_LIMIT = limit
+        assert np.array_equal(delivery(spikes), spikes.astype(np.int64) @ W)
+        assert np.array_equal(delivery(spikes[:1]), spikes[:1].astype(np.int64) @ W)
