@@ -206,32 +206,18 @@ class _Delivery:
         # rows in C order: a step gathers the rows of the sources that spiked
         self.W = csc.tocsr().toarray(order="C") if self.dense else csc.tocsr()
 
-    #: Most weights gathered at once in a batch (more: in groups of sequences).
-    GATHER_LIMIT = 1 << 24
-
     def _gather_batch(self, spikes):
         """Each batch element's sum of the rows of its spiking sources.
 
-        Spikes are sparse, so gathering those rows does far less work than
-        multiplying the whole matrix; one gather and one segmented sum
-        serve a group of sequences.
+        Where few sources spike, gathering their rows, sequence by sequence,
+        does far less work than multiplying the whole matrix; where many
+        do, one matrix product (BLAS) is faster.
         """
-        B = spikes.shape[0]
-        out = np.zeros((B, self.n_dst), dtype=self.dtype)
-        per_row = max(1, self.GATHER_LIMIT // max(self.n_dst, 1))
-        counts = spikes.sum(axis=1)
-        b0 = 0
-        while b0 < B:
-            # as many sequences as keep the gathered rows under the limit
-            total = np.cumsum(counts[b0:])
-            b1 = b0 + max(1, int(np.searchsorted(total, per_row, side="right")))
-            b_idx, src = np.nonzero(spikes[b0:b1])
-            if len(src):
-                c = counts[b0:b1]
-                has = np.flatnonzero(c)
-                starts = (np.cumsum(c) - c)[has]
-                out[b0 + has] = np.add.reduceat(self.W[src], starts, axis=0)
-            b0 = b1
+        if spikes.sum() * 8 > spikes.size:
+            return spikes.astype(self.dtype) @ self.W
+        out = np.empty((spikes.shape[0], self.n_dst), dtype=self.dtype)
+        for b, row in enumerate(spikes):
+            out[b] = self.W[np.flatnonzero(row)].sum(axis=0, dtype=self.dtype)
         return out
 
     def __call__(self, spikes):
