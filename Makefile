@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test test-nengo bench bench-loihi bench-analog bench-window bench-long-window bench-nir study train install-dl install-nir test-nir clean
+.PHONY: demo test test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-analog bench-window bench-long-window bench-nir study train install-dl install-nir test-nir clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,21 @@ test: $(VENV)/.installed-dl
 test-nengo: $(VENV)/.installed-tests
 	$(PY) -m pytest -c nengo-tests.ini --pyargs nengo -q -rs
 
+# nengo-loihi 1.1's own tests that take its Simulator fixture, on the fast
+# emulator (nengo-loihi-tests.ini; nengo_lmu/loihi_suite.py)
+test-loihi-fast: $(VENV)/.installed-tests
+	$(PY) -m pytest -c nengo-loihi-tests.ini --pyargs nengo_loihi -q -rs
+
 bench: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_memory.py
 
 bench-loihi: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_loihi.py
+
+# the fast Loihi emulator against nengo-loihi's and nengo's reference
+# simulator (about 15 minutes on 2 cores; --only 6:1200,24:1200 for a part)
+bench-emulator: $(VENV)/.installed-core
+	$(PY) benchmarks/bench_emulator.py
 
 bench-analog: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_analog.py

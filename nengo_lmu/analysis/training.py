@@ -223,14 +223,19 @@ def _item_ends(n_items, steps_per_item):
 
 
 def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
-             dt=None, n_test=None, gap=None, seed=0, **options):
+             dt=None, n_test=None, gap=None, seed=0, batch_size=None,
+             progress_bar=True, **options):
     """Run the trained network on ``task``'s test set and score it.
 
-    The output is read at the last step of each item. On the reference
-    simulator each example starts from rest (``sim.reset``); on the Loihi
-    emulator, which cannot reset, examples run back to back, each after
-    ``gap`` seconds of zero input (default: the longest memory's ``theta``)
-    that let the memories empty. On ``"dl"`` all examples run as one batch.
+    The output is read at the last step of each item. Each example starts
+    from rest: on the reference simulator after ``sim.reset``; on Loihi all
+    examples run as one batch on the fast emulator (``target="fast"``, the
+    default: the integers of nengo-loihi's emulator, see
+    :mod:`nengo_lmu.hardware.loihi.fast`), in pieces of ``batch_size``, with
+    a progress bar. nengo-loihi's own emulator (``target="sim"``) cannot
+    reset, so there examples run back to back, each after ``gap`` seconds of
+    zero input (default: the longest memory's ``theta``) that let the
+    memories empty. On ``"dl"`` all examples run as one batch.
 
     Parameters
     ----------
@@ -250,9 +255,14 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
     n_test : int, optional
         Test examples to run (default all).
     gap : float, optional
-        Seconds of zero input before each example on ``"loihi"``.
+        Seconds of zero input before each example on ``"loihi"`` with
+        ``target="sim"``.
     seed : int
         The simulator's seed.
+    batch_size : int, optional
+        Examples the fast Loihi emulator runs at once (default all).
+    progress_bar : bool
+        Show the fast Loihi emulator's progress (default True).
     **options
         Passed to the simulator (e.g. ``target`` on Loihi).
 
@@ -277,6 +287,8 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
             data = sim.predict({net.input: inputs})[net.probe]
     elif backend == "reference":
         data = _run_reset(net, inputs, seed, options)
+    elif options.get("target", "fast") == "fast":
+        data = _run_batched(net, inputs, seed, batch_size, progress_bar, options)
     else:
         if gap is None:
             gap = max(cell.theta for cell in net.cells)
@@ -317,6 +329,17 @@ def _run_reset(net, inputs, seed, options):
             sim.run_steps(len(example))
             out.append(sim.data[net.probe].copy())
     return np.stack(out)
+
+
+def _run_batched(net, inputs, seed, batch_size, progress_bar, options):
+    from nengo_lmu.hardware.loihi.fast import Sequences  # noqa: PLC0415
+
+    net.input.output = Sequences(inputs, net.spec["dt"])
+    options["target"] = "fast"
+    with hardware.simulator(net, backend="loihi", seed=seed, **options) as sim:
+        data = sim.run_batch(inputs.shape[1], batch_size=batch_size,
+                             progress_bar=progress_bar)
+    return data[net.probe]
 
 
 def _run_back_to_back(net, inputs, gap, seed, options):

@@ -95,7 +95,7 @@ def describe(sim):
     and the energy estimates of :mod:`nengo_lmu.hardware.energy` (call it
     before the simulator closes).
     """
-    if type(sim).__module__.startswith("nengo_loihi"):
+    if type(sim).__module__.startswith(("nengo_loihi", "nengo_lmu.hardware.loihi")):
         return _loihi().describe(sim)
     if hasattr(sim.model, "substrate"):
         from nengo_lmu.hardware.analog import describe as analog_describe  # noqa: PLC0415

@@ -71,9 +71,10 @@ from nengo_lmu.networks.memory import (
 )
 
 #: Where a Loihi network runs: the integer emulator, the float emulator, the
-#: chip (needs Intel's NxSDK and a board), or nengo's reference simulator
+#: chip (needs Intel's NxSDK and a board), the vectorised integer emulator
+#: (:mod:`nengo_lmu.hardware.loihi.emulator`), or nengo's reference simulator
 #: running the same network (the baseline that isolates the chip's effects).
-TARGETS = ("sim", "simreal", "loihi", "reference")
+TARGETS = ("sim", "simreal", "loihi", "fast", "reference")
 
 #: Neuron cores per Loihi chip (Davies et al. 2018).
 CORES_PER_CHIP = 128
@@ -845,11 +846,14 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
         synapse, which becomes nengo-loihi's on-chip input filter);
         a plain :class:`.LegendreMemory` is refused with a ``BuildError``.
     dt : float
-    target : {"sim", "simreal", "loihi", "reference"}
+    target : {"sim", "simreal", "loihi", "fast", "reference"}
         The integer emulator (default; what the chip computes), the float
-        emulator, the chip itself, which needs Intel's NxSDK and a board, or
-        ``nengo.Simulator`` running the same network with the same neuron
-        models (no spike routing, quantised host inputs or integer state).
+        emulator, the chip itself, which needs Intel's NxSDK and a board,
+        ``"fast"``: the same integers as ``"sim"`` from a vectorised, batched
+        emulator (:class:`nengo_lmu.hardware.loihi.fast.Simulator`), or
+        ``"reference"``: ``nengo.Simulator`` running the same network with
+        the same neuron models (no spike routing, quantised host inputs or
+        integer state).
     max_chips : int, optional
         Refuse (``BuildError``) a network that needs more chips.
     **options
@@ -889,7 +893,14 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
     model = loihi_model(memories, dt)
     with warnings.catch_warnings(), chip_input_filter(memories):
         warnings.filterwarnings("ignore", message=".*extra bits in weight")
-        sim = nengo_loihi.Simulator(network, dt=dt, model=model, target=target, **options)
+        if target == "fast":
+            from nengo_lmu.hardware.loihi.fast import Simulator  # noqa: PLC0415
+
+            sim = Simulator(network, dt=dt, model=model, **options)
+        else:
+            sim = nengo_loihi.Simulator(
+                network, dt=dt, model=model, target=target, **options
+            )
     try:
         resources(sim).check(max_chips)
     except BuildError:
@@ -917,7 +928,7 @@ def describe(sim):
         "compartments": t["compartments"],
         "synapse_kib": t["synapse bits"] / 8 / 1024,
     }
-    if sim.target in ("sim", "simreal"):
+    if sim.target in ("sim", "simreal", "fast"):
         events = energy.loihi_counts(sim)
         dense = energy.dense_counts(sim.model, events.steps)
         out["synops"] = events.synops
