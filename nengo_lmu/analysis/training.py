@@ -79,6 +79,7 @@ class Training:
     loss: list
     seconds: float
     spec: dict
+    history: dict = dataclasses.field(default_factory=dict)
 
     def network(self, **overrides):
         """The trained network, rebuilt with ``overrides`` (e.g. ``spiking=True``)."""
@@ -106,8 +107,32 @@ def _loss(task):
     return tf.losses.MeanSquaredError()
 
 
+def _fit_options(task, steps_per_item, validation, callbacks):
+    """Keras fit's ``validation_data`` (arrays) and ``callbacks`` for :func:`train`."""
+    if validation is None:
+        return None, list(callbacks or [])
+    if validation is True:
+        return (hold(task.x_test, steps_per_item), _targets(task, "test", steps_per_item)), \
+            list(callbacks or [])
+    x, y = validation
+    return (hold(np.asarray(x), steps_per_item), np.asarray(y)), list(callbacks or [])
+
+
+def _freeze_hidden_biases(net):
+    """A rate network's bias is a connection in activation units; the ensembles' own
+    biases (zero) are not trained."""
+    for cell in net.cells:
+        net.config[cell.hidden].trainable = False
+
+
+def _ideal_memories(net):
+    from nengo_lmu.networks.ideal import IdealMemory  # noqa: PLC0415
+
+    return [n for n in net.all_networks if isinstance(n, IdealMemory)]
+
+
 def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_item=1,
-          seed=0, verbose=0, unroll=1):
+          seed=0, verbose=0, unroll=1, validation=None, callbacks=None):
     """Train ``net``'s encoders, kernels, biases and readout on ``task`` with nengo-dl.
 
     The memories' dynamics stay fixed. A classification task is trained with
@@ -129,6 +154,11 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_ite
         Seed of the simulator and of TensorFlow.
     verbose : int
         Keras' verbosity.
+    validation : True or (x, y), optional
+        Data scored after every epoch (``val_loss`` in ``Training.history``):
+        True for the task's test set, or arrays shaped like the task's.
+    callbacks : list of tf.keras.callbacks.Callback, optional
+        Passed to Keras' ``fit`` (e.g. early stopping).
 
     Returns
     -------
@@ -158,9 +188,14 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_ite
     y = _targets(task, "train", steps_per_item)[:n]
     tf.random.set_seed(seed)
     start = time.perf_counter()
-    dl.configure(net, hardware.memories(net))
+    dl.configure(net, hardware.memories(net) + _ideal_memories(net))
+    _freeze_hidden_biases(net)
     if task.kind == "classification":
         net.config[net.probe].keep_history = False  # train on the last step
+    validation_data, callbacks = _fit_options(task, steps_per_item, validation, callbacks)
+    if validation_data is not None:
+        validation_data = ({net.input: validation_data[0]},
+                           {net.probe: validation_data[1]})
     with hardware.simulator(
         net, backend="dl", minibatch_size=batch_size, seed=seed, unroll_simulation=unroll
     ) as sim:
@@ -168,7 +203,8 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_ite
             optimizer=tf.optimizers.Adam(learning_rate), loss={net.probe: _loss(task)}
         )
         history = sim.fit(
-            {net.input: x}, {net.probe: y}, epochs=epochs, verbose=verbose, shuffle=True
+            {net.input: x}, {net.probe: y}, epochs=epochs, verbose=verbose, shuffle=True,
+            validation_data=validation_data, callbacks=callbacks,
         )
         trained = _trained(sim, net)
     return Training(
@@ -176,6 +212,78 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_ite
         loss=[float(v) for v in history.history["loss"]],
         seconds=time.perf_counter() - start,
         spec=dict(net.spec),
+        history=_history(history),
+    )
+
+
+def _history(history):
+    return {k.split("_probe")[0] if k.startswith("val_") else k: [float(v) for v in vals]
+            for k, vals in history.history.items()}
+
+
+def train_parallel(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
+                   steps_per_item=1, seed=0, verbose=0, validation=None, callbacks=None,
+                   optimizer=None):
+    """Train ``net`` on ``task`` as a Keras model over whole sequences (fast).
+
+    The model (:func:`nengo_lmu.analysis.parallel.build_model`) computes
+    the network with its ideal memory and rate neurons, every step at once;
+    the network must have no synapses on its trained path and no
+    connections back into its memories (see
+    :func:`~nengo_lmu.analysis.parallel.check_parallel`). Losses, batches
+    and arguments are those of :func:`train`; the result deploys the same
+    way (``Training.network``), with the ideal memory or, given
+    ``memory=None``, a neural one.
+
+    Parameters
+    ----------
+    optimizer : tf.keras.optimizers.Optimizer, optional
+        Default Adam with ``learning_rate``. Pass the same optimiser again
+        to continue training with its state.
+
+    Returns
+    -------
+    Training
+        ``history`` holds ``loss`` and, with ``validation``, ``val_loss``
+        per epoch.
+    """
+    import tensorflow as tf  # noqa: PLC0415
+
+    from nengo_lmu.analysis import parallel  # noqa: PLC0415
+
+    epochs = check_integer(epochs, "epochs")
+    batch_size = check_integer(batch_size, "batch_size")
+    learning_rate = check_positive(learning_rate, "learning_rate")
+    if net.spiking:
+        raise ValidationError(
+            "must be a rate network (spiking=False); train with rates, then "
+            "deploy with Training.network(spiking=True)",
+            "net",
+        )
+    parallel.check_parallel(net.spec)
+    tf.random.set_seed(seed)
+    x = hold(task.x_train, steps_per_item)
+    y = _targets(task, "train", steps_per_item)
+    if task.kind == "classification":
+        y = y[:, -1]
+    model = parallel.build_model(net.spec, x.shape[1],
+                                 return_sequences=task.kind != "classification")
+    parallel.set_parameters(model, net.parameters())
+    model.compile(optimizer=optimizer or tf.optimizers.Adam(learning_rate),
+                  loss=_loss(task))
+    validation_data, callbacks = _fit_options(task, steps_per_item, validation, callbacks)
+    if validation_data is not None and task.kind == "classification":
+        validation_data = (validation_data[0], validation_data[1][:, -1])
+    start = time.perf_counter()
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose,
+                        shuffle=True, validation_data=validation_data,
+                        callbacks=callbacks)
+    return Training(
+        parameters=parallel.parameters(model),
+        loss=[float(v) for v in history.history["loss"]],
+        seconds=time.perf_counter() - start,
+        spec=dict(net.spec),
+        history=_history(history),
     )
 
 
@@ -223,21 +331,24 @@ def _item_ends(n_items, steps_per_item):
 
 
 def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
-             dt=None, n_test=None, gap=None, seed=0, **options):
+             dt=None, n_test=None, gap=None, seed=0, batch_size=32, **options):
     """Run the trained network on ``task``'s test set and score it.
 
     The output is read at the last step of each item. On the reference
     simulator each example starts from rest (``sim.reset``); on the Loihi
     emulator, which cannot reset, examples run back to back, each after
     ``gap`` seconds of zero input (default: the longest memory's ``theta``)
-    that let the memories empty. On ``"dl"`` all examples run as one batch.
+    that let the memories empty. On ``"dl"`` examples run in minibatches of
+    ``batch_size``; on ``"keras"`` (rates and the ideal memory only, a
+    network :func:`train_parallel` can train) all steps of a minibatch run
+    at once.
 
     Parameters
     ----------
     trained : Training or str
         Trained parameters, or the path of a saved network.
     task : nengo_lmu.tasks.Task
-    backend : {"reference", "loihi", "dl"}
+    backend : {"reference", "loihi", "dl", "keras"}
     spiking : bool
         Spiking neurons (default) or rates.
     steps_per_item : int
@@ -253,6 +364,8 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
         Seconds of zero input before each example on ``"loihi"``.
     seed : int
         The simulator's seed.
+    batch_size : int
+        Examples per minibatch on ``"dl"`` and ``"keras"`` (default 32).
     **options
         Passed to the simulator (e.g. ``target`` on Loihi).
 
@@ -262,9 +375,14 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
         ``score`` (accuracy or NRMSE), ``metric``, ``outputs`` (examples,
         items, outputs), ``n_test``, ``seconds``.
     """
-    if backend not in ("reference", "loihi", "dl"):
+    if backend not in ("reference", "loihi", "dl", "keras"):
         raise ValidationError(
-            f"must be 'reference', 'loihi' or 'dl' (got {backend!r})", "backend"
+            f"must be 'reference', 'loihi', 'dl' or 'keras' (got {backend!r})", "backend"
+        )
+    batch_size = check_integer(batch_size, "batch_size")
+    if backend == "keras" and spiking:
+        raise ValidationError(
+            "must be False on 'keras', which computes rates (got True)", "spiking"
         )
     steps_per_item = check_integer(steps_per_item, "steps_per_item")
     x = task.x_test if n_test is None else task.x_test[: check_integer(n_test, "n_test")]
@@ -273,8 +391,13 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
                  **({} if dt is None else {"dt": dt}))
     start = time.perf_counter()
     if backend == "dl":
-        with hardware.simulator(net, backend="dl", minibatch_size=len(x), seed=seed) as sim:
-            data = sim.predict({net.input: inputs})[net.probe]
+        data = _run_dl(net, inputs, batch_size, seed)
+    elif backend == "keras":
+        from nengo_lmu.analysis import parallel  # noqa: PLC0415
+
+        model = parallel.build_model(net.spec, inputs.shape[1])
+        parallel.set_parameters(model, net.parameters())
+        data = model.predict(inputs, batch_size=batch_size, verbose=0)
     elif backend == "reference":
         data = _run_reset(net, inputs, seed, options)
     else:
@@ -289,6 +412,17 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
         "n_test": len(x),
         "seconds": time.perf_counter() - start,
     }
+
+
+def _run_dl(net, inputs, batch_size, seed):
+    """nengo-dl's outputs in minibatches (the last one padded with zeros)."""
+    size = min(batch_size, len(inputs))
+    n = -(-len(inputs) // size) * size
+    padded = np.zeros((n,) + inputs.shape[1:])
+    padded[: len(inputs)] = inputs
+    with hardware.simulator(net, backend="dl", minibatch_size=size, seed=seed) as sim:
+        data = sim.predict({net.input: padded})[net.probe]
+    return data[: len(inputs)]
 
 
 class Feed:
