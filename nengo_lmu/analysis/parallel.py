@@ -20,8 +20,12 @@ so a model trained here deploys as the nengo network.
 TensorFlow is imported inside the functions only.
 """
 
+import time
+
 import numpy as np
 from nengo.exceptions import ValidationError
+
+from nengo_lmu.dynamics import check_integer, check_positive
 
 from nengo_lmu.networks.ideal import IdealMemory
 
@@ -175,3 +179,69 @@ def set_parameters(model, values):
             )
         value = np.asarray(value, dtype=float)
         weights[name].assign(value.T if name == "readout" else value)
+
+
+def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
+                   steps_per_item=1, seed=0, verbose=0, validation=None, callbacks=None,
+                   optimizer=None):
+    """Train ``net`` on ``task`` as a Keras model over whole sequences (fast).
+
+    The model (:func:`build_model`) computes the network with its ideal
+    memory and rate neurons, every step at once; the network must have no
+    synapses on its trained path and no connections back into its memories
+    (see :func:`check_parallel`). Losses, batches and arguments are those
+    of :func:`nengo_lmu.analysis.training.train`; the result deploys the
+    same way (``Training.network``), with the ideal memory or, given
+    ``memory=None``, a neural one.
+
+    Parameters
+    ----------
+    optimizer : tf.keras.optimizers.Optimizer, optional
+        Default Adam with ``learning_rate``. Pass the same optimiser again
+        to continue training with its state.
+
+    Returns
+    -------
+    Training
+        ``history`` holds ``loss`` and, with ``validation``, ``val_loss``
+        per epoch.
+    """
+    import tensorflow as tf  # noqa: PLC0415
+
+    from nengo_lmu.analysis.training import (  # noqa: PLC0415
+        Training, _fit_options, _history, _loss, _targets, hold)
+
+    epochs = check_integer(epochs, "epochs")
+    batch_size = check_integer(batch_size, "batch_size")
+    learning_rate = check_positive(learning_rate, "learning_rate")
+    if net.spiking:
+        raise ValidationError(
+            "must be a rate network (spiking=False); train with rates, then "
+            "deploy with Training.network(spiking=True)",
+            "net",
+        )
+    check_parallel(net.spec)
+    tf.random.set_seed(seed)
+    x = hold(task.x_train, steps_per_item)
+    y = _targets(task, "train", steps_per_item)
+    if task.kind == "classification":
+        y = y[:, -1]
+    model = build_model(net.spec, x.shape[1],
+                                 return_sequences=task.kind != "classification")
+    set_parameters(model, net.parameters())
+    model.compile(optimizer=optimizer or tf.optimizers.Adam(learning_rate),
+                  loss=_loss(task))
+    validation_data, callbacks = _fit_options(task, steps_per_item, validation, callbacks)
+    if validation_data is not None and task.kind == "classification":
+        validation_data = (validation_data[0], validation_data[1][:, -1])
+    start = time.perf_counter()
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose,
+                        shuffle=True, validation_data=validation_data,
+                        callbacks=callbacks)
+    return Training(
+        parameters=parameters(model),
+        loss=[float(v) for v in history.history["loss"]],
+        seconds=time.perf_counter() - start,
+        spec=dict(net.spec),
+        history=_history(history),
+    )

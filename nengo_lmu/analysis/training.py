@@ -30,12 +30,34 @@ from nengo_lmu import hardware
 from nengo_lmu.dynamics import check_integer, check_positive
 from nengo_lmu.networks.cell import LMUNetwork, load
 
+
+def train_parallel(net, task, **options):
+    """:func:`nengo_lmu.analysis.parallel.train` (Keras, whole sequences at once)."""
+    from nengo_lmu.analysis import parallel  # noqa: PLC0415
+
+    return parallel.train(net, task, **options)
+
+
+def lstm_units_for(n_parameters, n_inputs=1, n_outputs=1, layers=1):
+    """:func:`nengo_lmu.analysis.lstm.units_for`."""
+    from nengo_lmu.analysis import lstm  # noqa: PLC0415
+
+    return lstm.units_for(n_parameters, n_inputs, n_outputs, layers)
+
+
+def train_lstm(task, units, **options):
+    """:func:`nengo_lmu.analysis.lstm.train` (the LSTM baseline)."""
+    from nengo_lmu.analysis import lstm  # noqa: PLC0415
+
+    return lstm.train(task, units, **options)
+
 #: The stages of :func:`stages`: (label, backend, spiking).
 STAGES = {
     "rate (nengo-dl)": ("dl", False),
     "rate (reference)": ("reference", False),
     "spiking (reference)": ("reference", True),
     "spiking (Loihi emulator)": ("loihi", True),
+    "rate (keras)": ("keras", False),
 }
 
 
@@ -221,72 +243,6 @@ def _history(history):
             for k, vals in history.history.items()}
 
 
-def train_parallel(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
-                   steps_per_item=1, seed=0, verbose=0, validation=None, callbacks=None,
-                   optimizer=None):
-    """Train ``net`` on ``task`` as a Keras model over whole sequences (fast).
-
-    The model (:func:`nengo_lmu.analysis.parallel.build_model`) computes
-    the network with its ideal memory and rate neurons, every step at once;
-    the network must have no synapses on its trained path and no
-    connections back into its memories (see
-    :func:`~nengo_lmu.analysis.parallel.check_parallel`). Losses, batches
-    and arguments are those of :func:`train`; the result deploys the same
-    way (``Training.network``), with the ideal memory or, given
-    ``memory=None``, a neural one.
-
-    Parameters
-    ----------
-    optimizer : tf.keras.optimizers.Optimizer, optional
-        Default Adam with ``learning_rate``. Pass the same optimiser again
-        to continue training with its state.
-
-    Returns
-    -------
-    Training
-        ``history`` holds ``loss`` and, with ``validation``, ``val_loss``
-        per epoch.
-    """
-    import tensorflow as tf  # noqa: PLC0415
-
-    from nengo_lmu.analysis import parallel  # noqa: PLC0415
-
-    epochs = check_integer(epochs, "epochs")
-    batch_size = check_integer(batch_size, "batch_size")
-    learning_rate = check_positive(learning_rate, "learning_rate")
-    if net.spiking:
-        raise ValidationError(
-            "must be a rate network (spiking=False); train with rates, then "
-            "deploy with Training.network(spiking=True)",
-            "net",
-        )
-    parallel.check_parallel(net.spec)
-    tf.random.set_seed(seed)
-    x = hold(task.x_train, steps_per_item)
-    y = _targets(task, "train", steps_per_item)
-    if task.kind == "classification":
-        y = y[:, -1]
-    model = parallel.build_model(net.spec, x.shape[1],
-                                 return_sequences=task.kind != "classification")
-    parallel.set_parameters(model, net.parameters())
-    model.compile(optimizer=optimizer or tf.optimizers.Adam(learning_rate),
-                  loss=_loss(task))
-    validation_data, callbacks = _fit_options(task, steps_per_item, validation, callbacks)
-    if validation_data is not None and task.kind == "classification":
-        validation_data = (validation_data[0], validation_data[1][:, -1])
-    start = time.perf_counter()
-    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose,
-                        shuffle=True, validation_data=validation_data,
-                        callbacks=callbacks)
-    return Training(
-        parameters=parallel.parameters(model),
-        loss=[float(v) for v in history.history["loss"]],
-        seconds=time.perf_counter() - start,
-        spec=dict(net.spec),
-        history=_history(history),
-    )
-
-
 def _trained(sim, net):
     objs = net.trainables()
     names = list(objs)
@@ -470,58 +426,6 @@ def _run_back_to_back(net, inputs, gap, seed, options):
     return data.reshape(n, period, -1)[:, rest:]
 
 
-# --- the LSTM baseline --------------------------------------------------------
-
-
-def lstm_units_for(n_parameters, n_inputs=1, n_outputs=1):
-    """LSTM units whose layer plus dense readout has about ``n_parameters`` weights."""
-    # 4 u (u + n_inputs + 1) + n_outputs (u + 1) = n_parameters
-    a, b, c = 4.0, 4.0 * (n_inputs + 1) + n_outputs, n_outputs - n_parameters
-    return max(1, int(round((-b + np.sqrt(b * b - 4 * a * c)) / (2 * a))))
-
-
-def train_lstm(task, units, epochs=10, batch_size=32, learning_rate=1e-3, seed=0,
-               n_test=None):
-    """An LSTM (keras, same TensorFlow) trained like :func:`train` on ``task``.
-
-    One ``LSTM(units)`` layer and a dense readout at every step, Adam with the
-    same step size, batches and epochs, and the same loss; scored on the
-    first ``n_test`` test sequences (default all).
-
-    Returns
-    -------
-    dict
-        ``score`` (test accuracy or NRMSE), ``metric``, ``parameters`` (weights),
-        ``units``, ``loss`` per epoch, ``seconds``.
-    """
-    import tensorflow as tf  # noqa: PLC0415
-
-    tf.random.set_seed(seed)
-    inputs = tf.keras.Input((task.n_steps, task.n_inputs))
-    hidden = tf.keras.layers.LSTM(units, return_sequences=True)(inputs)
-    outputs = tf.keras.layers.Dense(task.n_outputs)(hidden)
-    model = tf.keras.Model(inputs, outputs)
-    model.compile(optimizer=tf.optimizers.Adam(learning_rate), loss=_loss(task))
-    n = (len(task.x_train) // batch_size) * batch_size
-    y = task.y_train[:n]
-    if task.kind == "classification":
-        model = tf.keras.Model(inputs, outputs[:, -1:])
-        model.compile(optimizer=tf.optimizers.Adam(learning_rate), loss=_loss(task))
-    start = time.perf_counter()
-    history = model.fit(task.x_train[:n], y, epochs=epochs, batch_size=batch_size,
-                        verbose=0, shuffle=True)
-    seconds = time.perf_counter() - start
-    predicted = model.predict(task.x_test[:n_test], verbose=0)
-    return {
-        "score": _score(task, predicted),
-        "metric": "accuracy" if task.kind == "classification" else "NRMSE",
-        "parameters": int(model.count_params()),
-        "units": units,
-        "loss": [float(v) for v in history.history["loss"]],
-        "seconds": seconds,
-    }
-
-
 # --- the pipeline: train, then every stage ------------------------------------
 
 #: Settings of :func:`run`: the task, the network, training and deployment.
@@ -546,6 +450,39 @@ SETTINGS = {
         n_test=None,
         loihi_n_test=4,
     ),
+    # the LMU paper's setup: 4 stacked cells of order 4, theta 4 steps, the
+    # ideal memory and no synapses on the trained path, trained in parallel;
+    # 128 sequences of 5,000 steps (half train), against a 4-layer LSTM
+    "mackey-glass-paper": dict(
+        task="mackey-glass-paper",
+        cells=[dict(units=22, order=4, theta_items=4, hidden_synapse=None,
+                    input_to_hidden=True)] * 4,
+        network=dict(memory="ideal", readout_synapse=None),
+        trainer="parallel",
+        stages=["rate (keras)", "rate (reference)"],
+        lstm_layers=4,
+        n_steps=5000,
+        steps_per_item=1,
+        epochs=40,
+        batch_size=8,
+        learning_rate=5e-3,
+        n_test=None,
+        loihi_n_test=1,
+    ),
+    # permuted sequential Fashion-MNIST from Debian's dataset-fashion-mnist
+    "psfmnist": dict(
+        task="psfmnist",
+        cells=[dict(units=100, order=64, hidden_synapse=None, input_to_hidden=True)],
+        network=dict(memory="ideal", readout_synapse=None),
+        trainer="parallel",
+        stages=["rate (keras)"],
+        steps_per_item=1,
+        epochs=1,
+        batch_size=100,
+        learning_rate=1e-3,
+        n_test=None,
+        loihi_n_test=1,
+    ),
 }
 
 #: Smaller settings for tests and the notebook in CI.
@@ -556,11 +493,16 @@ QUICK = {
                                hidden_to_hidden=False)]),
     "mackey-glass": dict(n_train=32, n_test=8, epochs=12, learning_rate=1e-2,
                          loihi_n_test=2),
+    "mackey-glass-paper": dict(n_train=16, n_test=4, n_steps=400, epochs=10,
+                               learning_rate=1e-2,
+                               cells=[dict(units=8, order=4, theta_items=4,
+                                           hidden_synapse=None, input_to_hidden=True)] * 2),
+    "psfmnist": dict(n_train=512, n_test=100, epochs=2, learning_rate=5e-3),
 }
 
 
 def settings(name, quick=False, **changes):
-    """The settings of task ``name`` (``"digits"`` or ``"mackey-glass"``)."""
+    """The settings of task ``name`` (a key of :data:`SETTINGS`)."""
     if name not in SETTINGS:
         raise ValidationError(f"must be one of {sorted(SETTINGS)} (got {name!r})", "task")
     out = dict(SETTINGS[name], n_train=None)
@@ -576,13 +518,19 @@ def make_task(config):
 
     if config["task"] == "digits":
         task = tasks.permuted_digits()
+    elif config["task"] == "mackey-glass-paper":
+        task = tasks.mackey_glass_paper_task(n_steps=config["n_steps"],
+                                             seed=config.get("seed", 0))
+    elif config["task"] == "psfmnist":
+        task = tasks.load_psfmnist()
     else:
         task = tasks.mackey_glass_task()
-    return task.subset(n_train=config["n_train"])
+    return task.subset(n_train=config["n_train"], n_test=config.get("n_test"))
 
 
 def make_network(config, task, dt=0.001, seed=0):
     """The rate network of ``config``: theta is the whole sequence unless given."""
+    network = dict(config.get("network", {}))
     cells = []
     steps = config["steps_per_item"]
     width = task.n_inputs
@@ -590,12 +538,12 @@ def make_network(config, task, dt=0.001, seed=0):
         spec = dict(spec)
         items = spec.pop("theta_items", task.n_steps)
         spec.setdefault("theta", items * steps * dt)
-        if width == 1 and "radii" not in spec:
+        if width == 1 and "radii" not in spec and network.get("memory") != "ideal":
             spec["radii"] = memory_radii(task, spec["order"], spec["theta"], steps,
                                          dt).tolist()
         cells.append(spec)
         width = spec["units"]
-    return network_for(task, cells, seed=seed, dt=dt)
+    return network_for(task, cells, seed=seed, dt=dt, **network)
 
 
 def _write_json(path, data):
@@ -622,13 +570,14 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
 
     Parameters
     ----------
-    name : {"digits", "mackey-glass"}
+    name : {"digits", "mackey-glass", "mackey-glass-paper", "psfmnist"}
     out : str
         Folder for the network and the results.
     quick : bool
         The small setting (:data:`QUICK`).
     stages : list of str, optional
-        Keys of :data:`STAGES` to run (default all).
+        Keys of :data:`STAGES` to run (default: the setting's ``stages``, else
+        all but ``"rate (keras)"``).
     seed : int
         Seed of the network, training and simulators.
     log : callable
@@ -643,13 +592,16 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
         one per stage, with ``stage``, ``metric``, ``score``, ``n_test``
         and ``seconds``.
     """
-    stages = list(STAGES) if stages is None else list(stages)
-    for stage in stages:
-        if stage not in STAGES and stage != "LSTM (keras)":
-            raise ValidationError(
-                f"must be among {list(STAGES)} (got {stage!r})", "stages"
-            )
+    if stages is not None:
+        for stage in stages:
+            if stage not in STAGES and stage != "LSTM (keras)":
+                raise ValidationError(
+                    f"must be among {list(STAGES)} (got {stage!r})", "stages"
+                )
     config = settings(name, quick, seed=seed, **changes)
+    if stages is None:
+        stages = config.get("stages", [s for s in STAGES if s != "rate (keras)"])
+    stages = list(stages)
     os.makedirs(out, exist_ok=True)
     net_path = os.path.join(out, "network.npz")
     results_path = os.path.join(out, "results.json")
@@ -665,10 +617,11 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
         net = make_network(config, task, seed=seed)
         log(f"training on {len(task.x_train)} {task.name} sequences "
             f"({n_parameters(net)} weights) ...")
-        trained = train(net, task, epochs=config["epochs"],
-                        batch_size=config["batch_size"],
-                        learning_rate=config["learning_rate"],
-                        steps_per_item=config["steps_per_item"], seed=seed)
+        trainer = train_parallel if config.get("trainer") == "parallel" else train
+        trained = trainer(net, task, epochs=config["epochs"],
+                          batch_size=config["batch_size"],
+                          learning_rate=config["learning_rate"],
+                          steps_per_item=config["steps_per_item"], seed=seed)
         trained.save(net_path)
         results = {
             "config": config,
@@ -685,12 +638,13 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
         if stage in done:
             continue
         if stage == "LSTM (keras)":
+            layers = config.get("lstm_layers", 1)
             units = lstm_units_for(results["training"]["parameters"], task.n_inputs,
-                                   task.n_outputs)
+                                   task.n_outputs, layers=layers)
             row = train_lstm(task, units, epochs=config["epochs"],
                              batch_size=config["batch_size"],
                              learning_rate=config["learning_rate"], seed=seed,
-                             n_test=config["n_test"])
+                             n_test=config["n_test"], layers=layers)
             row.pop("loss")
             row["n_test"] = len(task.x_test[: config["n_test"]])
         else:
