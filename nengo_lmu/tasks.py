@@ -288,7 +288,7 @@ def mackey_glass_paper_task(n_sequences=128, n_steps=5000, horizon=15, train_fra
     rng = np.random.RandomState(check_integer(seed, "seed", low=0))
     x0 = rng.uniform(0.5, 1.5, size=n_sequences)
     x = np.tanh(mackey_glass(n_steps + horizon, x0=x0, **series).T - 1.0)
-    x = (x - x[:n_train].mean()).astype(np.float32)
+    x = (x - x[:n_train, :n_steps].mean()).astype(np.float32)
     inputs, targets = x[:, :n_steps, None], x[:, horizon:, None]
     return Task(
         name="Mackey-Glass (paper)",

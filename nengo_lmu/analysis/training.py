@@ -494,7 +494,7 @@ QUICK = {
     "mackey-glass": dict(n_train=32, n_test=8, epochs=12, learning_rate=1e-2,
                          loihi_n_test=2),
     "mackey-glass-paper": dict(n_train=16, n_test=4, n_steps=400, epochs=10,
-                               learning_rate=1e-2,
+                               batch_size=4, learning_rate=1e-2,
                                cells=[dict(units=8, order=4, theta_items=4,
                                            hidden_synapse=None, input_to_hidden=True)] * 2),
     "psfmnist": dict(n_train=512, n_test=100, epochs=2, learning_rate=5e-3),
