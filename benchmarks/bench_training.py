@@ -18,12 +18,15 @@ Two measurements, both printed as tables:
    memory, trained in parallel; :data:`nengo_lmu.analysis.training.SETTINGS`)
    against a 4-layer LSTM with as many weights, same epochs, batches and
    Adam, per seed, at ``--units`` (22: ~2k weights; 74: ~18k).
+3. ``digits``: test accuracy of a rate network with the ideal memory on the
+   permuted 8x8 digits (all test sequences), trained in parallel.
 
 Examples::
 
     python benchmarks/bench_training.py speed --keras-lmu-site klmu-site
     python benchmarks/bench_training.py mackey-glass --units 22 --seeds 0 1 2 \\
-        --epochs 20 --n-steps 1000
+        --epochs 20 --n-steps 1000 --batch-size 4
+    python benchmarks/bench_training.py digits --seeds 0 1 2
 """
 
 import argparse
@@ -101,16 +104,18 @@ def mackey_glass(args):
     from nengo_lmu.analysis import training
 
     print(f"Mackey-Glass (paper setup): {args.n_steps} steps per sequence, "
-          f"{args.epochs} epochs, batch {args.batch_size}")
+          f"{args.epochs} epochs, batch {args.batch_size}, Adam {args.learning_rate}, "
+          f"{args.activation} hidden units")
     print(f"{'seed':>4} {'LMU weights':>11} {'LMU NRMSE':>9} {'LSTM weights':>12} "
           f"{'LSTM NRMSE':>10} {'LMU s':>6} {'LSTM s':>7}")
     scores = []
     for seed in args.seeds:
         cells = [dict(units=args.units, order=4, theta_items=4, hidden_synapse=None,
-                      input_to_hidden=True)] * 4
+                      input_to_hidden=True, activation=args.activation)] * 4
         config = training.settings("mackey-glass-paper", n_steps=args.n_steps,
                                    epochs=args.epochs, batch_size=args.batch_size,
-                                   cells=cells, seed=seed, n_train=args.n_train)
+                                   cells=cells, seed=seed, n_train=args.n_train,
+                                   learning_rate=args.learning_rate)
         task = training.make_task(config)
         net = training.make_network(config, task, seed=seed)
         weights = training.n_parameters(net)
@@ -131,6 +136,27 @@ def mackey_glass(args):
     print(f"mean NRMSE: LMU {lmu:.4f}, LSTM {lstm:.4f}")
 
 
+def digits(args):
+    from nengo_lmu.analysis import training
+
+    print(f"permuted digits, ideal memory, rates, trained in parallel: {args.epochs} epochs, "
+          f"batch {args.batch_size}, units {args.units}, order {args.order}")
+    print(f"{'seed':>4} {'weights':>7} {'accuracy':>8} {'test':>5} {'s':>5}")
+    for seed in args.seeds:
+        cells = [dict(units=args.units, order=args.order, hidden_synapse=None,
+                      input_to_hidden=True)]
+        config = training.settings("digits", cells=cells, seed=seed,
+                                   network=dict(memory="ideal", readout_synapse=None))
+        task = training.make_task(config)
+        net = training.make_network(config, task, seed=seed)
+        trained = training.train_parallel(net, task, epochs=args.epochs,
+                                          batch_size=args.batch_size,
+                                          learning_rate=args.learning_rate, seed=seed)
+        row = training.evaluate(trained, task, backend="keras", spiking=False)
+        print(f"{seed:>4} {training.n_parameters(net):>7} {row['score']:8.4f} "
+              f"{row['n_test']:>5} {trained.seconds:5.0f}", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -146,8 +172,17 @@ def main(argv=None):
     m.add_argument("--n-steps", type=int, default=5000)
     m.add_argument("--n-train", type=int, default=None)
     m.add_argument("--batch-size", type=int, default=8)
+    m.add_argument("--learning-rate", type=float, default=5e-3)
+    m.add_argument("--activation", default="relu", choices=("relu", "tanh"))
+    d = sub.add_parser("digits")
+    d.add_argument("--units", type=int, default=100)
+    d.add_argument("--order", type=int, default=64)
+    d.add_argument("--seeds", type=int, nargs="+", default=[0])
+    d.add_argument("--epochs", type=int, default=40)
+    d.add_argument("--batch-size", type=int, default=64)
+    d.add_argument("--learning-rate", type=float, default=5e-3)
     args = parser.parse_args(argv)
-    {"speed": speed, "mackey-glass": mackey_glass}[args.what](args)
+    {"speed": speed, "mackey-glass": mackey_glass, "digits": digits}[args.what](args)
 
 
 if __name__ == "__main__":
