@@ -377,7 +377,7 @@ def _run_dl(net, inputs, batch_size, seed):
     padded = np.zeros((n,) + inputs.shape[1:])
     padded[: len(inputs)] = inputs
     with hardware.simulator(net, backend="dl", minibatch_size=size, seed=seed) as sim:
-        data = sim.predict({net.input: padded})[net.probe]
+        data = sim.predict({net.input: padded}, verbose=0)[net.probe]
     return data[: len(inputs)]
 
 

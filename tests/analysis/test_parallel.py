@@ -125,3 +125,24 @@ def test_save_with_any_neuron_type(tmp_path):
     assert len(neural.cells[0].memory.ensembles) > 0  # a neural memory, same weights
     for name, value in neural.parameters().items():
         np.testing.assert_array_equal(value, net.parameters()[name])
+
+
+def test_nengo_dl_runs_the_same_network_in_minibatches():
+    """nengo-dl's step-by-step network (ideal memory, no synapses) equals the parallel
+    model, evaluated in minibatches (5 examples in batches of 2), and trains with
+    validation data."""
+    pytest.importorskip("nengo_dl")
+    task = tasks.mackey_glass_task(n_train=8, n_test=5, n_steps=40, horizon=5)
+    net = LMUNetwork(1, 1, [dict(units=6, order=3, theta=0.01, hidden_synapse=None,
+                                 input_to_hidden=True)],
+                     readout_synapse=None, memory="ideal", seed=0)
+    rng = np.random.RandomState(0)
+    net.set_parameters({k: 0.5 * rng.randn(*v.shape) for k, v in net.parameters().items()})
+    trained = training.Training(parameters=net.parameters(), loss=[], seconds=0.0,
+                                spec=dict(net.spec))
+    dl = training.evaluate(trained, task, backend="dl", spiking=False, batch_size=2)
+    fast = training.evaluate(trained, task, backend="keras", spiking=False)
+    assert dl["outputs"].shape == (5, 40, 1) and np.abs(fast["outputs"]).max() > 0.5
+    np.testing.assert_allclose(dl["outputs"], fast["outputs"], atol=1e-5)
+    result = training.train(net, task, epochs=2, batch_size=4, validation=True)
+    assert len(result.history["val_loss"]) == 2 and len(result.loss) == 2
