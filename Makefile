@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-analog bench-window bench-long-window bench-nir study train install-dl install-nir test-nir clean
+.PHONY: demo test test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-analog bench-window bench-long-window bench-nir bench-training study train train-psfmnist fashion-mnist install-dl install-nir test-nir clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -112,3 +112,25 @@ bench-nir: $(NIR_VENV)/.installed-nir
 
 clean:
 	rm -rf $(VENV) $(NIR_VENV) plots lmu-demo bench-results study-results analog-results train-results
+
+# Fashion-MNIST's IDX files from Debian's dataset-fashion-mnist package
+# (/usr/share/datasets/fashion-mnist); skipped, with a message, without apt
+FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+fashion-mnist:
+	@if [ -e $(FASHION_MNIST) ]; then echo "fashion-mnist: installed"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "fashion-mnist: skipped (no apt-get here; install Debian's dataset-fashion-mnist or pass its folder to tasks.load_psfmnist)"; \
+	else SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist; fi
+
+# permuted sequential Fashion-MNIST, trained in parallel (one epoch of 60,000)
+train-psfmnist: fashion-mnist $(VENV)/.installed-dl
+	@if [ -e $(FASHION_MNIST) ]; then $(VENV)/bin/nengo-lmu train --task psfmnist --out psfmnist-results; \
+	else echo "train-psfmnist: skipped (Fashion-MNIST is not installed)"; fi
+
+# seconds per epoch of parallel training against keras-lmu 0.7.0 (if installed
+# into KERAS_LMU_SITE, never into the venv), and Mackey-Glass LMU vs LSTM
+KERAS_LMU_SITE ?= klmu-site
+bench-training: $(VENV)/.installed-dl
+	$(PY) benchmarks/bench_training.py speed --keras-lmu-site $(KERAS_LMU_SITE)
+	$(PY) benchmarks/bench_training.py mackey-glass --units 22 --seeds 0 1 2

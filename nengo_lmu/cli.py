@@ -239,8 +239,10 @@ def train(args):
     from nengo_lmu.analysis import training  # noqa: PLC0415
 
     stages = args.stage or None
+    changes = {k: v for k, v in (("epochs", args.epochs), ("n_train", args.n_train),
+                                 ("n_test", args.n_test)) if v is not None}
     results = training.run(args.task, out=args.out, quick=args.quick, stages=stages,
-                           seed=args.seed)
+                           seed=args.seed, **changes)
     print(format_stages(results))
     return results
 
@@ -355,7 +357,14 @@ def main(argv=None):
 
     t = sub.add_parser("train", help="train an LMU network with nengo-dl (the dl extra) "
                        "and score it with rates, spikes and on the Loihi emulator")
-    t.add_argument("--task", default="digits", choices=("digits", "mackey-glass"))
+    t.add_argument("--task", default="digits",
+                   choices=("digits", "mackey-glass", "mackey-glass-paper", "psfmnist"),
+                   help="mackey-glass-paper: the LMU paper's setup; psfmnist: permuted "
+                   "sequential Fashion-MNIST from Debian's dataset-fashion-mnist "
+                   "(make fashion-mnist)")
+    t.add_argument("--epochs", type=_count(1), help="change the setting's epochs")
+    t.add_argument("--n-train", type=_count(1), help="train on this many sequences")
+    t.add_argument("--n-test", type=_count(1), help="score this many test sequences")
     t.add_argument("--out", default="train-results",
                    help="folder for network.npz and results.json (a rerun resumes)")
     t.add_argument("--quick", action="store_true", help="the small setting of the tests")

@@ -157,15 +157,17 @@ def mackey_glass(n, tau=17.0, beta=0.2, gamma=0.1, power=10, sample_every=1.0,
         Time between returned samples, a multiple of ``h`` (default 1.0).
     h : float
         Integration step; ``tau`` must be a multiple of it (default 0.1).
-    x0 : float
-        Initial value and history (default 1.2).
+    x0 : float or array_like
+        Initial value and history (default 1.2); an array of ``k`` values
+        integrates ``k`` series at once.
     washout : float
         Time integrated and dropped before the first sample (default 500).
 
     Returns
     -------
     ndarray
-        ``n`` samples, ``sample_every`` apart.
+        ``n`` samples, ``sample_every`` apart; ``(n, k)`` for ``k`` initial
+        values.
     """
     n = check_integer(n, "n")
     h = check_positive(h, "h")
@@ -182,7 +184,8 @@ def mackey_glass(n, tau=17.0, beta=0.2, gamma=0.1, power=10, sample_every=1.0,
     def f(x, delayed):
         return beta * delayed / (1.0 + delayed**power) - gamma * x
 
-    x = np.empty(lag + total + 1)
+    x0 = np.asarray(x0, dtype=float)
+    x = np.empty((lag + total + 1,) + x0.shape)
     x[: lag + 1] = x0  # history on [-tau, 0]
     for k in range(lag, lag + total):
         past, past_next = x[k - lag], x[k - lag + 1]
@@ -246,6 +249,58 @@ def mackey_glass_task(n_train=64, n_test=16, n_steps=200, horizon=15, seed=0,
     )
 
 
+def mackey_glass_paper_task(n_sequences=128, n_steps=5000, horizon=15, train_fraction=0.5,
+                            seed=0, **series):
+    """The LMU paper's Mackey-Glass setup: many long, independent, squashed sequences.
+
+    ``n_sequences`` series of :func:`mackey_glass` (``tau`` = 17, one sample
+    per time unit), each from its own initial value (uniform in [0.5, 1.5]),
+    squashed as the paper's data are, :math:`\tanh(x - 1)`, then centred on
+    the training sequences' mean. The target at step ``k`` is the input
+    ``horizon`` samples later. The first ``train_fraction`` of the sequences
+    train, the rest test.
+
+    Parameters
+    ----------
+    n_sequences : int
+        Sequences (default 128, as in the paper).
+    n_steps : int
+        Steps per sequence (default 5000, as in the paper).
+    horizon : int
+        Samples ahead to predict (default 15).
+    train_fraction : float
+        Share of the sequences that train, in (0, 1) (default 0.5).
+    seed : int
+        Seed of the initial values.
+    **series
+        Passed to :func:`mackey_glass`.
+
+    Returns
+    -------
+    Task
+        Regression; ``y`` has the shape of ``x``.
+    """
+    n_sequences = check_integer(n_sequences, "n_sequences", low=2)
+    n_steps = check_integer(n_steps, "n_steps", low=2)
+    horizon = check_integer(horizon, "horizon")
+    _check_fraction(train_fraction, "train_fraction")
+    n_train = min(max(int(round(train_fraction * n_sequences)), 1), n_sequences - 1)
+    rng = np.random.RandomState(check_integer(seed, "seed", low=0))
+    x0 = rng.uniform(0.5, 1.5, size=n_sequences)
+    x = np.tanh(mackey_glass(n_steps + horizon, x0=x0, **series).T - 1.0)
+    x = (x - x[:n_train, :n_steps].mean()).astype(np.float32)
+    inputs, targets = x[:, :n_steps, None], x[:, horizon:, None]
+    return Task(
+        name="Mackey-Glass (paper)",
+        x_train=inputs[:n_train],
+        y_train=targets[:n_train],
+        x_test=inputs[n_train:],
+        y_test=targets[n_train:],
+        kind="regression",
+        n_outputs=1,
+    )
+
+
 # --- MNIST from local files ---------------------------------------------------
 
 #: The standard MNIST file names (each also accepted with ``.gz``).
@@ -295,6 +350,28 @@ def _find(path, name):
         f"not found in {path!r}",
         "path",
     )
+
+
+#: Where Debian's ``dataset-fashion-mnist`` package puts its IDX files.
+FASHION_MNIST_PATH = "/usr/share/datasets/fashion-mnist"
+
+
+def load_psfmnist(path=FASHION_MNIST_PATH, seed=0, permute=True):
+    """Permuted sequential Fashion-MNIST from its IDX files (Debian's
+    ``dataset-fashion-mnist`` package by default; ``make fashion-mnist``
+    installs it).
+
+    Fashion-MNIST's files have MNIST's names and format, so this is
+    :func:`load_psmnist` on them, with the task named for them.
+    """
+    if not os.path.isdir(os.fspath(path)):
+        raise ValidationError(
+            "must be a folder with Fashion-MNIST's IDX files; install Debian's "
+            f"dataset-fashion-mnist (make fashion-mnist) or give the folder (got {path!r})",
+            "path",
+        )
+    task = load_psmnist(path, seed=seed, permute=permute)
+    return dataclasses.replace(task, name="psFashion-MNIST" if permute else "sFashion-MNIST")
 
 
 def load_psmnist(path, seed=0, permute=True):

@@ -153,7 +153,7 @@ for field, args in (("size_in", (0, 1)), ("size_out", (1, -1))):
 cases("LMUNetwork.spiking", ValidationError, r"spiking: must be True or False", [
     ("no", lambda tmp: LMUNetwork(1, 1, [CELL], spiking="no"))])
 cases("LMUNetwork.readout_synapse", ValidationError, r"readout_synapse: ", [
-    ("0", lambda tmp: LMUNetwork(1, 1, [CELL], readout_synapse=0))])
+    ("-0.01", lambda tmp: LMUNetwork(1, 1, [CELL], readout_synapse=-0.01))])
 
 MEM = dict(order=4, theta=1.0, n_neurons=100)
 for field, value in (("order", 0), ("theta", 0.0), ("n_neurons", 3), ("dt", 1.0),

@@ -116,3 +116,35 @@ def test_mackey_glass_task():
     np.testing.assert_array_equal(task.y_train[0, -15:], task.x_train[1, :15])
     np.testing.assert_array_equal(task.y_train[-1, -15:], task.x_test[0, :15])
     assert abs(task.x_train.mean()) < 1e-5 and abs(task.x_train.std() - 1) < 1e-3
+
+
+def test_mackey_glass_integrates_many_series_at_once():
+    x0 = [0.7, 1.1, 1.3]
+    many = tasks.mackey_glass(300, x0=x0)
+    assert many.shape == (300, 3)
+    for i, start in enumerate(x0):
+        np.testing.assert_allclose(many[:, i], tasks.mackey_glass(300, x0=start),
+                                   rtol=0, atol=1e-12)
+
+
+def test_mackey_glass_paper_task():
+    task = tasks.mackey_glass_paper_task(n_sequences=6, n_steps=300, horizon=15, seed=1)
+    assert task.x_train.shape == task.y_train.shape == (3, 300, 1)
+    assert task.x_test.shape == (3, 300, 1) and task.kind == "regression"
+    np.testing.assert_array_equal(task.y_train[:, :-15], task.x_train[:, 15:])
+    # squashed (tanh of x - 1, then centred): inside (-2, 2), centred on training
+    assert abs(task.x_train.mean()) < 1e-6
+    assert np.abs(task.x_train).max() < 2
+    # independent sequences: each from its own start
+    assert not np.allclose(task.x_train[0], task.x_train[1], atol=1e-2)
+    with pytest.raises(ValidationError, match="train_fraction: "):
+        tasks.mackey_glass_paper_task(n_sequences=4, train_fraction=1.5)
+
+
+def test_load_psfmnist(tmp_path):
+    arrays = make_mnist(tmp_path, gz=True)
+    task = tasks.load_psfmnist(tmp_path, seed=3)
+    assert task.name == "psFashion-MNIST" and task.x_train.shape == (12, 36, 1)
+    np.testing.assert_array_equal(task.y_test[:, 0, 0], arrays["y_test"])
+    with pytest.raises(ValidationError, match="path: must be a folder with Fashion-MNIST"):
+        tasks.load_psfmnist(tmp_path / "missing")

@@ -30,12 +30,34 @@ from nengo_lmu import hardware
 from nengo_lmu.dynamics import check_integer, check_positive
 from nengo_lmu.networks.cell import LMUNetwork, load
 
+
+def train_parallel(net, task, **options):
+    """:func:`nengo_lmu.analysis.parallel.train` (Keras, whole sequences at once)."""
+    from nengo_lmu.analysis import parallel  # noqa: PLC0415
+
+    return parallel.train(net, task, **options)
+
+
+def lstm_units_for(n_parameters, n_inputs=1, n_outputs=1, layers=1):
+    """:func:`nengo_lmu.analysis.lstm.units_for`."""
+    from nengo_lmu.analysis import lstm  # noqa: PLC0415
+
+    return lstm.units_for(n_parameters, n_inputs, n_outputs, layers)
+
+
+def train_lstm(task, units, **options):
+    """:func:`nengo_lmu.analysis.lstm.train` (the LSTM baseline)."""
+    from nengo_lmu.analysis import lstm  # noqa: PLC0415
+
+    return lstm.train(task, units, **options)
+
 #: The stages of :func:`stages`: (label, backend, spiking).
 STAGES = {
     "rate (nengo-dl)": ("dl", False),
     "rate (reference)": ("reference", False),
     "spiking (reference)": ("reference", True),
     "spiking (Loihi emulator)": ("loihi", True),
+    "rate (keras)": ("keras", False),
 }
 
 
@@ -79,6 +101,7 @@ class Training:
     loss: list
     seconds: float
     spec: dict
+    history: dict = dataclasses.field(default_factory=dict)
 
     def network(self, **overrides):
         """The trained network, rebuilt with ``overrides`` (e.g. ``spiking=True``)."""
@@ -106,8 +129,32 @@ def _loss(task):
     return tf.losses.MeanSquaredError()
 
 
+def _fit_options(task, steps_per_item, validation, callbacks):
+    """Keras fit's ``validation_data`` (arrays) and ``callbacks`` for :func:`train`."""
+    if validation is None:
+        return None, list(callbacks or [])
+    if validation is True:
+        return (hold(task.x_test, steps_per_item), _targets(task, "test", steps_per_item)), \
+            list(callbacks or [])
+    x, y = validation
+    return (hold(np.asarray(x), steps_per_item), np.asarray(y)), list(callbacks or [])
+
+
+def _freeze_hidden_biases(net):
+    """A rate network's bias is a connection in activation units; the ensembles' own
+    biases (zero) are not trained."""
+    for cell in net.cells:
+        net.config[cell.hidden].trainable = False
+
+
+def _ideal_memories(net):
+    from nengo_lmu.networks.ideal import IdealMemory  # noqa: PLC0415
+
+    return [n for n in net.all_networks if isinstance(n, IdealMemory)]
+
+
 def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_item=1,
-          seed=0, verbose=0, unroll=1):
+          seed=0, verbose=0, unroll=1, validation=None, callbacks=None):
     """Train ``net``'s encoders, kernels, biases and readout on ``task`` with nengo-dl.
 
     The memories' dynamics stay fixed. A classification task is trained with
@@ -129,6 +176,11 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_ite
         Seed of the simulator and of TensorFlow.
     verbose : int
         Keras' verbosity.
+    validation : True or (x, y), optional
+        Data scored after every epoch (``val_loss`` in ``Training.history``):
+        True for the task's test set, or arrays shaped like the task's.
+    callbacks : list of tf.keras.callbacks.Callback, optional
+        Passed to Keras' ``fit`` (e.g. early stopping).
 
     Returns
     -------
@@ -139,7 +191,10 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_ite
     from nengo_lmu.hardware import dl  # noqa: PLC0415
 
     epochs = check_integer(epochs, "epochs")
-    batch_size = check_integer(batch_size, "batch_size")
+    if batch_size is not None:
+        batch_size = check_integer(batch_size, "batch_size")
+    elif backend in ("dl", "keras"):
+        batch_size = 32
     learning_rate = check_positive(learning_rate, "learning_rate")
     if net.spiking:
         raise ValidationError(
@@ -158,9 +213,14 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_ite
     y = _targets(task, "train", steps_per_item)[:n]
     tf.random.set_seed(seed)
     start = time.perf_counter()
-    dl.configure(net, hardware.memories(net))
+    dl.configure(net, hardware.memories(net) + _ideal_memories(net))
+    _freeze_hidden_biases(net)
     if task.kind == "classification":
         net.config[net.probe].keep_history = False  # train on the last step
+    validation_data, callbacks = _fit_options(task, steps_per_item, validation, callbacks)
+    if validation_data is not None:
+        validation_data = ({net.input: validation_data[0]},
+                           {net.probe: validation_data[1]})
     with hardware.simulator(
         net, backend="dl", minibatch_size=batch_size, seed=seed, unroll_simulation=unroll
     ) as sim:
@@ -168,7 +228,8 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_ite
             optimizer=tf.optimizers.Adam(learning_rate), loss={net.probe: _loss(task)}
         )
         history = sim.fit(
-            {net.input: x}, {net.probe: y}, epochs=epochs, verbose=verbose, shuffle=True
+            {net.input: x}, {net.probe: y}, epochs=epochs, verbose=verbose, shuffle=True,
+            validation_data=validation_data, callbacks=callbacks,
         )
         trained = _trained(sim, net)
     return Training(
@@ -176,7 +237,13 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_ite
         loss=[float(v) for v in history.history["loss"]],
         seconds=time.perf_counter() - start,
         spec=dict(net.spec),
+        history=_history(history),
     )
+
+
+def _history(history):
+    return {k.split("_probe")[0] if k.startswith("val_") else k: [float(v) for v in vals]
+            for k, vals in history.history.items()}
 
 
 def _trained(sim, net):
@@ -235,14 +302,17 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
     a progress bar. nengo-loihi's own emulator (``target="sim"``) cannot
     reset, so there examples run back to back, each after ``gap`` seconds of
     zero input (default: the longest memory's ``theta``) that let the
-    memories empty. On ``"dl"`` all examples run as one batch.
+    memories empty. On ``"dl"`` examples run in minibatches of
+    ``batch_size``; on ``"keras"`` (rates and the ideal memory only, a
+    network :func:`train_parallel` can train) all steps of a minibatch run
+    at once.
 
     Parameters
     ----------
     trained : Training or str
         Trained parameters, or the path of a saved network.
     task : nengo_lmu.tasks.Task
-    backend : {"reference", "loihi", "dl"}
+    backend : {"reference", "loihi", "dl", "keras"}
     spiking : bool
         Spiking neurons (default) or rates.
     steps_per_item : int
@@ -260,7 +330,8 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
     seed : int
         The simulator's seed.
     batch_size : int, optional
-        Examples the fast Loihi emulator runs at once (default all).
+        Examples per minibatch on ``"dl"`` and ``"keras"`` (default 32), or
+        that the fast Loihi emulator runs at once (default all).
     progress_bar : bool
         Show the fast Loihi emulator's progress (default True).
     **options
@@ -272,9 +343,14 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
         ``score`` (accuracy or NRMSE), ``metric``, ``outputs`` (examples,
         items, outputs), ``n_test``, ``seconds``.
     """
-    if backend not in ("reference", "loihi", "dl"):
+    if backend not in ("reference", "loihi", "dl", "keras"):
         raise ValidationError(
-            f"must be 'reference', 'loihi' or 'dl' (got {backend!r})", "backend"
+            f"must be 'reference', 'loihi', 'dl' or 'keras' (got {backend!r})", "backend"
+        )
+    batch_size = check_integer(batch_size, "batch_size")
+    if backend == "keras" and spiking:
+        raise ValidationError(
+            "must be False on 'keras', which computes rates (got True)", "spiking"
         )
     steps_per_item = check_integer(steps_per_item, "steps_per_item")
     x = task.x_test if n_test is None else task.x_test[: check_integer(n_test, "n_test")]
@@ -283,8 +359,13 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
                  **({} if dt is None else {"dt": dt}))
     start = time.perf_counter()
     if backend == "dl":
-        with hardware.simulator(net, backend="dl", minibatch_size=len(x), seed=seed) as sim:
-            data = sim.predict({net.input: inputs})[net.probe]
+        data = _run_dl(net, inputs, batch_size, seed)
+    elif backend == "keras":
+        from nengo_lmu.analysis import parallel  # noqa: PLC0415
+
+        model = parallel.build_model(net.spec, inputs.shape[1])
+        parallel.set_parameters(model, net.parameters())
+        data = model.predict(inputs, batch_size=batch_size, verbose=0)
     elif backend == "reference":
         data = _run_reset(net, inputs, seed, options)
     elif options.get("target", "fast") == "fast":
@@ -301,6 +382,17 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
         "n_test": len(x),
         "seconds": time.perf_counter() - start,
     }
+
+
+def _run_dl(net, inputs, batch_size, seed):
+    """nengo-dl's outputs in minibatches (the last one padded with zeros)."""
+    size = min(batch_size, len(inputs))
+    n = -(-len(inputs) // size) * size
+    padded = np.zeros((n,) + inputs.shape[1:])
+    padded[: len(inputs)] = inputs
+    with hardware.simulator(net, backend="dl", minibatch_size=size, seed=seed) as sim:
+        data = sim.predict({net.input: padded}, verbose=0)[net.probe]
+    return data[: len(inputs)]
 
 
 class Feed:
@@ -359,58 +451,6 @@ def _run_back_to_back(net, inputs, gap, seed, options):
     return data.reshape(n, period, -1)[:, rest:]
 
 
-# --- the LSTM baseline --------------------------------------------------------
-
-
-def lstm_units_for(n_parameters, n_inputs=1, n_outputs=1):
-    """LSTM units whose layer plus dense readout has about ``n_parameters`` weights."""
-    # 4 u (u + n_inputs + 1) + n_outputs (u + 1) = n_parameters
-    a, b, c = 4.0, 4.0 * (n_inputs + 1) + n_outputs, n_outputs - n_parameters
-    return max(1, int(round((-b + np.sqrt(b * b - 4 * a * c)) / (2 * a))))
-
-
-def train_lstm(task, units, epochs=10, batch_size=32, learning_rate=1e-3, seed=0,
-               n_test=None):
-    """An LSTM (keras, same TensorFlow) trained like :func:`train` on ``task``.
-
-    One ``LSTM(units)`` layer and a dense readout at every step, Adam with the
-    same step size, batches and epochs, and the same loss; scored on the
-    first ``n_test`` test sequences (default all).
-
-    Returns
-    -------
-    dict
-        ``score`` (test accuracy or NRMSE), ``metric``, ``parameters`` (weights),
-        ``units``, ``loss`` per epoch, ``seconds``.
-    """
-    import tensorflow as tf  # noqa: PLC0415
-
-    tf.random.set_seed(seed)
-    inputs = tf.keras.Input((task.n_steps, task.n_inputs))
-    hidden = tf.keras.layers.LSTM(units, return_sequences=True)(inputs)
-    outputs = tf.keras.layers.Dense(task.n_outputs)(hidden)
-    model = tf.keras.Model(inputs, outputs)
-    model.compile(optimizer=tf.optimizers.Adam(learning_rate), loss=_loss(task))
-    n = (len(task.x_train) // batch_size) * batch_size
-    y = task.y_train[:n]
-    if task.kind == "classification":
-        model = tf.keras.Model(inputs, outputs[:, -1:])
-        model.compile(optimizer=tf.optimizers.Adam(learning_rate), loss=_loss(task))
-    start = time.perf_counter()
-    history = model.fit(task.x_train[:n], y, epochs=epochs, batch_size=batch_size,
-                        verbose=0, shuffle=True)
-    seconds = time.perf_counter() - start
-    predicted = model.predict(task.x_test[:n_test], verbose=0)
-    return {
-        "score": _score(task, predicted),
-        "metric": "accuracy" if task.kind == "classification" else "NRMSE",
-        "parameters": int(model.count_params()),
-        "units": units,
-        "loss": [float(v) for v in history.history["loss"]],
-        "seconds": seconds,
-    }
-
-
 # --- the pipeline: train, then every stage ------------------------------------
 
 #: Settings of :func:`run`: the task, the network, training and deployment.
@@ -435,6 +475,39 @@ SETTINGS = {
         n_test=None,
         loihi_n_test=4,
     ),
+    # the LMU paper's setup: 4 stacked cells of order 4, theta 4 steps, the
+    # ideal memory and no synapses on the trained path, trained in parallel;
+    # 128 sequences of 5,000 steps (half train), against a 4-layer LSTM
+    "mackey-glass-paper": dict(
+        task="mackey-glass-paper",
+        cells=[dict(units=22, order=4, theta_items=4, hidden_synapse=None,
+                    input_to_hidden=True)] * 4,
+        network=dict(memory="ideal", readout_synapse=None),
+        trainer="parallel",
+        stages=["rate (keras)", "rate (reference)"],
+        lstm_layers=4,
+        n_steps=5000,
+        steps_per_item=1,
+        epochs=40,
+        batch_size=8,
+        learning_rate=5e-3,
+        n_test=None,
+        loihi_n_test=1,
+    ),
+    # permuted sequential Fashion-MNIST from Debian's dataset-fashion-mnist
+    "psfmnist": dict(
+        task="psfmnist",
+        cells=[dict(units=100, order=64, hidden_synapse=None, input_to_hidden=True)],
+        network=dict(memory="ideal", readout_synapse=None),
+        trainer="parallel",
+        stages=["rate (keras)"],
+        steps_per_item=1,
+        epochs=1,
+        batch_size=100,
+        learning_rate=1e-3,
+        n_test=None,
+        loihi_n_test=1,
+    ),
 }
 
 #: Smaller settings for tests and the notebook in CI.
@@ -445,11 +518,16 @@ QUICK = {
                                hidden_to_hidden=False)]),
     "mackey-glass": dict(n_train=32, n_test=8, epochs=12, learning_rate=1e-2,
                          loihi_n_test=2),
+    "mackey-glass-paper": dict(n_train=16, n_test=4, n_steps=400, epochs=10,
+                               batch_size=4, learning_rate=1e-2,
+                               cells=[dict(units=8, order=4, theta_items=4,
+                                           hidden_synapse=None, input_to_hidden=True)] * 2),
+    "psfmnist": dict(n_train=512, n_test=100, epochs=2, learning_rate=5e-3),
 }
 
 
 def settings(name, quick=False, **changes):
-    """The settings of task ``name`` (``"digits"`` or ``"mackey-glass"``)."""
+    """The settings of task ``name`` (a key of :data:`SETTINGS`)."""
     if name not in SETTINGS:
         raise ValidationError(f"must be one of {sorted(SETTINGS)} (got {name!r})", "task")
     out = dict(SETTINGS[name], n_train=None)
@@ -465,13 +543,19 @@ def make_task(config):
 
     if config["task"] == "digits":
         task = tasks.permuted_digits()
+    elif config["task"] == "mackey-glass-paper":
+        task = tasks.mackey_glass_paper_task(n_steps=config["n_steps"],
+                                             seed=config.get("seed", 0))
+    elif config["task"] == "psfmnist":
+        task = tasks.load_psfmnist()
     else:
         task = tasks.mackey_glass_task()
-    return task.subset(n_train=config["n_train"])
+    return task.subset(n_train=config["n_train"], n_test=config.get("n_test"))
 
 
 def make_network(config, task, dt=0.001, seed=0):
     """The rate network of ``config``: theta is the whole sequence unless given."""
+    network = dict(config.get("network", {}))
     cells = []
     steps = config["steps_per_item"]
     width = task.n_inputs
@@ -479,12 +563,12 @@ def make_network(config, task, dt=0.001, seed=0):
         spec = dict(spec)
         items = spec.pop("theta_items", task.n_steps)
         spec.setdefault("theta", items * steps * dt)
-        if width == 1 and "radii" not in spec:
+        if width == 1 and "radii" not in spec and network.get("memory") != "ideal":
             spec["radii"] = memory_radii(task, spec["order"], spec["theta"], steps,
                                          dt).tolist()
         cells.append(spec)
         width = spec["units"]
-    return network_for(task, cells, seed=seed, dt=dt)
+    return network_for(task, cells, seed=seed, dt=dt, **network)
 
 
 def _write_json(path, data):
@@ -511,13 +595,14 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
 
     Parameters
     ----------
-    name : {"digits", "mackey-glass"}
+    name : {"digits", "mackey-glass", "mackey-glass-paper", "psfmnist"}
     out : str
         Folder for the network and the results.
     quick : bool
         The small setting (:data:`QUICK`).
     stages : list of str, optional
-        Keys of :data:`STAGES` to run (default all).
+        Keys of :data:`STAGES` to run (default: the setting's ``stages``, else
+        all but ``"rate (keras)"``).
     seed : int
         Seed of the network, training and simulators.
     log : callable
@@ -532,13 +617,16 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
         one per stage, with ``stage``, ``metric``, ``score``, ``n_test``
         and ``seconds``.
     """
-    stages = list(STAGES) if stages is None else list(stages)
-    for stage in stages:
-        if stage not in STAGES and stage != "LSTM (keras)":
-            raise ValidationError(
-                f"must be among {list(STAGES)} (got {stage!r})", "stages"
-            )
+    if stages is not None:
+        for stage in stages:
+            if stage not in STAGES and stage != "LSTM (keras)":
+                raise ValidationError(
+                    f"must be among {list(STAGES)} (got {stage!r})", "stages"
+                )
     config = settings(name, quick, seed=seed, **changes)
+    if stages is None:
+        stages = config.get("stages", [s for s in STAGES if s != "rate (keras)"])
+    stages = list(stages)
     os.makedirs(out, exist_ok=True)
     net_path = os.path.join(out, "network.npz")
     results_path = os.path.join(out, "results.json")
@@ -554,10 +642,11 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
         net = make_network(config, task, seed=seed)
         log(f"training on {len(task.x_train)} {task.name} sequences "
             f"({n_parameters(net)} weights) ...")
-        trained = train(net, task, epochs=config["epochs"],
-                        batch_size=config["batch_size"],
-                        learning_rate=config["learning_rate"],
-                        steps_per_item=config["steps_per_item"], seed=seed)
+        trainer = train_parallel if config.get("trainer") == "parallel" else train
+        trained = trainer(net, task, epochs=config["epochs"],
+                          batch_size=config["batch_size"],
+                          learning_rate=config["learning_rate"],
+                          steps_per_item=config["steps_per_item"], seed=seed)
         trained.save(net_path)
         results = {
             "config": config,
@@ -574,12 +663,13 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
         if stage in done:
             continue
         if stage == "LSTM (keras)":
+            layers = config.get("lstm_layers", 1)
             units = lstm_units_for(results["training"]["parameters"], task.n_inputs,
-                                   task.n_outputs)
+                                   task.n_outputs, layers=layers)
             row = train_lstm(task, units, epochs=config["epochs"],
                              batch_size=config["batch_size"],
                              learning_rate=config["learning_rate"], seed=seed,
-                             n_test=config["n_test"])
+                             n_test=config["n_test"], layers=layers)
             row.pop("loss")
             row["n_test"] = len(task.x_test[: config["n_test"]])
         else:

@@ -15,17 +15,26 @@ transforms that nengo-dl trains; :math:`f` is a population of rectified-linear
 neurons, rates while training and spikes when deployed. The parameters are
 named as keras-lmu names them (``units``, ``order``, ``theta``,
 ``memory_d``, ``hidden_to_memory``, ``memory_to_memory``,
-``input_to_hidden``), with ``theta`` in seconds.
+``input_to_hidden``, ``hidden_to_hidden``, ``use_bias``), with ``theta``
+in seconds.
+
+Timing, with no synapses on the trained path (``hidden_synapse=None``, as
+keras-lmu): :math:`x_t` reaches :math:`u_t` and :math:`h_t` in the same
+step, and only the recurrent connections (:math:`h_{t-1}` and
+:math:`m_{t-1}` into :math:`u_t`, :math:`h_{t-1}` into :math:`h_t`) carry the
+one step of delay the recurrence needs (``synapse=0``). With the ideal
+memory (``memory="ideal"``, :class:`.IdealMemory`) the cell is then exactly
+keras-lmu's cell (ReLU hidden units, no hidden-cell dropout).
 """
 
 import json
-import zipfile
 
 import numpy as np
 import nengo
 from nengo.exceptions import ValidationError
 
 from nengo_lmu.dynamics import check_bool, check_integer, check_positive
+from nengo_lmu.networks.ideal import IdealMemory, json_default
 from nengo_lmu.networks.memory import LegendreMemory
 
 #: Names of a cell's trainable parameters (connection transforms and biases)
@@ -37,7 +46,32 @@ PARAMETERS = {
     "memory_kernel": None,  # W_m: m -> h
     "input_kernel": "input_to_hidden",  # W_x: x -> h
     "hidden_kernel": "hidden_to_hidden",  # W_h: h -> h
+    "bias": "use_bias",  # b, in units of the activation
 }
+
+#: Hidden activations: ``f`` of the cell.
+ACTIVATIONS = ("relu", "tanh")
+
+#: Keywords ``nengo.Network`` takes that a cell or network passes on.
+NETWORK_KEYWORDS = ("label", "seed", "add_to_container")
+
+
+def check_synapse(value, attr):
+    """A synapse on the trained path: None (or 0) for none, else seconds > 0."""
+    if value is None or (not isinstance(value, bool) and value == 0):
+        return None
+    return check_positive(value, attr)
+
+
+def check_keywords(kwargs, where):
+    """Refuse keywords that neither the class nor ``nengo.Network`` takes."""
+    unknown = sorted(set(kwargs) - set(NETWORK_KEYWORDS))
+    if unknown:
+        raise ValidationError(
+            f"{where} takes no keyword(s) {unknown}; besides its own it takes only "
+            f"{list(NETWORK_KEYWORDS)} (got {unknown})",
+            unknown[0],
+        )
 
 
 def _glorot(rng, shape, scale=1.0):
@@ -45,14 +79,24 @@ def _glorot(rng, shape, scale=1.0):
     return rng.uniform(-limit, limit, size=shape)
 
 
-def neuron_types(spiking, rate_scale):
+def neuron_types(spiking, rate_scale, activation="relu"):
     """The hidden and memory neuron types of a cell: rates or spikes.
 
     Rectified-linear neurons in both cases, so that the rates a network is
     trained with are exactly the spikes' mean rates. The hidden neurons'
     ``amplitude`` of ``1 / rate_scale`` makes their output the activation
-    itself while they fire ``rate_scale`` Hz per unit of it.
+    itself while they fire ``rate_scale`` Hz per unit of it. A ``"tanh"``
+    activation (rates only) is ``nengo.Tanh`` with ``tau_ref = 1``, so that
+    its output is :math:`\tanh` of its input.
     """
+    if activation == "tanh":
+        if spiking:
+            raise ValidationError(
+                "must be 'relu' for a spiking network; nengo has no spiking tanh "
+                "(got 'tanh')",
+                "activation",
+            )
+        return nengo.Tanh(tau_ref=1.0), nengo.RectifiedLinear()
     if spiking:
         return (
             nengo.SpikingRectifiedLinear(amplitude=1.0 / rate_scale),
@@ -90,25 +134,37 @@ class LMUCell(nengo.Network):
         :func:`neuron_types`).
     synapse : float, optional
         The memory's synapse in seconds (default 0.1).
-    hidden_synapse : float, optional
+    hidden_synapse : float or None, optional
         Synapse in seconds of every connection into the hidden layer and of
-        ``hidden_to_memory`` (default 0.005).
+        ``hidden_to_memory`` (default 0.005); None or 0 for none (keras-lmu's
+        cell), where only the recurrent connections keep one step of delay.
     hidden_to_memory, memory_to_memory : bool, optional
         Feed :math:`h` or :math:`m` back into :math:`u` (default False).
     input_to_hidden : bool, optional
         Connect :math:`x` to the hidden layer (default False).
     hidden_to_hidden : bool, optional
-        Recurrent :math:`W_h` (default True).
+        Recurrent :math:`W_h` (default False, as keras-lmu).
+    use_bias : bool, optional
+        A trainable bias :math:`b` on the hidden units (default True), in
+        units of the activation (so that an optimiser sees it at the scale of
+        the kernels, not behind the neurons' gain).
+    activation : {"relu", "tanh"}, optional
+        The hidden units' :math:`f` (default ``"relu"``; ``"tanh"`` for rate
+        networks only).
+    discretizer : {"zoh", "euler"}, optional
+        Passed to the memory (default ``"zoh"``).
     dt : float, optional
         The simulator's step in seconds (default 0.001).
     radii : float or array_like, optional
         The memory's radii (see :class:`.LegendreMemory`; default 1).
-    memory : callable, optional
+    memory : callable or "ideal", optional
         Makes the memory from ``LegendreMemory``'s arguments (default
         :class:`.LegendreMemory`); e.g. ``functools.partial(
-        nengo_lmu.hardware.memory, "loihi")`` for a Loihi memory.
+        nengo_lmu.hardware.memory, "loihi")`` for a Loihi memory, or
+        ``"ideal"`` for the exact linear system (:class:`.IdealMemory`).
     **kwargs
-        Passed to ``nengo.Network`` (``label``, ``seed``).
+        Passed to ``nengo.Network`` (``label``, ``seed``,
+        ``add_to_container``); any other keyword is a ``ValidationError``.
 
     Attributes
     ----------
@@ -118,7 +174,11 @@ class LMUCell(nengo.Network):
         The memory's encoded input.
     memory : LegendreMemory
     hidden : nengo.Ensemble
-        ``units`` neurons with gain ``rate_scale`` and a trainable bias.
+        ``units`` neurons with gain ``rate_scale`` (1 for tanh). In a rate
+        network the bias :math:`b` comes from a constant node through a
+        trainable connection (``trainable["bias"]``, which the neurons' gain
+        multiplies, like every connection into them); in a spiking network it
+        is folded into the ensemble's ``bias``, to the same effect.
     trainable : dict
         The trainable connections by parameter name (:data:`PARAMETERS`).
 
@@ -128,7 +188,7 @@ class LMUCell(nengo.Network):
     >>> with nengo.Network(seed=0) as net:
     ...     cell = LMUCell(units=20, order=4, theta=0.5, seed=0)
     >>> sorted(cell.trainable), cell.hidden.n_neurons
-    (['hidden_kernel', 'input_encoders', 'memory_kernel'], 20)
+    (['bias', 'input_encoders', 'memory_kernel'], 20)
     """
 
     def __init__(
@@ -148,12 +208,16 @@ class LMUCell(nengo.Network):
         hidden_to_memory=False,
         memory_to_memory=False,
         input_to_hidden=False,
-        hidden_to_hidden=True,
+        hidden_to_hidden=False,
+        use_bias=True,
+        activation="relu",
+        discretizer="zoh",
         dt=0.001,
         radii=1.0,
         memory=None,
         **kwargs,
     ):
+        check_keywords(kwargs, "LMUCell")
         self.units = check_integer(units, "units")
         self.order = check_integer(order, "order")
         self.theta = check_positive(theta, "theta")
@@ -162,18 +226,36 @@ class LMUCell(nengo.Network):
         if n_neurons is None:
             n_neurons = 20 * self.order * self.memory_d
         self.rate_scale = check_positive(rate_scale, "rate_scale")
-        self.hidden_synapse = check_positive(hidden_synapse, "hidden_synapse")
+        self.hidden_synapse = check_synapse(hidden_synapse, "hidden_synapse")
+        if activation not in ACTIVATIONS:
+            raise ValidationError(
+                f"must be one of {ACTIVATIONS} (got {activation!r})", "activation"
+            )
+        self.activation = activation
         self.flags = {
             "hidden_to_memory": check_bool(hidden_to_memory, "hidden_to_memory"),
             "memory_to_memory": check_bool(memory_to_memory, "memory_to_memory"),
             "input_to_hidden": check_bool(input_to_hidden, "input_to_hidden"),
             "hidden_to_hidden": check_bool(hidden_to_hidden, "hidden_to_hidden"),
+            "use_bias": check_bool(use_bias, "use_bias"),
         }
-        spiking = check_bool(spiking, "spiking")
-        default_hidden, default_memory = neuron_types(spiking, self.rate_scale)
+        self.spiking = check_bool(spiking, "spiking")
+        default_hidden, default_memory = neuron_types(self.spiking, self.rate_scale,
+                                                      activation)
         self.hidden_neurons = default_hidden if hidden_neurons is None else hidden_neurons
         memory_neurons = default_memory if memory_neurons is None else memory_neurons
-        make_memory = LegendreMemory if memory is None else memory
+        self.gain = 1.0 if activation == "tanh" else self.rate_scale
+        if memory == "ideal":
+            make_memory = IdealMemory
+        elif memory is None:
+            make_memory = LegendreMemory
+        elif callable(memory):
+            make_memory = memory
+        else:
+            raise ValidationError(
+                f"must be None, 'ideal' or a callable that makes a memory (got {memory!r})",
+                "memory",
+            )
         super().__init__(**kwargs)
         rng = np.random.RandomState(self.seed)
         shapes = self.parameter_shapes()
@@ -184,6 +266,7 @@ class LMUCell(nengo.Network):
             "memory_kernel": _glorot(rng, shapes["memory_kernel"]),
             "input_kernel": _glorot(rng, shapes["input_kernel"]),
             "hidden_kernel": _glorot(rng, shapes["hidden_kernel"], scale=0.5),
+            "bias": np.zeros(shapes["bias"]),
         }
         with self:
             self.input = nengo.Node(size_in=self.size_in, label="x")
@@ -197,6 +280,7 @@ class LMUCell(nengo.Network):
                 dt=dt,
                 radii=radii,
                 size_in=self.memory_d,
+                discretizer=discretizer,
                 label="memory",
             )
             nengo.Connection(self.u, self.memory.input, synapse=None)
@@ -204,25 +288,31 @@ class LMUCell(nengo.Network):
                 self.units,
                 1,
                 neuron_type=self.hidden_neurons,
-                gain=nengo.dists.Choice([self.rate_scale]),
+                gain=nengo.dists.Choice([self.gain]),
                 bias=nengo.dists.Choice([0.0]),
                 label="h",
             )
             self.output = nengo.Node(size_in=self.units, label="h")
             nengo.Connection(self.hidden.neurons, self.output, synapse=None)
+            syn = self.hidden_synapse
+            delay = 0 if syn is None else syn  # a recurrence needs one step
             ends = {
                 "input_encoders": (self.input, self.u, None),
-                "hidden_encoders": (self.hidden.neurons, self.u, self.hidden_synapse),
-                "memory_encoders": (self.memory.state, self.u, None),
-                "memory_kernel": (self.memory.state, self.hidden.neurons,
-                                  self.hidden_synapse),
-                "input_kernel": (self.input, self.hidden.neurons, self.hidden_synapse),
-                "hidden_kernel": (self.hidden.neurons, self.hidden.neurons,
-                                  self.hidden_synapse),
+                "hidden_encoders": (self.hidden.neurons, self.u, delay),
+                "memory_encoders": (self.memory.state, self.u, 0),
+                "memory_kernel": (self.memory.state, self.hidden.neurons, syn),
+                "input_kernel": (self.input, self.hidden.neurons, syn),
+                "hidden_kernel": (self.hidden.neurons, self.hidden.neurons, delay),
             }
+            self.bias_source = None
+            if self.flags["use_bias"] and not self.spiking:
+                self.bias_source = nengo.Node(np.ones(1), label="one")
+                ends["bias"] = (self.bias_source, self.hidden.neurons, None)
             self.trainable = {}
             for name, flag in PARAMETERS.items():
                 if flag is None or self.flags[flag]:
+                    if name not in ends:
+                        continue  # a spiking cell's bias: the ensemble's
                     pre, post, syn = ends[name]
                     self.trainable[name] = nengo.Connection(
                         pre, post, transform=init[name], synapse=syn, label=name
@@ -238,6 +328,7 @@ class LMUCell(nengo.Network):
             "memory_kernel": (self.units, dims),
             "input_kernel": (self.units, self.size_in),
             "hidden_kernel": (self.units, self.units),
+            "bias": (self.units, 1),
         }
 
 
@@ -258,14 +349,16 @@ class LMUNetwork(nengo.Network):
         ``theta`` and any other); ``size_in`` is set by the stack.
     spiking : bool, optional
         Spiking neurons instead of rates everywhere (default False).
-    readout_synapse : float, optional
-        Synapse of the readout in seconds (default 0.01).
+    readout_synapse : float or None, optional
+        Synapse of the readout in seconds (default 0.01); None or 0 for none.
     dt : float, optional
         The simulator's step in seconds (default 0.001).
-    memory : callable, optional
-        Makes every cell's memory (see :class:`LMUCell`).
+    memory : callable or "ideal", optional
+        Makes every cell's memory (see :class:`LMUCell`); ``"ideal"`` is
+        kept in ``spec`` (and so in saved files), a callable is not.
     **kwargs
-        Passed to ``nengo.Network`` (``label``, ``seed``).
+        Passed to ``nengo.Network`` (``label``, ``seed``,
+        ``add_to_container``); any other keyword is a ``ValidationError``.
 
     Attributes
     ----------
@@ -285,6 +378,7 @@ class LMUNetwork(nengo.Network):
         memory=None,
         **kwargs,
     ):
+        check_keywords(kwargs, "LMUNetwork")
         size_in = check_integer(size_in, "size_in")
         size_out = check_integer(size_out, "size_out")
         if not cells or not all(isinstance(c, dict) for c in cells):
@@ -302,7 +396,7 @@ class LMUNetwork(nengo.Network):
                 raise ValidationError(
                     f"cell {i}: size_in is set by the stack, not given", "cells"
                 )
-        readout_synapse = check_positive(readout_synapse, "readout_synapse")
+        readout_synapse = check_synapse(readout_synapse, "readout_synapse")
         spiking = check_bool(spiking, "spiking")
         dt = check_positive(dt, "dt")
         super().__init__(**kwargs)
@@ -314,6 +408,8 @@ class LMUNetwork(nengo.Network):
             dt=dt,
             seed=self.seed,
         )
+        if isinstance(memory, str):
+            self.spec["memory"] = memory
         self.spiking = spiking
         rng = np.random.RandomState(self.seed)
         with self:
@@ -349,28 +445,39 @@ class LMUNetwork(nengo.Network):
     def trainables(self):
         """The trainable objects by parameter name: ``cell{i}.{name}``, ``readout``.
 
-        Connections (their ``transform``) and the hidden ensembles (their
-        ``bias``, as ``cell{i}.bias``).
+        Connections (their ``transform``); ``cell{i}.bias`` is a connection
+        from a constant node in a rate network and the hidden ensemble (its
+        ``bias``) in a spiking one.
         """
         objs = {}
         for i, cell in enumerate(self.cells):
             for name, conn in cell.trainable.items():
                 objs[f"cell{i}.{name}"] = conn
-            objs[f"cell{i}.bias"] = cell.hidden
+            if cell.flags["use_bias"] and cell.spiking:
+                objs[f"cell{i}.bias"] = cell.hidden
         objs["readout"] = self.readout
         return objs
 
+    def _gain(self, name):
+        return self.cells[int(name.split(".")[0][4:])].gain
+
     def parameters(self):
-        """Current parameter values by name, as float arrays."""
+        """Current parameter values by name, as float arrays.
+
+        A bias is in units of the activation, ``(units,)``, whichever object
+        holds it.
+        """
         values = {}
         for name, obj in self.trainables().items():
             if isinstance(obj, nengo.Ensemble):
                 bias = obj.bias  # Choice([0]) until parameters are set
                 if isinstance(bias, nengo.dists.Distribution):
                     bias = bias.sample(obj.n_neurons)
-                values[name] = np.asarray(bias, dtype=float)
+                values[name] = np.asarray(bias, dtype=float) / self._gain(name)
             else:
                 values[name] = np.array(obj.transform.init, dtype=float)
+                if name.endswith(".bias"):
+                    values[name] = values[name].reshape(-1)
         return values
 
     def set_parameters(self, values):
@@ -395,132 +502,18 @@ class LMUNetwork(nengo.Network):
                     "values",
                 )
             if isinstance(objs[name], nengo.Ensemble):
-                objs[name].bias = value
+                objs[name].bias = value * self._gain(name)
+            elif name.endswith(".bias"):
+                objs[name].transform = value.reshape(-1, 1)
             else:
                 objs[name].transform = value
 
     def save(self, path):
         """Write ``spec`` and the parameters to an ``.npz`` file (no pickle)."""
         values = self.parameters()
-        values["__spec__"] = np.array(json.dumps(self.spec))
+        values["__spec__"] = np.array(json.dumps(self.spec, default=json_default))
         np.savez(path, **values)
 
 
-def _read(path):
-    """The spec and arrays of a file :meth:`LMUNetwork.save` wrote (ValidationError
-    naming ``path`` for anything else)."""
-    def refuse(reason):
-        return ValidationError(
-            f"must be an .npz file written by LMUNetwork.save; {reason} (got {path!r})",
-            "path",
-        )
-
-    try:
-        data = np.load(path, allow_pickle=False)
-        if not hasattr(data, "files"):
-            raise refuse("it holds a single array, not a network")
-        with data:
-            if "__spec__" not in data.files:
-                raise refuse(f"it has no '__spec__' entry (it holds {sorted(data.files)})")
-            text = str(data["__spec__"])
-            values = {k: data[k] for k in data.files if k != "__spec__"}
-    except (FileNotFoundError, ValidationError):
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        # np.load says "pickled data" for any file that is neither npy nor npz
-        raise refuse(f"it is not a readable npz archive ({type(e).__name__})") from None
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError:
-        raise refuse("its '__spec__' is not JSON") from None
-    if not isinstance(spec, dict) or not isinstance(spec.get("cells"), list):
-        raise refuse("its '__spec__' is not a network specification")
-    return spec, values
-
-
-def _check_size(spec):
-    """Refuse a spec whose memories would not fit in this machine (BuildError)."""
-    from nengo_lmu.networks import footprint  # noqa: PLC0415
-
-    total = 0
-    for cell in spec["cells"]:
-        if not isinstance(cell, dict):
-            continue  # LMUNetwork names it
-        try:
-            order, memory_d = int(cell.get("order", 1)), int(cell.get("memory_d", 1))
-            n = int(cell.get("n_neurons") or 20 * order * memory_d)
-            units = int(cell.get("units", 1))
-        except (TypeError, ValueError):
-            continue  # LMUNetwork names the field
-        if min(order, memory_d, n, units) < 1:
-            continue
-        total += footprint.build_bytes(order, n, size_in=memory_d)
-        total += footprint.FLOAT * units * (units + order * memory_d)  # kernels
-        footprint.check_fits(total, "n_neurons", n)
-
-
-def load(path, **overrides):
-    """Rebuild an :class:`LMUNetwork` from :meth:`LMUNetwork.save`'s file.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The ``.npz`` file. It is read with ``allow_pickle=False``, so loading
-        never executes code.
-    **overrides
-        Constructor arguments to change, e.g. ``spiking=True`` to deploy a
-        network trained with rates, or ``memory=`` to build its memories for
-        another backend.
-
-    Returns
-    -------
-    LMUNetwork
-
-    Raises
-    ------
-    ValidationError
-        If the file is not one that :meth:`LMUNetwork.save` wrote, if it
-        lacks a parameter of the network its spec describes or holds one
-        that network does not have, or if a parameter is not finite.
-    BuildError
-        If the network would not fit in this machine's memory (checked from
-        the spec, before anything is built).
-    """
-    spec, values = _read(path)
-    spec.update(overrides)
-    _check_size(spec)
-    expected = _parameter_names(spec)
-    missing, extra = sorted(expected - set(values)), sorted(set(values) - expected)
-    if missing or extra:
-        raise ValidationError(
-            "must hold exactly the parameters of the network its spec describes; "
-            f"missing {missing}, unexpected {extra} (got {sorted(values)})",
-            "path",
-        )
-    for name, value in values.items():
-        if value.dtype.kind not in "fiu":
-            raise ValidationError(f"{name} must hold numbers (got dtype {value.dtype})", "values")
-        bad = int(value.size - np.count_nonzero(np.isfinite(value)))
-        if bad:
-            raise ValidationError(
-                f"{name} must hold finite numbers (got {bad} NaN or infinite of "
-                f"{value.size})",
-                "values",
-            )
-    net = LMUNetwork(**spec)
-    net.set_parameters(values)
-    return net
-
-
-def _parameter_names(spec):
-    """The names :meth:`LMUNetwork.trainables` will have for ``spec``."""
-    defaults = dict(hidden_to_memory=False, memory_to_memory=False, input_to_hidden=False,
-                    hidden_to_hidden=True)
-    names = {"readout"}
-    for i, cell in enumerate(spec["cells"]):
-        cell = cell if isinstance(cell, dict) else {}
-        names.add(f"cell{i}.bias")
-        for name, flag in PARAMETERS.items():
-            if flag is None or check_bool(cell.get(flag, defaults[flag]), flag):
-                names.add(f"cell{i}.{name}")
-    return names
+# saving and loading live in nengo_lmu.networks.files; load is re-exported here
+from nengo_lmu.networks.files import load  # noqa: E402

@@ -139,3 +139,21 @@ def test_importing_nengo_lmu_does_not_import_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_paper_mackey_glass_from_the_command_line(tmp_path, capsys):
+    """The paper's setup, trained in parallel, scored on the step network, against an
+    LSTM of as many weights."""
+    from nengo_lmu import cli
+
+    assert cli.main(["train", "--task", "mackey-glass-paper", "--quick",
+                     "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    by_stage = rows(results)
+    keras, reference = by_stage["rate (keras)"], by_stage["rate (reference)"]
+    assert keras["score"] == pytest.approx(reference["score"], abs=1e-4)
+    assert keras["score"] < 0.8, keras  # predicting the mean scores 1
+    lstm, weights = by_stage["LSTM (keras)"], results["training"]["parameters"]
+    assert abs(lstm["parameters"] - weights) < 0.2 * weights
+    assert results["config"]["trainer"] == "parallel"
+    assert "rate (keras)" in capsys.readouterr().out

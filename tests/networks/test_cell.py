@@ -15,8 +15,9 @@ def make_net(**kwargs):
 def test_cell_parameters_follow_the_keras_lmu_flags():
     with nengo.Network():
         full = LMUCell(units=5, order=3, theta=0.1, size_in=2, memory_d=2,
-                       hidden_to_memory=True, memory_to_memory=True, input_to_hidden=True)
-        bare = LMUCell(units=5, order=3, theta=0.1, hidden_to_hidden=False)
+                       hidden_to_memory=True, memory_to_memory=True, input_to_hidden=True,
+                       hidden_to_hidden=True)
+        bare = LMUCell(units=5, order=3, theta=0.1, use_bias=False)
     assert sorted(full.trainable) == sorted(PARAMETERS)
     assert sorted(bare.trainable) == ["input_encoders", "memory_kernel"]
     shapes = full.parameter_shapes()
@@ -58,8 +59,9 @@ def test_network_errors():
 
 def test_stacked_cells_and_save_load(tmp_path):
     net = make_net(cell=dict(hidden_to_memory=True))
-    two = LMUNetwork(2, 3, [dict(units=12, order=4, theta=0.2),
-                            dict(units=7, order=3, theta=0.1)], seed=1)
+    two = LMUNetwork(2, 3, [dict(units=12, order=4, theta=0.2, hidden_to_hidden=True),
+                            dict(units=7, order=3, theta=0.1, hidden_to_hidden=True)],
+                     seed=1)
     assert two.cells[1].size_in == 12 and two.readout.transform.init.shape == (3, 7)
     assert sorted(two.trainables()) == sorted(
         ["cell0.input_encoders", "cell0.memory_kernel", "cell0.hidden_kernel",
@@ -84,9 +86,9 @@ def test_stacked_cells_and_save_load(tmp_path):
 
 
 def run_cell(Simulator, spiking, seed, steps=600):
-    net = make_net(spiking=spiking)
+    net = make_net(spiking=spiking, cell=dict(hidden_to_hidden=True))
     rng = np.random.RandomState(seed)
-    net.set_parameters({"cell0.bias": rng.uniform(-50, 50, size=12),
+    net.set_parameters({"cell0.bias": rng.uniform(-0.25, 0.25, size=12),
                         "cell0.input_encoders": np.array([[1.0, -0.5]])})
     cell = net.cells[0]
     net.input.output = lambda t: [np.sin(8 * t), np.cos(5 * t)]
@@ -103,13 +105,13 @@ def run_cell(Simulator, spiking, seed, steps=600):
 
 
 def test_rate_cell_computes_the_lmu_equations(Simulator, seed):
-    """h = relu(W_m m + W_x x + W_h h + b / rate_scale), each input filtered once."""
+    """h = relu(W_m m + W_x x + W_h h + b), each input filtered once."""
     net, sim, (p_m, p_x, p_h, p_hf, _) = run_cell(Simulator, False, seed)
     cell, values = net.cells[0], net.parameters()
     pre = (sim.data[p_m] @ values["cell0.memory_kernel"].T
            + sim.data[p_x] @ values["cell0.input_kernel"].T
            + sim.data[p_hf] @ values["cell0.hidden_kernel"].T
-           + values["cell0.bias"] / cell.rate_scale)
+           + values["cell0.bias"])
     h = sim.data[p_h]
     np.testing.assert_allclose(h, np.maximum(pre, 0), atol=1e-6)
     assert (h > 0).mean() > 0.2  # the test means something: units are active

@@ -1,0 +1,189 @@
+"""Parallel training: seconds per epoch against keras-lmu, and Mackey-Glass against LSTMs.
+
+Two measurements, both printed as tables:
+
+1. ``speed``: seconds per epoch of :func:`nengo_lmu.analysis.parallel.build_model`
+   against keras-lmu 0.7.0's ``LMU`` layer (its feed-forward path) at equal
+   weights (order 64, 100 ReLU units, theta = 784 steps, input to hidden,
+   10 outputs: 7,511 weights), on permuted sequential Fashion-MNIST when
+   Debian's ``dataset-fashion-mnist`` is installed (random pixels otherwise;
+   the time does not depend on the data), in the same process and
+   TensorFlow. keras-lmu is not a dependency of this project: install it
+   into a separate folder and name it with ``--keras-lmu-site``::
+
+       python -m pip install --no-deps --target klmu-site keras-lmu==0.7.0
+
+   The two models are also given the same weights and their outputs compared.
+2. ``mackey-glass``: NRMSE of the paper-setup LMU (4 stacked cells, ideal
+   memory, trained in parallel; :data:`nengo_lmu.analysis.training.SETTINGS`)
+   against a 4-layer LSTM with as many weights, same epochs, batches and
+   Adam, per seed, at ``--units`` (22: ~2k weights; 74: ~18k).
+3. ``digits``: test accuracy of a rate network with the ideal memory on the
+   permuted 8x8 digits (all test sequences), trained in parallel.
+
+Examples::
+
+    python benchmarks/bench_training.py speed --keras-lmu-site klmu-site
+    python benchmarks/bench_training.py mackey-glass --units 22 --seeds 0 1 2 \\
+        --epochs 20 --n-steps 1000 --batch-size 4
+    python benchmarks/bench_training.py digits --seeds 0 1 2
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def speed(args):
+    import tensorflow as tf
+
+    from nengo_lmu import tasks
+    from nengo_lmu.analysis import parallel
+    from nengo_lmu.networks.cell import LMUNetwork
+
+    if args.keras_lmu_site:
+        sys.path.append(os.path.abspath(args.keras_lmu_site))
+    import keras_lmu
+
+    n, steps, order, units = args.n_train, 784, 64, 100
+    try:
+        task = tasks.load_psfmnist().subset(n_train=n)
+        x, y, data = task.x_train, task.y_train[:, -1], "psFashion-MNIST"
+    except Exception:  # noqa: BLE001 - any failure to read means: random pixels
+        rng = np.random.RandomState(0)
+        x, y, data = rng.rand(n, steps, 1), rng.randint(10, size=(n, 1)), "random pixels"
+    cell = dict(units=units, order=order, theta=steps * 0.001, hidden_synapse=None,
+                input_to_hidden=True)
+    net = LMUNetwork(1, 10, [cell], readout_synapse=None, memory="ideal", seed=0)
+    ours = parallel.build_model(net.spec, steps, return_sequences=False)
+    parallel.set_parameters(ours, net.parameters())
+    inputs = tf.keras.Input((steps, 1))
+    lmu = keras_lmu.LMU(memory_d=1, order=order, theta=steps,
+                        hidden_cell=tf.keras.layers.Dense(units, activation="relu"),
+                        input_to_hidden=True)
+    theirs = tf.keras.Model(inputs, tf.keras.layers.Dense(10, use_bias=False)(lmu(inputs)))
+    # equal weights: our parameters in keras-lmu's layout
+    p = net.parameters()
+    by_shape = {tuple(w.shape): w for w in theirs.weights}
+    by_shape[(1, 1)].assign(p["cell0.input_encoders"].T)
+    by_shape[(order + 1, units)].assign(np.concatenate(
+        [p["cell0.memory_kernel"].T, p["cell0.input_kernel"].T]))
+    by_shape[(units,)].assign(p["cell0.bias"])
+    by_shape[(units, 10)].assign(p["readout"].T)
+    probe = x[:8].astype(np.float32)
+    difference = np.abs(ours.predict(probe, verbose=0) - theirs.predict(probe, verbose=0))
+    rows = []
+    for name, model in (("nengo-lmu parallel", ours), ("keras-lmu 0.7.0", theirs)):
+        model.compile(optimizer=tf.optimizers.Adam(1e-3),
+                      loss=tf.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(x[:args.batch_size], y[:args.batch_size], batch_size=args.batch_size,
+                  epochs=1, verbose=0)  # builds and traces
+    times = {"nengo-lmu parallel": [], "keras-lmu 0.7.0": []}
+    for _ in range(args.repeats):
+        for name, model in (("nengo-lmu parallel", ours), ("keras-lmu 0.7.0", theirs)):
+            start = time.perf_counter()
+            model.fit(x, y, batch_size=args.batch_size, epochs=1, verbose=0)
+            times[name].append(time.perf_counter() - start)
+    for name, model in (("nengo-lmu parallel", ours), ("keras-lmu 0.7.0", theirs)):
+        rows.append((name, model.count_params(), min(times[name])))
+    print(f"one epoch of {n} sequences x {steps} steps ({data}), batch {args.batch_size}, "
+          f"best of {args.repeats}; outputs at equal weights differ by at most "
+          f"{difference.max():.2e}")
+    print(f"{'model':<20} {'weights':>8} {'s/epoch':>9}")
+    for name, weights, seconds in rows:
+        print(f"{name:<20} {weights:>8} {seconds:9.2f}")
+    print(f"ratio nengo-lmu / keras-lmu: {rows[0][2] / rows[1][2]:.2f}")
+
+
+def mackey_glass(args):
+    from nengo_lmu.analysis import training
+
+    print(f"Mackey-Glass (paper setup): {args.n_steps} steps per sequence, "
+          f"{args.epochs} epochs, batch {args.batch_size}, Adam {args.learning_rate}, "
+          f"{args.activation} hidden units")
+    print(f"{'seed':>4} {'LMU weights':>11} {'LMU NRMSE':>9} {'LSTM weights':>12} "
+          f"{'LSTM NRMSE':>10} {'LMU s':>6} {'LSTM s':>7}")
+    scores = []
+    for seed in args.seeds:
+        cells = [dict(units=args.units, order=4, theta_items=4, hidden_synapse=None,
+                      input_to_hidden=True, activation=args.activation)] * 4
+        config = training.settings("mackey-glass-paper", n_steps=args.n_steps,
+                                   epochs=args.epochs, batch_size=args.batch_size,
+                                   cells=cells, seed=seed, n_train=args.n_train,
+                                   learning_rate=args.learning_rate)
+        task = training.make_task(config)
+        net = training.make_network(config, task, seed=seed)
+        weights = training.n_parameters(net)
+        trained = training.train_parallel(net, task, epochs=args.epochs,
+                                          batch_size=args.batch_size,
+                                          learning_rate=config["learning_rate"], seed=seed)
+        lmu = training.evaluate(trained, task, backend="keras", spiking=False)["score"]
+        units = training.lstm_units_for(weights, layers=4)
+        lstm = training.train_lstm(task, units, epochs=args.epochs,
+                                   batch_size=args.batch_size,
+                                   learning_rate=config["learning_rate"], seed=seed,
+                                   layers=4)
+        scores.append((lmu, lstm["score"]))
+        print(f"{seed:>4} {weights:>11} {lmu:9.4f} {lstm['parameters']:>12} "
+              f"{lstm['score']:10.4f} {trained.seconds:6.0f} {lstm['seconds']:7.0f}",
+              flush=True)
+    lmu, lstm = np.mean(scores, axis=0)
+    print(f"mean NRMSE: LMU {lmu:.4f}, LSTM {lstm:.4f}")
+
+
+def digits(args):
+    from nengo_lmu.analysis import training
+
+    print(f"permuted digits, ideal memory, rates, trained in parallel: {args.epochs} epochs, "
+          f"batch {args.batch_size}, units {args.units}, order {args.order}")
+    print(f"{'seed':>4} {'weights':>7} {'accuracy':>8} {'test':>5} {'s':>5}")
+    for seed in args.seeds:
+        cells = [dict(units=args.units, order=args.order, hidden_synapse=None,
+                      input_to_hidden=True)]
+        config = training.settings("digits", cells=cells, seed=seed,
+                                   network=dict(memory="ideal", readout_synapse=None))
+        task = training.make_task(config)
+        net = training.make_network(config, task, seed=seed)
+        trained = training.train_parallel(net, task, epochs=args.epochs,
+                                          batch_size=args.batch_size,
+                                          learning_rate=args.learning_rate, seed=seed)
+        row = training.evaluate(trained, task, backend="keras", spiking=False)
+        print(f"{seed:>4} {training.n_parameters(net):>7} {row['score']:8.4f} "
+              f"{row['n_test']:>5} {trained.seconds:5.0f}", flush=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    s = sub.add_parser("speed")
+    s.add_argument("--keras-lmu-site", help="folder keras-lmu was installed into")
+    s.add_argument("--n-train", type=int, default=2000)
+    s.add_argument("--batch-size", type=int, default=100)
+    s.add_argument("--repeats", type=int, default=2)
+    m = sub.add_parser("mackey-glass")
+    m.add_argument("--units", type=int, default=22)
+    m.add_argument("--seeds", type=int, nargs="+", default=[0])
+    m.add_argument("--epochs", type=int, default=40)
+    m.add_argument("--n-steps", type=int, default=5000)
+    m.add_argument("--n-train", type=int, default=None)
+    m.add_argument("--batch-size", type=int, default=8)
+    m.add_argument("--learning-rate", type=float, default=5e-3)
+    m.add_argument("--activation", default="relu", choices=("relu", "tanh"))
+    d = sub.add_parser("digits")
+    d.add_argument("--units", type=int, default=100)
+    d.add_argument("--order", type=int, default=64)
+    d.add_argument("--seeds", type=int, nargs="+", default=[0])
+    d.add_argument("--epochs", type=int, default=40)
+    d.add_argument("--batch-size", type=int, default=64)
+    d.add_argument("--learning-rate", type=float, default=5e-3)
+    args = parser.parse_args(argv)
+    {"speed": speed, "mackey-glass": mackey_glass, "digits": digits}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()

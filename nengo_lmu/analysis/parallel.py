@@ -1,0 +1,247 @@
+r"""Parallel training: an :class:`.LMUNetwork` as a Keras model over whole sequences.
+
+Where a cell's memory is linear and nothing feeds back into it
+(``hidden_to_memory``, ``memory_to_memory`` and ``hidden_to_hidden`` all
+False), its state over a whole sequence is a causal convolution of the
+encoded input with the memory's impulse response,
+
+.. math:: m_t = \sum_{k=0}^{t} A_d^k B_d \, u_{t-k},
+
+which the model computes for every step at once with FFTs, as keras-lmu's
+feed-forward layer does. The hidden layer is then a pointwise function of
+:math:`m_t` and :math:`x_t`, and the readout a matrix. With no synapses on
+the trained path (``hidden_synapse=None``, ``readout_synapse=None``) this is
+exactly what the step-by-step nengo network with the ideal memory computes
+(:class:`.IdealMemory`, rate neurons): output ``k`` of the model is the
+network's output at step ``k + 1``. The model's weights are the network's
+parameters by name and shape (:func:`parameters` and :func:`set_parameters`),
+so a model trained here deploys as the nengo network.
+
+TensorFlow is imported inside the functions only.
+"""
+
+import time
+
+import numpy as np
+from nengo.exceptions import ValidationError
+
+from nengo_lmu.dynamics import check_integer, check_positive
+
+from nengo_lmu.networks.ideal import IdealMemory
+
+
+def check_parallel(spec):
+    """Raise a ``ValidationError`` unless ``spec`` (an ``LMUNetwork.spec``) can train in
+    parallel."""
+    if spec.get("readout_synapse") is not None:
+        raise ValidationError(
+            "must be None for parallel training, which has no synapses "
+            f"(got {spec.get('readout_synapse')})",
+            "readout_synapse",
+        )
+    for i, cell in enumerate(spec["cells"]):
+        for flag in ("hidden_to_memory", "memory_to_memory", "hidden_to_hidden"):
+            if cell.get(flag, False):
+                raise ValidationError(
+                    f"must be False in every cell for parallel training, whose memory "
+                    f"sees only the input (cell {i} has {flag}=True)",
+                    flag,
+                )
+        synapse = cell.get("hidden_synapse", 0.005)  # LMUCell's default
+        if synapse is not None and synapse != 0:
+            raise ValidationError(
+                "must be None in every cell for parallel training, which has no "
+                f"synapses (cell {i} has {synapse})",
+                "hidden_synapse",
+            )
+
+
+def _layer_class():
+    import tensorflow as tf  # noqa: PLC0415
+
+    class ParallelLMUCell(tf.keras.layers.Layer):
+        """One LMU cell over whole sequences: ``(batch, steps, size_in)`` ->
+        ``(batch, steps, units)``."""
+
+        def __init__(self, cell, size_in, n_steps, dt, index, **kwargs):
+            super().__init__(name=f"cell{index}", **kwargs)
+            self.units = int(cell["units"])
+            self.order = int(cell["order"])
+            self.memory_d = int(cell.get("memory_d", 1))
+            self.size_in = int(size_in)
+            self.activation = cell.get("activation", "relu")
+            self.use_bias = bool(cell.get("use_bias", True))
+            self.input_to_hidden = bool(cell.get("input_to_hidden", False))
+            memory = IdealMemory(self.order, cell["theta"], dt=dt,
+                                 discretizer=cell.get("discretizer", "zoh"),
+                                 add_to_container=False)
+            self.n_steps = int(n_steps)
+            self.n_fft = 2 * self.n_steps
+            response = memory.impulse_response(self.n_steps)  # (steps, order)
+            self.response_fft = tf.signal.rfft(
+                tf.constant(np.pad(response.T, [(0, 0), (0, self.n_steps)]),
+                            dtype=tf.float64 if self.dtype == "float64" else tf.float32))
+
+        def build(self, input_shape):
+            def weight(name, shape):
+                return self.add_weight(name=name, shape=shape, trainable=True,
+                                       initializer="zeros", dtype=self.dtype)
+
+            dims = self.order * self.memory_d
+            self.input_encoders = weight("input_encoders", (self.memory_d, self.size_in))
+            self.memory_kernel = weight("memory_kernel", (self.units, dims))
+            if self.input_to_hidden:
+                self.input_kernel = weight("input_kernel", (self.units, self.size_in))
+            if self.use_bias:
+                self.bias = weight("bias", (self.units,))
+            super().build(input_shape)
+
+        def call(self, x):
+            u = tf.einsum("bti,ci->bct", x, self.input_encoders)  # (b, memory_d, t)
+            spectrum = tf.signal.rfft(u, fft_length=[self.n_fft])  # (b, c, f)
+            m = tf.signal.irfft(spectrum[:, :, None, :] * self.response_fft[None, None],
+                                fft_length=[self.n_fft])[..., : tf.shape(x)[1]]
+            m = tf.transpose(m, [0, 3, 1, 2])  # (b, t, c, order)
+            m = tf.reshape(m, [tf.shape(x)[0], tf.shape(x)[1], -1])  # c * order + i
+            pre = tf.einsum("btj,hj->bth", m, self.memory_kernel)
+            if self.input_to_hidden:
+                pre += tf.einsum("bti,hi->bth", x, self.input_kernel)
+            if self.use_bias:
+                pre += self.bias
+            return tf.tanh(pre) if self.activation == "tanh" else tf.nn.relu(pre)
+
+    return ParallelLMUCell
+
+
+def build_model(spec, n_steps, return_sequences=True, dtype="float32"):
+    """The Keras model of an ``LMUNetwork.spec`` over sequences of ``n_steps`` steps.
+
+    Parameters
+    ----------
+    spec : dict
+        ``LMUNetwork.spec`` (see :func:`check_parallel` for what it must hold).
+    n_steps : int
+        Simulator steps per sequence (the FFT length is twice this).
+    return_sequences : bool
+        Output at every step (default) or at the last step only.
+    dtype : {"float32", "float64"}
+        The model's arithmetic.
+
+    Returns
+    -------
+    tf.keras.Model
+        Input ``(batch, n_steps, size_in)``, output ``(batch, n_steps,
+        size_out)`` or ``(batch, size_out)``; its weights are set from the
+        network with :func:`set_parameters`.
+    """
+    import tensorflow as tf  # noqa: PLC0415
+
+    check_parallel(spec)
+    layer = _layer_class()
+    inputs = tf.keras.Input((n_steps, spec["size_in"]), dtype=dtype)
+    h, width = inputs, spec["size_in"]
+    for i, cell in enumerate(spec["cells"]):
+        h = layer(cell, width, n_steps, spec["dt"], i, dtype=dtype)(h)
+        width = cell["units"]
+    if not return_sequences:
+        h = h[:, -1]
+    outputs = tf.keras.layers.Dense(spec["size_out"], use_bias=False, name="readout",
+                                    dtype=dtype)(h)
+    return tf.keras.Model(inputs, outputs)
+
+
+def _weights(model):
+    out = {}
+    for w in model.weights:
+        layer, name = w.name.split("/")[:2]
+        name = name.split(":")[0]
+        out["readout" if layer == "readout" else f"{layer}.{name}"] = w
+    return out
+
+
+def parameters(model):
+    """The model's weights as ``LMUNetwork.parameters()`` names and shapes."""
+    out = {}
+    for name, w in _weights(model).items():
+        value = np.asarray(w.numpy(), dtype=float)
+        out[name] = value.T if name == "readout" else value
+    return out
+
+
+def set_parameters(model, values):
+    """Set the model's weights from ``LMUNetwork.parameters()``-style ``values``."""
+    weights = _weights(model)
+    for name, value in values.items():
+        if name not in weights:
+            raise ValidationError(
+                f"must name one of the model's weights {sorted(weights)} (got {name!r})",
+                "values",
+            )
+        value = np.asarray(value, dtype=float)
+        weights[name].assign(value.T if name == "readout" else value)
+
+
+def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
+                   steps_per_item=1, seed=0, verbose=0, validation=None, callbacks=None,
+                   optimizer=None):
+    """Train ``net`` on ``task`` as a Keras model over whole sequences (fast).
+
+    The model (:func:`build_model`) computes the network with its ideal
+    memory and rate neurons, every step at once; the network must have no
+    synapses on its trained path and no connections back into its memories
+    (see :func:`check_parallel`). Losses, batches and arguments are those
+    of :func:`nengo_lmu.analysis.training.train`; the result deploys the
+    same way (``Training.network``), with the ideal memory or, given
+    ``memory=None``, a neural one.
+
+    Parameters
+    ----------
+    optimizer : tf.keras.optimizers.Optimizer, optional
+        Default Adam with ``learning_rate``. Pass the same optimiser again
+        to continue training with its state.
+
+    Returns
+    -------
+    Training
+        ``history`` holds ``loss`` and, with ``validation``, ``val_loss``
+        per epoch.
+    """
+    import tensorflow as tf  # noqa: PLC0415
+
+    from nengo_lmu.analysis.training import (  # noqa: PLC0415
+        Training, _fit_options, _history, _loss, _targets, hold)
+
+    epochs = check_integer(epochs, "epochs")
+    batch_size = check_integer(batch_size, "batch_size")
+    learning_rate = check_positive(learning_rate, "learning_rate")
+    if net.spiking:
+        raise ValidationError(
+            "must be a rate network (spiking=False); train with rates, then "
+            "deploy with Training.network(spiking=True)",
+            "net",
+        )
+    check_parallel(net.spec)
+    tf.random.set_seed(seed)
+    x = hold(task.x_train, steps_per_item)
+    y = _targets(task, "train", steps_per_item)
+    if task.kind == "classification":
+        y = y[:, -1]
+    model = build_model(net.spec, x.shape[1],
+                                 return_sequences=task.kind != "classification")
+    set_parameters(model, net.parameters())
+    model.compile(optimizer=optimizer or tf.optimizers.Adam(learning_rate),
+                  loss=_loss(task))
+    validation_data, callbacks = _fit_options(task, steps_per_item, validation, callbacks)
+    if validation_data is not None and task.kind == "classification":
+        validation_data = (validation_data[0], validation_data[1][:, -1])
+    start = time.perf_counter()
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose,
+                        shuffle=True, validation_data=validation_data,
+                        callbacks=callbacks)
+    return Training(
+        parameters=parameters(model),
+        loss=[float(v) for v in history.history["loss"]],
+        seconds=time.perf_counter() - start,
+        spec=dict(net.spec),
+        history=_history(history),
+    )

@@ -1,0 +1,148 @@
+"""Parallel (Keras, whole-sequence) training against the step-by-step nengo network."""
+
+import nengo
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+
+pytest.importorskip("tensorflow", reason="the dl extra (make install-dl) is not installed")
+
+from nengo_lmu import tasks  # noqa: E402
+from nengo_lmu.analysis import parallel, training  # noqa: E402
+from nengo_lmu.networks.cell import LMUCell, LMUNetwork, load  # noqa: E402
+
+CELLS = [dict(units=6, order=4, theta=0.02, hidden_synapse=None, input_to_hidden=True),
+         dict(units=5, order=3, theta=0.01, hidden_synapse=None, memory_d=2,
+              activation="tanh", discretizer="euler")]
+
+
+def random_network(seed=0):
+    net = LMUNetwork(2, 3, CELLS, readout_synapse=None, memory="ideal", seed=seed)
+    rng = np.random.RandomState(seed)
+    net.set_parameters({k: rng.randn(*v.shape) for k, v in net.parameters().items()})
+    return net
+
+
+def step_by_step(net, x):
+    """The nengo reference simulator's output, each example from rest."""
+    feed = training.Feed(x[0], net.spec["dt"])
+    net.input.output = feed
+    out = []
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        for example in x:
+            sim.reset()
+            feed.data = example
+            sim.run_steps(len(example))
+            out.append(sim.data[net.probe].copy())
+    return np.stack(out)
+
+
+def test_parallel_model_equals_the_step_network():
+    net = random_network()
+    x = np.random.RandomState(1).randn(3, 60, 2)
+    model = parallel.build_model(net.spec, 60, dtype="float64")
+    parallel.set_parameters(model, net.parameters())
+    fast = model.predict(x, verbose=0)
+    slow = step_by_step(net, x)
+    assert np.abs(slow).max() > 1  # the outputs are not trivially small
+    np.testing.assert_allclose(fast, slow, atol=1e-6)
+    # the weights go back unchanged
+    for name, value in parallel.parameters(model).items():
+        np.testing.assert_allclose(value, net.parameters()[name])
+
+
+def test_parallel_training_deploys_as_the_nengo_network(tmp_path):
+    task = tasks.mackey_glass_task(n_train=16, n_test=4, n_steps=100, horizon=5)
+    net = LMUNetwork(1, 1, [dict(units=10, order=4, theta=0.02, hidden_synapse=None,
+                                 input_to_hidden=True)],
+                     readout_synapse=None, memory="ideal", seed=0)
+    seen = []
+    callback = __import__("tensorflow").keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(epoch))
+    trained = training.train_parallel(net, task, epochs=15, batch_size=4,
+                                      learning_rate=1e-2, validation=True,
+                                      callbacks=[callback])
+    assert seen == list(range(15))
+    assert len(trained.history["val_loss"]) == 15
+    assert trained.loss[-1] < 0.5 * trained.loss[0]
+    trained.save(tmp_path / "net.npz")
+    fast = training.evaluate(trained, task, backend="keras", spiking=False)
+    slow = training.evaluate(str(tmp_path / "net.npz"), task, backend="reference",
+                             spiking=False)
+    assert fast["score"] < 0.6  # predicting the mean scores 1
+    np.testing.assert_allclose(fast["outputs"], slow["outputs"], atol=1e-4)
+
+
+def test_parallel_errors():
+    task = tasks.permuted_digits().subset(n_train=8, n_test=2)
+    synapse = LMUNetwork(1, 10, [dict(units=4, order=2, theta=0.1)], memory="ideal")
+    with pytest.raises(ValidationError, match="readout_synapse: must be None for parallel"):
+        training.train_parallel(synapse, task)
+    hidden = LMUNetwork(1, 10, [dict(units=4, order=2, theta=0.1)], readout_synapse=None)
+    with pytest.raises(ValidationError, match="hidden_synapse: must be None in every cell"):
+        training.train_parallel(hidden, task)
+    loop = LMUNetwork(1, 10, [dict(units=4, order=2, theta=0.1, hidden_synapse=None,
+                                    hidden_to_hidden=True)], readout_synapse=None)
+    with pytest.raises(ValidationError, match="hidden_to_hidden: must be False in every"):
+        training.train_parallel(loop, task)
+    with pytest.raises(ValidationError, match="spiking: must be False on 'keras'"):
+        training.evaluate("x.npz", task, backend="keras", spiking=True)
+
+
+def test_keras_lmu_options():
+    with nengo.Network():
+        with pytest.raises(ValidationError, match=r"dropout: LMUCell takes no keyword"):
+            LMUCell(units=3, order=2, theta=0.1, dropout=0.1)
+        with pytest.raises(ValidationError, match=r"activation: must be 'relu' for a spiking"):
+            LMUCell(units=3, order=2, theta=0.1, activation="tanh", spiking=True)
+        with pytest.raises(ValidationError, match=r"activation: must be one of"):
+            LMUCell(units=3, order=2, theta=0.1, activation="elu")
+        with pytest.raises(ValidationError, match=r"memory: must be None, 'ideal'"):
+            LMUCell(units=3, order=2, theta=0.1, memory="neural")
+        cell = LMUCell(units=3, order=2, theta=0.1, hidden_synapse=0, use_bias=False)
+        assert cell.hidden_synapse is None and "bias" not in cell.trainable
+        assert "hidden_kernel" not in cell.trainable  # keras-lmu's default
+    with pytest.raises(ValidationError, match=r"stateful: LMUNetwork takes no keyword"):
+        LMUNetwork(1, 1, [dict(units=3, order=2, theta=0.1)], stateful=True)
+
+
+def test_save_with_any_neuron_type(tmp_path):
+    cells = [dict(units=3, order=2, theta=0.1, memory_neurons=nengo.Direct(),
+                  hidden_neurons=nengo.LIFRate(tau_rc=0.05, amplitude=0.01)),
+             dict(units=2, order=2, theta=0.1,
+                  memory_neurons=nengo.PoissonSpiking(nengo.LIFRate(tau_ref=0.003)))]
+    net = LMUNetwork(1, 1, cells, memory="ideal", seed=2)
+    net.save(tmp_path / "net.npz")
+    again = load(tmp_path / "net.npz")
+    hidden = again.cells[0].hidden.neuron_type
+    assert isinstance(hidden, nengo.LIFRate) and hidden.tau_rc == 0.05
+    assert hidden.amplitude == 0.01
+    memory_neurons = again.spec["cells"][1]["memory_neurons"]
+    assert memory_neurons.base_type.tau_ref == 0.003
+    assert again.spec["memory"] == "ideal"
+    neural = load(tmp_path / "net.npz", memory=None, cells=[
+        {k: v for k, v in c.items() if k != "memory_neurons"} for c in again.spec["cells"]])
+    assert len(neural.cells[0].memory.ensembles) > 0  # a neural memory, same weights
+    for name, value in neural.parameters().items():
+        np.testing.assert_array_equal(value, net.parameters()[name])
+
+
+def test_nengo_dl_runs_the_same_network_in_minibatches():
+    """nengo-dl's step-by-step network (ideal memory, no synapses) equals the parallel
+    model, evaluated in minibatches (5 examples in batches of 2), and trains with
+    validation data."""
+    pytest.importorskip("nengo_dl")
+    task = tasks.mackey_glass_task(n_train=8, n_test=5, n_steps=40, horizon=5)
+    net = LMUNetwork(1, 1, [dict(units=6, order=3, theta=0.01, hidden_synapse=None,
+                                 input_to_hidden=True)],
+                     readout_synapse=None, memory="ideal", seed=0)
+    rng = np.random.RandomState(0)
+    net.set_parameters({k: 0.5 * rng.randn(*v.shape) for k, v in net.parameters().items()})
+    trained = training.Training(parameters=net.parameters(), loss=[], seconds=0.0,
+                                spec=dict(net.spec))
+    dl = training.evaluate(trained, task, backend="dl", spiking=False, batch_size=2)
+    fast = training.evaluate(trained, task, backend="keras", spiking=False)
+    assert dl["outputs"].shape == (5, 40, 1) and np.abs(fast["outputs"]).max() > 0.5
+    np.testing.assert_allclose(dl["outputs"], fast["outputs"], atol=1e-5)
+    result = training.train(net, task, epochs=2, batch_size=4, validation=True)
+    assert len(result.history["val_loss"]) == 2 and len(result.loss) == 2
