@@ -191,10 +191,7 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_ite
     from nengo_lmu.hardware import dl  # noqa: PLC0415
 
     epochs = check_integer(epochs, "epochs")
-    if batch_size is not None:
-        batch_size = check_integer(batch_size, "batch_size")
-    elif backend in ("dl", "keras"):
-        batch_size = 32
+    batch_size = check_integer(batch_size, "batch_size")
     learning_rate = check_positive(learning_rate, "learning_rate")
     if net.spiking:
         raise ValidationError(
@@ -347,7 +344,10 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
         raise ValidationError(
             f"must be 'reference', 'loihi', 'dl' or 'keras' (got {backend!r})", "backend"
         )
-    batch_size = check_integer(batch_size, "batch_size")
+    if batch_size is not None:
+        batch_size = check_integer(batch_size, "batch_size")
+    elif backend in ("dl", "keras"):
+        batch_size = 32
     if backend == "keras" and spiking:
         raise ValidationError(
             "must be False on 'keras', which computes rates (got True)", "spiking"
