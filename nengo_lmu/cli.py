@@ -108,7 +108,7 @@ def _demo(args):
         records.append(run_trial(chip))
     print()
     print(format_table(records))
-    print("\nE, E_n: state error against the ideal discrete memory (THEORY.md 4); "
+    print("\nE, E_n: state error against the ideal discrete memory; "
           "NRMSE: delay readouts against the true delayed input, 'vs ideal' against "
           "the ideal memory's readout; all after a warm-up of theta, probe filter "
           f"{trial.probe_synapse} s.")
