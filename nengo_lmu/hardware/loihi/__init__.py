@@ -788,17 +788,22 @@ def fit_neurons_per_core(n_neurons, n_axons):
     counts them).
     """
     n_cores = max(1, math.ceil(n_neurons / MAX_COMPARTMENTS))
-    while True:
-        per_core = math.ceil(n_neurons / n_cores)
-        bits = synapse_bits(n_axons, per_core)
-        if bits <= MAX_SYNAPSE_BITS:
-            return per_core
-        if per_core == 1:
-            raise BuildError(
-                f"synapse bits: one neuron with {n_axons} input axons needs "
-                f"{bits} bits, more than a Loihi core's {MAX_SYNAPSE_BITS}"
-            )
-        n_cores += 1
+    fits = lambda n: synapse_bits(n_axons, math.ceil(n_neurons / n)) <= MAX_SYNAPSE_BITS  # noqa: E731
+    if not fits(n_neurons):
+        raise BuildError(
+            f"synapse bits: one neuron with {n_axons} input axons needs "
+            f"{synapse_bits(n_axons, 1)} bits, more than a Loihi core's {MAX_SYNAPSE_BITS}"
+        )
+    # the fewest cores that fit: the bits grow with the neurons per core, so
+    # bisect over the number of cores (a d = 64 memory tried 452 one by one)
+    lo, hi = n_cores, n_neurons
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if fits(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return math.ceil(n_neurons / lo)
 
 
 def synapse_bits(n_axons, n_compartments):
