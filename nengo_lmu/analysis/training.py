@@ -69,23 +69,26 @@ def hold(x, steps_per_item):
 def memory_radii(task, order, theta, steps_per_item=1, dt=0.001, n_std=3.0):
     """Radii for a memory driven by ``task``'s training inputs (first channel).
 
-    ``n_std`` standard deviations of each Legendre state of the ideal memory
-    (THEORY.md section 2) over all training examples and steps, so that the
-    memory's neurons span the states the task visits (THEORY.md section 3).
+    ``n_std`` root-mean-square values of each Legendre state of the ideal
+    discrete memory over all training examples and steps, so that the
+    memory's neurons span the states the task visits. The RMS is taken about
+    zero, the centre of the range the neurons represent: the states of a
+    non-negative input such as pixel intensities have a large mean, which a
+    standard deviation would leave out (the window mean of a digit's pixels
+    then ran beyond its radius).
     """
     from nengo_lmu.dynamics import lmu_discrete  # noqa: PLC0415
 
     A, B = lmu_discrete(order, theta, dt)
     u = hold(task.x_train[:, :, :1], steps_per_item)
     m = np.zeros((len(u), order))
-    total, total_sq, count = np.zeros(order), np.zeros(order), 0
+    total_sq, count = np.zeros(order), 0
     for k in range(u.shape[1]):
         m = m @ A.T + u[:, k] @ B.T
-        total += m.sum(axis=0)
         total_sq += (m**2).sum(axis=0)
         count += len(m)
-    std = np.sqrt(np.maximum(total_sq / count - (total / count) ** 2, 0))
-    return n_std * np.maximum(std, 1e-3 * std.max())
+    rms = np.sqrt(total_sq / count)
+    return n_std * np.maximum(rms, 1e-3 * rms.max())
 
 
 def network_for(task, cells, seed=0, **kwargs):

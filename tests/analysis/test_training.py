@@ -157,3 +157,17 @@ def test_paper_mackey_glass_from_the_command_line(tmp_path, capsys):
     assert abs(lstm["parameters"] - weights) < 0.2 * weights
     assert results["config"]["trainer"] == "parallel"
     assert "rate (keras)" in capsys.readouterr().out
+
+
+def test_memory_radii_cover_the_states_means():
+    # pixels are non-negative: the window mean (m0) has a large mean, which
+    # radii from standard deviations left out of the neurons' range
+    from nengo_lmu import signals, tasks  # noqa: PLC0415
+
+    task = tasks.permuted_digits().subset(n_train=20)
+    radii = training.memory_radii(task, 6, 0.064, steps_per_item=1)
+    # each example from rest, as the network sees it
+    m = np.concatenate([signals.ideal_memory(x[:, 0], 6, 0.064) for x in task.x_train])
+    assert np.allclose(radii[0], 3 * np.sqrt(np.mean(m[:, 0] ** 2)), rtol=0.05)
+    assert radii[0] > 3 * np.abs(m[:, 0]).mean()
+    assert radii[0] > 3 * m[:, 0].std() * 1.2
