@@ -25,7 +25,6 @@ import time
 import numpy as np
 from nengo.exceptions import ValidationError
 
-from nengo_lmu.dynamics import check_integer, check_positive
 
 from nengo_lmu.networks.ideal import IdealMemory
 
@@ -209,17 +208,9 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
     import tensorflow as tf  # noqa: PLC0415
 
     from nengo_lmu.analysis.training import (  # noqa: PLC0415
-        Training, _fit_options, _history, _loss, _targets, hold)
+        Training, _check_fit, _fit_options, _history, _loss, _targets, hold)
 
-    epochs = check_integer(epochs, "epochs")
-    batch_size = check_integer(batch_size, "batch_size")
-    learning_rate = check_positive(learning_rate, "learning_rate")
-    if net.spiking:
-        raise ValidationError(
-            "must be a rate network (spiking=False); train with rates, then "
-            "deploy with Training.network(spiking=True)",
-            "net",
-        )
+    epochs, batch_size, learning_rate = _check_fit(net, epochs, batch_size, learning_rate)
     check_parallel(net.spec)
     tf.random.set_seed(seed)
     x = hold(task.x_train, steps_per_item)

@@ -156,6 +156,20 @@ def _ideal_memories(net):
     return [n for n in net.all_networks if isinstance(n, IdealMemory)]
 
 
+def _check_fit(net, epochs, batch_size, learning_rate):
+    """The training arguments, checked; a rate network is required."""
+    epochs = check_integer(epochs, "epochs")
+    batch_size = check_integer(batch_size, "batch_size")
+    learning_rate = check_positive(learning_rate, "learning_rate")
+    if net.spiking:
+        raise ValidationError(
+            "must be a rate network (spiking=False); train with rates, then "
+            "deploy with Training.network(spiking=True)",
+            "net",
+        )
+    return epochs, batch_size, learning_rate
+
+
 def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_item=1,
           seed=0, verbose=0, unroll=1, validation=None, callbacks=None):
     """Train ``net``'s encoders, kernels, biases and readout on ``task`` with nengo-dl.
@@ -193,15 +207,7 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3, steps_per_ite
 
     from nengo_lmu.hardware import dl  # noqa: PLC0415
 
-    epochs = check_integer(epochs, "epochs")
-    batch_size = check_integer(batch_size, "batch_size")
-    learning_rate = check_positive(learning_rate, "learning_rate")
-    if net.spiking:
-        raise ValidationError(
-            "must be a rate network (spiking=False); train with rates, then "
-            "deploy with Training.network(spiking=True)",
-            "net",
-        )
+    epochs, batch_size, learning_rate = _check_fit(net, epochs, batch_size, learning_rate)
     n = (len(task.x_train) // batch_size) * batch_size
     if n == 0:
         raise ValidationError(
