@@ -198,6 +198,22 @@ def mackey_glass(n, tau=17.0, beta=0.2, gamma=0.1, power=10, sample_every=1.0,
     return x[lag + 1 + skip :: every][:n]
 
 
+def _forecast_task(name, series, n_steps, horizon, n_train):
+    """A forecasting task: each row of ``series`` (``n_steps + horizon`` long)
+    gives the inputs ``[:n_steps]`` and the targets ``horizon`` steps ahead;
+    the first ``n_train`` rows train."""
+    inputs, targets = series[:, :n_steps, None], series[:, horizon:, None]
+    return Task(
+        name=name,
+        x_train=inputs[:n_train],
+        y_train=targets[:n_train],
+        x_test=inputs[n_train:],
+        y_test=targets[n_train:],
+        kind="regression",
+        n_outputs=1,
+    )
+
+
 def mackey_glass_task(n_train=64, n_test=16, n_steps=200, horizon=15, seed=0,
                       **series):
     """Predict the Mackey-Glass series ``horizon`` samples ahead, at every step.
@@ -237,16 +253,7 @@ def mackey_glass_task(n_train=64, n_test=16, n_steps=200, horizon=15, seed=0,
     mean, std = x[: n_train * n_steps].mean(), x[: n_train * n_steps].std()
     x = ((x - mean) / std).astype(np.float32)
     windows = np.stack([x[i * n_steps : (i + 1) * n_steps + horizon] for i in range(n)])
-    inputs, targets = windows[:, :n_steps, None], windows[:, horizon:, None]
-    return Task(
-        name="Mackey-Glass",
-        x_train=inputs[:n_train],
-        y_train=targets[:n_train],
-        x_test=inputs[n_train:],
-        y_test=targets[n_train:],
-        kind="regression",
-        n_outputs=1,
-    )
+    return _forecast_task("Mackey-Glass", windows, n_steps, horizon, n_train)
 
 
 def mackey_glass_paper_task(n_sequences=128, n_steps=5000, horizon=15, train_fraction=0.5,
@@ -289,16 +296,7 @@ def mackey_glass_paper_task(n_sequences=128, n_steps=5000, horizon=15, train_fra
     x0 = rng.uniform(0.5, 1.5, size=n_sequences)
     x = np.tanh(mackey_glass(n_steps + horizon, x0=x0, **series).T - 1.0)
     x = (x - x[:n_train, :n_steps].mean()).astype(np.float32)
-    inputs, targets = x[:, :n_steps, None], x[:, horizon:, None]
-    return Task(
-        name="Mackey-Glass (paper)",
-        x_train=inputs[:n_train],
-        y_train=targets[:n_train],
-        x_test=inputs[n_train:],
-        y_test=targets[n_train:],
-        kind="regression",
-        n_outputs=1,
-    )
+    return _forecast_task("Mackey-Glass (paper)", x, n_steps, horizon, n_train)
 
 
 # --- MNIST from local files ---------------------------------------------------

@@ -472,7 +472,7 @@ SETTINGS = {
         batch_size=64,
         learning_rate=5e-3,
         n_test=None,
-        loihi_n_test=4,  # the emulator takes > 0.1 s per step at this size
+        loihi_n_test=4,  # nengo-loihi's builder takes hours on 6,400 neurons
     ),
     "mackey-glass": dict(
         task="mackey-glass",
