@@ -27,7 +27,9 @@ import numpy as np
 import nengo_lmu
 from nengo_lmu import dynamics, metrics, signals
 from nengo_lmu.hardware import describe
-from nengo_lmu.hardware.loihi import LoihiLegendreMemory, docs_example
+from nengo_lmu.hardware.loihi import LoihiLegendreMemory
+
+from docs_example import docs_example
 
 
 def measure(kind, m, order, seed, backend, duration, max_rates=(200.0, 300.0)):

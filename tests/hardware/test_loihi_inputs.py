@@ -12,6 +12,7 @@ nengo_loihi = pytest.importorskip("nengo_loihi")
 
 from nengo_lmu.hardware import loihi  # noqa: E402
 from nengo_lmu.hardware.loihi import LoihiLegendreMemory  # noqa: E402
+from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:This version of `nengo_loihi`",
@@ -129,8 +130,8 @@ def test_every_dimension_of_a_short_window_on_the_integer_emulator():
 
 
 def test_fast_memories_get_lif_neurons_and_a_warning_for_rectified_linear():
-    assert isinstance(loihi.default_neuron_type(6, 1.0), loihi.LoihiSpikingRectifiedLinear)
-    assert isinstance(loihi.default_neuron_type(6, 0.1), loihi.LoihiLIF)
+    assert isinstance(loihi.default_neuron_type(6, 1.0), LoihiSpikingRectifiedLinear)
+    assert isinstance(loihi.default_neuron_type(6, 0.1), LoihiLIF)
     with pytest.warns(loihi.ResetToZeroWarning, match="reset to zero"):
         LoihiLegendreMemory(6, 0.1, 60, neuron_type=nengo.SpikingRectifiedLinear())
     # on a fast memory the rectified-linear neurons' high orders drift

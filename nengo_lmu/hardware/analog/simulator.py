@@ -108,10 +108,11 @@ def describe(sim):
     and a GPU computing the same network densely.
     """
     from nengo_lmu.hardware import energy  # noqa: PLC0415
+    from nengo_lmu.hardware.analog.energy import analog_counts, analog_dense_counts  # noqa: PLC0415
 
     model = sim.model
-    events = energy.analog_counts(sim)
-    dense = energy.analog_dense_counts(sim)
+    events = analog_counts(sim)
+    dense = analog_dense_counts(sim)
     out = {
         "chip": model.substrate.seed,
         "non_idealities": "+".join(model.substrate.active()) or "none",

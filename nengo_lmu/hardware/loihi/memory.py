@@ -1,0 +1,454 @@
+r"""The Legendre memory laid out as Loihi computes it."""
+
+import warnings
+
+import numpy as np
+import nengo
+from nengo.exceptions import BuildError, ValidationError
+from nengo.utils.builder import default_n_eval_points
+import nengo_loihi
+from nengo_loihi.block import MAX_COMPARTMENTS, MAX_SYNAPSE_BITS
+from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear, loihi_rates
+
+from nengo_lmu.hardware.loihi.chip import LOIHI_NEURONS, _neuron_args, chip_tau
+from nengo_lmu.hardware.loihi.resources import fit_neurons_per_core, synapse_bits
+from nengo_lmu.networks.memory import (
+    MAX_EVAL_POINTS_PER_DIMENSION,
+    LegendreMemory,
+)
+
+#: Largest ratio between two dimensions' radii; smaller radii are raised.
+#: d = 6 under 1 Hz input needs 13.5; d = 12 would need 1.8e5.
+MAX_RADIUS_RATIO = 32.0
+
+#: Speed (per second) of a memory's fastest dynamics, ``max |eig(A)| / theta``,
+#: above which it gets LIF neurons by default. Measured on the reference
+#: simulator with the memory's Loihi neuron models (window NRMSE,
+#: rectified-linear / LIF): d = 3, theta = 0.1 s (41/s): 0.045 / 0.067;
+#: d = 6, theta = 1 s (9/s): 0.069 / 0.145; d = 12, theta = 1 s (20/s):
+#: 0.064 / 0.137; d = 6, theta = 0.1 s (93/s): 0.166 / 0.075; d = 12,
+#: theta = 0.25 s (81/s): 0.17 / 0.089; d = 24, theta = 0.1 s (431/s):
+#: 0.213 / 0.103; on held digit pixels (d = 12 and 24, theta = 0.128 s)
+#: the relative state error fell from 1.6 to 0.40 and from 3.8 to 1.3.
+FAST_DYNAMICS = 60.0
+
+
+class ResetToZeroWarning(UserWarning):
+    """Rectified-linear Loihi neurons asked for a memory too fast for them."""
+
+
+def _speed(order, theta):
+    from nengo_lmu.dynamics import lmu_matrices  # noqa: PLC0415
+
+    A, _ = lmu_matrices(int(order), float(theta))
+    return float(np.max(np.abs(np.linalg.eigvals(A))))
+
+
+def _is_fast(order, theta):
+    try:
+        return _speed(order, theta) > FAST_DYNAMICS
+    except (TypeError, ValueError, ValidationError):
+        return False  # LegendreMemory names what is wrong with them
+
+
+def default_neuron_type(order, theta):
+    """The Loihi neuron model a memory of this order and window gets by default.
+
+    ``LoihiLIF()`` (tau_rc 20 ms, tau_ref 2 ms) when the memory's fastest
+    dynamics, ``max |eig(A)| / theta``, exceed :data:`FAST_DYNAMICS` per
+    second, else ``LoihiSpikingRectifiedLinear()``.
+
+    Examples
+    --------
+    >>> type(default_neuron_type(6, 1.0)).__name__
+    'LoihiSpikingRectifiedLinear'
+    >>> type(default_neuron_type(24, 0.128)).__name__
+    'LoihiLIF'
+    """
+    if _is_fast(order, theta):
+        return LoihiLIF()
+    return LoihiSpikingRectifiedLinear()
+
+
+def _check_range(value, name, low, high, obj, low_open=False):
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"Must be a (low, high) pair of numbers (got {value!r})", attr=name, obj=obj
+        ) from None
+    ok_low = lo > low if low_open else lo >= low
+    if not (np.isfinite(lo) and np.isfinite(hi) and ok_low and lo <= hi < high):
+        bound = "<" if low_open else "<="
+        raise ValidationError(
+            f"Must satisfy {low} {bound} low <= high < {high} (got {value!r})",
+            attr=name,
+            obj=obj,
+        )
+    return lo, hi
+
+
+class LoihiLegendreMemory(LegendreMemory):
+    r"""A :class:`.LegendreMemory` built to run on Loihi through nengo-loihi.
+
+    It has the same interface (``input``, ``state``, ``output``, the
+    ``add_*_output`` methods) and runs on every backend; built for the chip,
+    it is the same network on the reference simulator, the float emulator and
+    the integer emulator, which is how its errors are separated.
+
+    Parameters
+    ----------
+    order, theta, n_neurons, radii, size_in, dt, solver, n_eval_points
+        As for :class:`.LegendreMemory`. ``radii`` from the input process
+        (state scaling) matters most here, as everywhere; radii below the
+        largest over :data:`MAX_RADIUS_RATIO` are raised to that, so that the
+        weights fit a core's 8-bit range.
+    neuron_type : nengo.neurons.NeuronType, optional
+        ``LoihiSpikingRectifiedLinear()`` or ``LoihiLIF()``;
+        ``nengo.SpikingRectifiedLinear`` and ``nengo.LIF`` become these, which
+        is what nengo-loihi runs for them on the chip. The default
+        (:func:`default_neuron_type`) depends on how fast the memory is:
+        rectified-linear neurons for memories whose fastest dynamics are
+        below :data:`FAST_DYNAMICS` per second, LIF neurons (20 ms membrane,
+        2 ms refractory period) above. Loihi's neurons reset to zero after a
+        spike; without a leak, such neurons carry their firing phase from
+        one input to the next and lose a fast memory's high orders, and an
+        explicit rectified-linear type for a fast memory gets a
+        :class:`ResetToZeroWarning`.
+    synapse : float or nengo.Lowpass, optional
+        The time constant asked for (default 0.1 s); the memory uses the
+        nearest one the chip realises, :func:`chip_tau`.
+    max_rates : (float, float), optional
+        Range of the neurons' maximum rates in Hz (default ``(200, 300)``),
+        below ``1 / dt``. Higher rates lower the spiking error but produce
+        more spikes to route and emulate.
+    intercepts : (float, float), optional
+        Range of the neurons' intercepts (default ``(-0.5, 0.5)``), in
+        ``[-1, 1)``.
+    input_range : float, optional
+        The largest magnitude of the input ``u`` the memory is built for.
+        nengo-loihi sends values from the host to the chip as spikes of
+        on/off neuron pairs that fire at most once per step, which clips
+        values beyond +-1 unless the pairs fire more slowly;
+        :func:`simulator` slows them down so that values up to the largest
+        ``input_range`` of its memories reach the chip (each spike then
+        carries more). The default is, with ``radii`` given as the input
+        process, four times a ``WhiteSignal``'s RMS or 1.25 times the
+        largest value of a run of any other process; otherwise 1.
+    quantize : bool, optional
+        Put the recurrent weights on nengo-loihi's 8-bit grid by GPFQ
+        (default True). Building then runs nengo-loihi's builder once on
+        the memory alone to read the grid of each core.
+    neurons_per_core : int, optional
+        Neurons per Loihi core. The default is the largest number whose
+        synapse memory fits a core, spread evenly over as few cores as
+        possible.
+    **kwargs
+        ``label``, ``seed``, ``add_to_container`` as for ``nengo.Network``.
+        ``seed`` also fixes the neurons' gains, biases and encoders, which
+        are drawn when the memory is constructed.
+
+    Attributes
+    ----------
+    ensemble : nengo.Ensemble
+        The one population of ``n_neurons``; neurons ``group(i)`` encode
+        represented dimension ``i`` with encoders of +1 or -1.
+    recurrent_weights, input_weights, output_decoders : ndarray
+        The neuron-to-neuron, input-to-neuron and neuron-to-state transforms
+        (nengo multiplies connections into neurons by the gains).
+    quantization : dict or None
+        What quantisation did: the relative change of the recurrent weights
+        and of the currents they deliver, before and after GPFQ.
+
+    Examples
+    --------
+    >>> import nengo
+    >>> with nengo.Network(seed=0) as model:
+    ...     stim = nengo.Node(nengo.processes.WhiteSignal(10, high=1, rms=0.3))
+    ...     lmu = LoihiLegendreMemory(order=6, theta=1.0, n_neurons=600, seed=0)
+    ...     _ = nengo.Connection(stim, lmu.input, synapse=None)
+    >>> lmu.ensemble.n_neurons, lmu.neurons_per_core
+    (600, 150)
+    """
+
+    def __init__(
+        self,
+        order,
+        theta,
+        n_neurons,
+        neuron_type=None,
+        synapse=0.1,
+        dt=0.001,
+        radii=1.0,
+        size_in=1,
+        max_rates=(200.0, 300.0),
+        intercepts=(-0.5, 0.5),
+        solver=None,
+        n_eval_points=None,
+        input_range=None,
+        quantize=True,
+        neurons_per_core=None,
+        **kwargs,
+    ):
+        # validate what only this class has, before anything is built
+        mapping = kwargs.pop("mapping", "discrete")
+        if mapping != "discrete":
+            raise ValidationError(
+                f"Must be 'discrete' on Loihi, whose synapses are digital (got {mapping!r})",
+                attr="mapping",
+                obj=self,
+            )
+        if neuron_type is None:
+            neuron_type = default_neuron_type(order, theta)
+        elif (
+            type(neuron_type) in (nengo.SpikingRectifiedLinear, LoihiSpikingRectifiedLinear)
+            and _is_fast(order, theta)
+        ):
+            warnings.warn(
+                f"{type(neuron_type).__name__}: Loihi's rectified-linear neurons "
+                "reset to zero and lose the high orders of a memory whose "
+                f"fastest dynamics exceed {FAST_DYNAMICS:g}/s (order {order} over "
+                f"theta = {theta} s: {_speed(order, theta):.0f}/s); LIF neurons "
+                "(the default here) hold them",
+                ResetToZeroWarning,
+                stacklevel=2,
+            )
+        if type(neuron_type) not in LOIHI_NEURONS:
+            raise ValidationError(
+                "Must be one of SpikingRectifiedLinear, LIF or their nengo-loihi "
+                f"versions, which Loihi implements (got {neuron_type!r})",
+                attr="neuron_type",
+                obj=self,
+            )
+        self.max_rates = _check_range(max_rates, "max_rates", 0, 1.0 / dt, self, True)
+        self.intercepts = _check_range(intercepts, "intercepts", -1, 1, self)
+        if neurons_per_core is not None and not (
+            isinstance(neurons_per_core, (int, np.integer))
+            and 1 <= neurons_per_core <= MAX_COMPARTMENTS
+        ):
+            raise ValidationError(
+                f"Must be an integer in [1, {MAX_COMPARTMENTS}], the compartments of "
+                f"a Loihi core (got {neurons_per_core!r})",
+                attr="neurons_per_core",
+                obj=self,
+            )
+        self.input_range = _input_range(input_range, radii, theta, dt, self)
+        self.quantize = bool(quantize)
+        self._neurons_per_core = neurons_per_core
+        # validated as LegendreMemory's synapse, before chip_tau is taken of it
+        self.requested_synapse = LegendreMemory.synapse.coerce(self, synapse).tau
+        seed = kwargs.get("seed")
+        parent = nengo.Network.context[-1] if nengo.Network.context else None
+        if seed is None and parent is not None and parent.seed is not None:
+            # reproducible inside a seeded model, like nengo's own seeds
+            seed = (parent.seed * 1009 + len(parent.networks)) % (2**31 - 1)
+        self._rng = np.random.RandomState(
+            np.random.randint(2**31 - 1) if seed is None else seed
+        )
+        self.quantization = None
+        super().__init__(
+            order,
+            theta,
+            n_neurons,
+            neuron_type=LOIHI_NEURONS[type(neuron_type)](
+                **_neuron_args(neuron_type)
+            ),
+            synapse=chip_tau(self.requested_synapse, dt),
+            dt=dt,
+            mapping="discrete",
+            radii=radii,
+            size_in=size_in,
+            solver=solver,
+            n_eval_points=n_eval_points,
+            **kwargs,
+        )
+
+    @classmethod
+    def from_memory(cls, memory, **overrides):
+        """The Loihi version of ``memory``'s specification.
+
+        Copies ``order``, ``theta``, ``n_neurons``, ``synapse``, ``dt``,
+        ``radii``, ``size_in``, ``solver``, ``n_eval_points``, ``label`` and
+        ``seed``; the neuron type and everything Loihi-specific take this
+        class's defaults unless given in ``overrides``. Create it inside the
+        network it should belong to.
+        """
+        spec = dict(
+            order=memory.order,
+            theta=memory.theta,
+            n_neurons=memory.n_neurons,
+            synapse=memory.synapse.tau,
+            dt=memory.dt,
+            radii=memory.radii,
+            size_in=memory.size_in,
+            solver=memory._solver,
+            n_eval_points=memory.n_eval_points,
+            label=memory.label,
+            seed=memory.seed,
+        )
+        spec.update(overrides)
+        return cls(**spec)
+
+    # --- construction ------------------------------------------------------
+
+    def _coerce_radii(self, radii):
+        r = super()._coerce_radii(radii)
+        # a state this much smaller than the largest carries next to nothing,
+        # and representing it would need input weights that a core's 8-bit
+        # range cannot hold (nengo-loihi fails to discretise them; d = 12)
+        return np.maximum(r, r.max() / MAX_RADIUS_RATIO)
+
+    def group(self, i):
+        """The slice of ``ensemble``'s neurons that encode dimension ``i``."""
+        edges = np.concatenate([[0], np.cumsum(self.split_sizes())])
+        return slice(int(edges[i]), int(edges[i + 1]))
+
+    def _build_neurons(self):
+        D, m, dt = self.dimensions, self.n_neurons, self.dt
+        rng = self._rng
+        nt = self.neuron_type
+        encoders = np.zeros((m, D))
+        gain, bias = np.zeros(m), np.zeros(m)
+        self._activities, self._decoders = [], []
+        for i in range(D):
+            sl = self.group(i)
+            n = sl.stop - sl.start
+            enc = rng.choice([-1.0, 1.0], size=n)
+            rates = rng.uniform(*self.max_rates, size=n)
+            icpt = rng.uniform(*self.intercepts, size=n)
+            gain[sl], bias[sl] = nt.gain_bias(rates, icpt)
+            encoders[sl, i] = enc
+            n_eval = self.n_eval_points or min(
+                default_n_eval_points(n, 1), MAX_EVAL_POINTS_PER_DIMENSION
+            )
+            x = rng.uniform(-1, 1, size=(n_eval, 1))
+            act = self.activities(x, enc, gain[sl], bias[sl])
+            dec, _ = self._solver(act, x, rng=rng)
+            self._activities.append(act)  # GPFQ quantises against these
+            self._decoders.append(dec[:, 0])
+
+        # in x = m / r: x' = R x + Bx u, with R = T A' T^-1 and Bx = T B'
+        r = self.radii_full
+        R = self._mapped_A * r[None, :] / r[:, None]
+        Bx = self._mapped_B / r[:, None]
+        W = np.zeros((m, m))
+        W_in = np.zeros((m, self.size_in))
+        D_out = np.zeros((D, m))
+        for i in range(D):
+            si = self.group(i)
+            enc_i = encoders[si, i]
+            W_in[si] = enc_i[:, None] * Bx[i][None, :]
+            D_out[i, si] = r[i] * self._decoders[i]
+            for j in range(D):
+                if R[i, j] != 0:
+                    W[si, self.group(j)] = R[i, j] * np.outer(enc_i, self._decoders[j])
+
+        self.ensemble = nengo.Ensemble(
+            m,
+            D,
+            encoders=encoders,
+            gain=gain,
+            bias=bias,
+            neuron_type=nt,
+            n_eval_points=min(default_n_eval_points(m, D), MAX_EVAL_POINTS_PER_DIMENSION * D),
+            label="x",
+        )
+        nengo_loihi.add_params(self)
+        self.config[self.ensemble].block_shape = nengo_loihi.BlockShape(
+            (self.neurons_per_core,), (m,)
+        )
+        self._recurrent_conn = nengo.Connection(
+            self.ensemble.neurons,
+            self.ensemble.neurons,
+            transform=W,
+            synapse=self.synapse,
+            label="recurrent",
+        )
+        self._input_conn = nengo.Connection(
+            self.input,
+            self.ensemble.neurons,
+            transform=W_in,
+            synapse=self.synapse,
+            label="input",
+        )
+        nengo.Connection(
+            self.ensemble.neurons, self.state, transform=D_out, synapse=None, label="decode"
+        )
+        self._float_weights = W
+        if self.quantize:
+            from nengo_lmu.hardware.loihi.quantization import quantize  # noqa: PLC0415
+
+            Wq, self.quantization = quantize(self, W, self._activities)
+            if Wq is not None:
+                self._recurrent_conn.transform = Wq
+
+    def activities(self, x, encoders, gain, bias):
+        """Loihi's rates of neurons with these parameters at 1-D points ``x``."""
+        return loihi_rates(
+            self.neuron_type, x @ encoders[None, :], gain, bias, self.dt
+        )
+
+    @property
+    def neurons_per_core(self):
+        """Neurons per Loihi core (``BlockShape``), set or chosen to fit."""
+        n_axons = self.n_neurons + 2 * self.size_in  # recurrent + on/off input
+        if self._neurons_per_core is None:
+            self._neurons_per_core = fit_neurons_per_core(self.n_neurons, n_axons)
+        else:
+            bits = synapse_bits(n_axons, self._neurons_per_core)
+            if bits > MAX_SYNAPSE_BITS:
+                raise BuildError(
+                    f"synapse bits: {self._neurons_per_core} neurons per core with "
+                    f"{n_axons} input axons need {bits} bits of synapse memory, more "
+                    f"than a Loihi core's {MAX_SYNAPSE_BITS}; use fewer neurons per "
+                    "core (the default fits)"
+                )
+        return self._neurons_per_core
+
+    @property
+    def recurrent_weights(self):
+        return np.array(self._recurrent_conn.transform.init)
+
+    @property
+    def input_weights(self):
+        return np.array(self._input_conn.transform.init)
+
+    @property
+    def output_decoders(self):
+        return np.array(
+            [c for c in self.connections if c.label == "decode"][0].transform.init
+        )
+
+    # --- quantisation --------------------------------------------------------
+
+    def chip_model(self):
+        """This memory alone, built and discretised by nengo-loihi
+        (:func:`nengo_lmu.hardware.loihi.quantization.chip_model`)."""
+        from nengo_lmu.hardware.loihi.quantization import chip_model  # noqa: PLC0415
+
+        return chip_model(self)
+
+
+def _input_range(value, radii, theta, dt, obj):
+    """The memory's ``input_range``, given or estimated from the input process."""
+    if value is None:
+        if isinstance(radii, nengo.processes.WhiteSignal):
+            return 4.0 * float(radii.rms)
+        if isinstance(radii, nengo.Process):
+            duration = max(20.0 * float(theta), 10.0)
+            u = radii.run(duration, d=1, dt=dt, rng=np.random.RandomState(0))
+            return max(1.25 * float(np.max(np.abs(u))), 1e-3)
+        return 1.0
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        raise ValidationError(
+            f"Must be a finite number > 0, the largest |u| the memory is built "
+            f"for (got {value!r})",
+            attr="input_range",
+            obj=obj,
+        )
+    return value
+
