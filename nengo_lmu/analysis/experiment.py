@@ -27,7 +27,7 @@ from nengo_lmu.dynamics import (
     check_positive,
     delay_readout,
 )
-from nengo_lmu.hardware import BACKENDS, describe, memory, simulator, split_options
+from nengo_lmu.hardware import backends, describe, memory, simulator, split_options
 from nengo_lmu.mapping import MAPPINGS
 from nengo_lmu.networks import footprint
 from nengo_lmu.version import version
@@ -38,19 +38,6 @@ TIMING_FIELDS = ("build_s", "run_s", "realtime", "peak_rss_mb", "twin_run_s")
 
 #: Options a trial passes to the simulator itself, so backend_options must not.
 RESERVED_OPTIONS = ("network", "dt", "cache", "progress_bar", "model")
-
-#: The ``backend_options`` each backend takes: its simulator's plain-data
-#: arguments (those a trial does not set itself) and, on the analog backend,
-#: those of :func:`nengo_lmu.hardware.analog.from_options`. Listed here so
-#: that a trial is checked without importing the backend (nengo-loihi imports
-#: TensorFlow); tests compare them with the simulators' signatures. The dl
-#: backend's are not checked.
-BACKEND_OPTIONS = {
-    "reference": ("optimize", "seed"),
-    "analog": ("calibrate", "chip", "compensations", "optimize", "seed", "substrate",
-               "without"),
-    "loihi": ("max_chips", "precompute", "remove_passthrough", "seed", "target"),
-}
 
 #: Neuron types by name, so that trials stay plain data.
 NEURON_TYPES = {
@@ -152,7 +139,7 @@ class Trial:
         object.__setattr__(self, "delays", _delays(self.delays))
         object.__setattr__(self, "backend_options", _options(self.backend_options))
         _check_fields(self)
-        if self.rate_twin and self.backend != "reference":
+        if self.rate_twin and not backends.get(self.backend).rate_twin:
             raise nengo.exceptions.ValidationError(
                 "is only available on the reference backend, where rate neurons "
                 f"run (got backend {self.backend!r})",
@@ -190,7 +177,7 @@ class Trial:
         """Whether :func:`run_trial` also runs the rate twin (``rate_twin``,
         or by default on the reference backend)."""
         if self.rate_twin is None:
-            return self.backend == "reference" and self.neuron_type in RATE_TWINS
+            return backends.get(self.backend).rate_twin and self.neuron_type in RATE_TWINS
         return self.rate_twin
 
     @property
@@ -325,9 +312,7 @@ def _check_fields(trial):
                 f"must be an integer in [0, 2**32 - 1], as numpy seeds are (got {value})",
                 name,
             )
-    if trial.backend not in BACKENDS:
-        raise ValidationError(f"must be one of {BACKENDS} (got {trial.backend!r})", "backend")
-    allowed = BACKEND_OPTIONS.get(trial.backend)
+    allowed = backends.get(trial.backend).options
     unknown = [name for name, _ in trial.backend_options if allowed and name not in allowed]
     if unknown:
         raise ValidationError(
@@ -376,7 +361,7 @@ def check_resources(trial, limit=None):
         trial.order,
         trial.n_neurons,
         single_ensemble=trial.single_ensemble,
-        dense_recurrence=trial.backend == "loihi",
+        dense_recurrence=backends.get(trial.backend).dense_recurrence,
     )
     return footprint.check_fits(nbytes, "n_neurons", trial.n_neurons, limit=limit)
 
@@ -417,10 +402,7 @@ def versions(backend="reference"):
         numpy=np.__version__,
         scipy=scipy.__version__,
     )
-    if backend == "loihi":
-        import nengo_loihi  # noqa: PLC0415
-
-        found["nengo_loihi"] = nengo_loihi.__version__
+    found.update(backends.get(backend).versions())
     return found
 
 

@@ -123,7 +123,8 @@ def test_backend_options_are_the_simulators_arguments():
     """The option names a Trial accepts are those its backend's simulator takes."""
     import inspect
 
-    from nengo_lmu.analysis.experiment import BACKEND_OPTIONS, RESERVED_OPTIONS
+    from nengo_lmu.analysis.experiment import RESERVED_OPTIONS
+    from nengo_lmu.hardware.backends import get
     from nengo_lmu.hardware import analog
 
     def names(*functions):
@@ -134,12 +135,12 @@ def test_backend_options_are_the_simulators_arguments():
         return sorted(found - set(RESERVED_OPTIONS) - {
             "self", "options", "decoder_cache", "hardware_options"})
 
-    assert list(BACKEND_OPTIONS["reference"]) == names(nengo.Simulator.__init__)
-    assert list(BACKEND_OPTIONS["analog"]) == names(analog.Simulator.__init__, analog.from_options)
+    assert list(get("reference").options) == names(nengo.Simulator.__init__)
+    assert list(get("analog").options) == names(analog.Simulator.__init__, analog.from_options)
     nengo_loihi = pytest.importorskip("nengo_loihi")
     from nengo_lmu.hardware import loihi
 
-    assert list(BACKEND_OPTIONS["loihi"]) == names(nengo_loihi.Simulator.__init__,
+    assert list(get("loihi").options) == names(nengo_loihi.Simulator.__init__,
                                                    loihi.simulator)
     with pytest.raises(ValidationError, match=r"backend_options: must name options of the "
                                               r"loihi backend, .* \(got 'targt'\)"):
