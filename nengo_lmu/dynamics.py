@@ -387,6 +387,12 @@ def radii_from_covariance(covariance, scale=2.0, floor=1e-6):
     return scale * np.maximum(std, floor * std.max())
 
 
+def scale_rows(M, radii):
+    r"""``T M`` with ``T = diag(1 / radii)``: a map into ``m``'s coordinates
+    made into one into ``x = T m``'s."""
+    return np.asarray(M, dtype=float) / np.asarray(radii, dtype=float)[:, None]
+
+
 def scale_system(A, B, radii):
     r"""Similarity transform ``x = T m`` with ``T = diag(1 / radii)``.
 
@@ -394,5 +400,4 @@ def scale_system(A, B, radii):
     ``C T^-1 = C * radii`` on ``x``, and ``m = radii * x``.
     """
     r = np.asarray(radii, dtype=float)
-    A = np.asarray(A, dtype=float)
-    return A * (1.0 / r)[:, None] * r[None, :], np.asarray(B) / r[:, None]
+    return scale_rows(A, r) * r[None, :], scale_rows(B, r)

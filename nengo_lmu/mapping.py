@@ -230,3 +230,66 @@ def general_synapse(A, B, coefficients):
         Ap = Ap + ci * Ai
         Bp = Bp + ci * Bi
     return Ap, Bp
+
+
+class SynapseMapping:
+    """How a memory's synapse realises its dynamics: Principle 3 for that synapse.
+
+    A :class:`.LegendreMemory` computes its transforms once from one of
+    these: :meth:`realised` gives the lowpass its connections use and
+    :meth:`map` the recurrent and input transforms ``(A', B')`` for one
+    channel's continuous ``(A, B)``.
+    """
+
+    def realised(self, tau, dt):
+        """The lowpass time constant (seconds) the memory's connections use
+        when ``tau`` is asked for at step ``dt`` (default: ``tau`` itself)."""
+        return tau
+
+    def map(self, A, B, tau, dt):
+        """``(A', B')`` for a synapse of nominal time constant ``tau`` at step ``dt``."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({args})"
+
+
+class LowpassMapping(SynapseMapping):
+    """Principle 3 for a lowpass synapse (:func:`principle3`).
+
+    Parameters
+    ----------
+    mapping : {"discrete", "continuous"}
+        For a digital lowpass at ``dt`` (exact in a discrete simulator) or
+        a continuous one.
+    discretizer : {"zoh", "euler"}
+        How the discrete mapping discretises the system.
+    """
+
+    def __init__(self, mapping="discrete", discretizer="zoh"):
+        self.mapping = mapping
+        self.discretizer = discretizer
+
+    def map(self, A, B, tau, dt):
+        return principle3(
+            A, B, tau, dt=dt, mapping=self.mapping, discretizer=self.discretizer
+        )
+
+
+class GeneralSynapseMapping(SynapseMapping):
+    """Principle 3 for a synapse with ``1 / H(s) = sum_i c_i s^i``
+    (:func:`general_synapse`), e.g. an analog chip's pulse-extended double
+    exponential (:func:`double_exponential_coefficients`).
+
+    Parameters
+    ----------
+    coefficients : array_like
+        ``c_0, c_1, ...`` of the synapse's inverse transfer function.
+    """
+
+    def __init__(self, coefficients):
+        self.coefficients = np.asarray(coefficients, dtype=float)
+
+    def map(self, A, B, tau, dt):
+        return general_synapse(A, B, self.coefficients)

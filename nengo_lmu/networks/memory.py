@@ -7,7 +7,8 @@ from nengo.params import BoolParam, EnumParam, IntParam, NumberParam, Parameter
 from nengo.utils.builder import default_n_eval_points
 
 from nengo_lmu import dynamics
-from nengo_lmu.mapping import MAPPINGS, principle3
+from nengo_lmu.mapping import MAPPINGS, LowpassMapping, SynapseMapping
+from nengo_lmu.networks.population import EnsemblesPopulation, Population
 from nengo_lmu.signals import state_radii
 
 #: Evaluation points per represented dimension beyond which more buy nothing
@@ -128,6 +129,16 @@ class LegendreMemory(nengo.Network):
         Evaluation points per ensemble. The default is nengo's heuristic,
         capped at ``750`` per represented dimension, which keeps decoder
         solving O(m) in time and memory.
+    population : nengo_lmu.networks.population.Population, optional
+        What makes the neurons (default
+        :class:`~nengo_lmu.networks.population.EnsemblesPopulation`: the
+        ensembles described above). Hardware memories pass their own.
+    synapse_mapping : nengo_lmu.mapping.SynapseMapping, optional
+        Principle 3 for the synapse that implements the dynamics (default a
+        :class:`~nengo_lmu.mapping.LowpassMapping` with ``mapping`` and
+        ``discretizer``; e.g. a
+        :class:`~nengo_lmu.mapping.GeneralSynapseMapping` for a higher-order
+        synapse).
     **kwargs
         Passed to ``nengo.Network`` (``label``, ``seed``, ``add_to_container``).
 
@@ -200,6 +211,8 @@ class LegendreMemory(nengo.Network):
         discretizer="zoh",
         solver=None,
         n_eval_points=None,
+        population=None,
+        synapse_mapping=None,
         **kwargs,
     ):
         # validate everything before nengo.Network adds us to its context
@@ -217,7 +230,7 @@ class LegendreMemory(nengo.Network):
         self.neuron_type = (
             nengo.PoissonSpiking(nengo.LIFRate()) if neuron_type is None else neuron_type
         )
-        self.synapse = synapse
+        asked = LegendreMemory.synapse.coerce(self, synapse)
         self.dt = dt
         if self.dt >= self.theta:
             raise ValidationError(
@@ -229,7 +242,16 @@ class LegendreMemory(nengo.Network):
         self.discretizer = discretizer
         self.single_ensemble = single_ensemble
         self.n_eval_points = n_eval_points
-        self._radii = self._coerce_radii(radii)
+        self.population = _instance(population, Population, EnsemblesPopulation, "population", self)
+        self.synapse_mapping = _instance(
+            synapse_mapping, SynapseMapping,
+            lambda: LowpassMapping(self.mapping, self.discretizer), "synapse_mapping", self,
+        )
+        #: The synapse's time constant as asked for (``synapse`` is the one
+        #: the connections use, which hardware may round).
+        self.requested_synapse = asked.tau
+        self.synapse = self.synapse_mapping.realised(asked.tau, self.dt)
+        self._radii = self.population.adjust_radii(self._coerce_radii(radii))
         self._solver = nengo.solvers.LstsqL2() if solver is None else solver
         if not isinstance(self._solver, nengo.solvers.Solver):
             raise ValidationError(
@@ -238,53 +260,63 @@ class LegendreMemory(nengo.Network):
 
         super().__init__(**kwargs)
 
-        # the maths
+        # the maths, once: A' and B' for the synapse, then on x = T m
         A, B = dynamics.lmu_matrices(self.order, self.theta)
-        Ap, Bp = principle3(
-            A,
-            B,
-            self.synapse.tau,
-            dt=self.dt,
-            mapping=self.mapping,
-            discretizer=self.discretizer,
-        )
+        Ap, Bp = self.synapse_mapping.map(A, B, self.synapse.tau, self.dt)
         eye = np.eye(self.size_in)
         self._A, self._B = A, B
         self._mapped_A = np.kron(eye, Ap)
         self._mapped_B = np.kron(eye, Bp)
-        r = self.radii_full
-        self._recurrent = self._mapped_A / r[:, None]  # T A', acting on m
-        self._input = self._mapped_B / r[:, None]  # T B'
+        self._scaled_A, self._scaled_B = dynamics.scale_system(
+            self._mapped_A, self._mapped_B, self.radii_full
+        )
 
-        # the network
+        # the network: the population's neurons, wired the same way for all
         with self:
             self.input = nengo.Node(size_in=self.size_in, label="input")
             self.state = nengo.Node(size_in=self.dimensions, label="state")
             self._output = None
-            self._build_neurons()
+            self._wire(self.population.build(self))
+            self.population.finish(self)
 
     # --- construction helpers ---------------------------------------------
 
-    def _build_neurons(self):
-        """Add the populations and connections that implement the memory.
+    def _wire(self, ports):
+        """Connect ``input`` and ``state`` to the population's :class:`.Ports`."""
+        encode = ports.encode or (lambda transform: transform)
+        with ports.network or self:
+            if ports.host_recurrence:
+                # T A' acting on m: the recurrence through the decoded state
+                nengo.Connection(
+                    self.state,
+                    ports.input,
+                    transform=encode(dynamics.scale_rows(self._mapped_A, self.radii_full)),
+                    synapse=self.synapse,
+                )
+            self._input_conn = None
+            if ports.input is not None:
+                self._input_conn = nengo.Connection(
+                    self.input,
+                    ports.input,
+                    transform=encode(self._scaled_B),
+                    synapse=self.synapse,
+                    label="input",
+                )
+            for out in ports.outputs:
+                post = self.state if out.dims is None else self.state[out.dims]
+                extra = {} if out.solver is None else {"solver": out.solver}
+                nengo.Connection(
+                    out.source, post, transform=out.transform, synapse=None,
+                    label="decode", **extra,
+                )
 
-        Called inside ``with self`` once ``input``, ``state`` and the mapped
-        matrices exist. Subclasses that target other hardware (e.g.
-        :class:`nengo_lmu.hardware.loihi.LoihiLegendreMemory`) override it.
-        """
-        # x's input T (A' m + B' u), filtered once for all ensembles
-        self._current = nengo.Node(size_in=self.dimensions, label="current")
-        nengo.Connection(
-            self.state, self._current, transform=self._recurrent, synapse=self.synapse
-        )
-        nengo.Connection(
-            self.input, self._current, transform=self._input, synapse=self.synapse
-        )
-        if self.single_ensemble:
-            self._add_ensemble(self.n_neurons, slice(None))
-        else:
-            for i, n in enumerate(self.split_sizes()):
-                self._add_ensemble(int(n), slice(i, i + 1))
+    def eval_points_for(self, n, k=1):
+        """Evaluation points of an ensemble of ``n`` neurons representing
+        ``k`` dimensions: ``n_eval_points`` if given, else nengo's heuristic
+        capped at :data:`MAX_EVAL_POINTS_PER_DIMENSION` per dimension."""
+        if self.n_eval_points is not None:
+            return self.n_eval_points
+        return min(default_n_eval_points(n, k), MAX_EVAL_POINTS_PER_DIMENSION * k)
 
     def split_sizes(self):
         """Neurons per represented dimension: as even as possible, larger first."""
@@ -308,27 +340,6 @@ class LegendreMemory(nengo.Network):
                 f"Must be finite and > 0 (got {radii})", attr="radii", obj=self
             )
         return np.broadcast_to(r, (self.order,)).copy()
-
-    def _add_ensemble(self, n, dims):
-        k = len(range(self.dimensions)[dims])
-        n_eval = self.n_eval_points
-        if n_eval is None:
-            n_eval = min(
-                default_n_eval_points(n, k), MAX_EVAL_POINTS_PER_DIMENSION * k
-            )
-        ens = nengo.Ensemble(
-            n,
-            k,
-            radius=np.sqrt(k),  # the ball that holds the box [-1, 1]^k of x
-            neuron_type=self.neuron_type,
-            n_eval_points=n_eval,
-            label=f"x[{dims.start}]" if k == 1 else "x",
-        )
-        r = self.radii_full[dims]
-        nengo.Connection(
-            ens, self.state[dims], transform=np.diag(r), synapse=None, solver=self._solver
-        )
-        nengo.Connection(self._current[dims], ens, synapse=None)
 
     # --- outputs ----------------------------------------------------------
 
@@ -424,13 +435,30 @@ class LegendreMemory(nengo.Network):
 
     @property
     def mapped_A(self):
-        """Recurrent transform ``A'`` on ``m`` from Principle 3, all channels."""
+        """Recurrent transform ``A'`` on ``m`` from Principle 3 for the
+        synapse (``synapse_mapping``), all channels."""
         return self._mapped_A.copy()
 
     @property
     def mapped_B(self):
-        """Input transform ``B'`` from Principle 3, all channels."""
+        """Input transform ``B'`` on ``m`` from Principle 3, all channels."""
         return self._mapped_B.copy()
+
+    @property
+    def scaled_A(self):
+        """``T A' T^-1``: the recurrent transform on the represented
+        ``x = T m``, ``T = diag(1 / radii_full)``."""
+        return self._scaled_A.copy()
+
+    @property
+    def scaled_B(self):
+        """``T B'``: the input transform into ``x = T m``."""
+        return self._scaled_B.copy()
+
+    @property
+    def solver(self):
+        """The decoder solver."""
+        return self._solver
 
     @property
     def radii(self):
@@ -447,3 +475,13 @@ class LegendreMemory(nengo.Network):
         """Readout of ``output``: ``u(t - theta)`` from one channel's ``m``."""
         return dynamics.delay_readout(self.order, self.theta, self.theta)
 
+
+
+def _instance(value, kind, default, name, obj):
+    """``value``, or ``default()`` when None; a ValidationError unless a ``kind``."""
+    value = default() if value is None else value
+    if not isinstance(value, kind):
+        raise ValidationError(
+            f"Must be a {kind.__module__}.{kind.__name__} (got {value!r})", attr=name, obj=obj
+        )
+    return value

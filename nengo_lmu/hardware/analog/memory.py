@@ -28,16 +28,17 @@ lowpass (``mapping``, discrete by default), as on the reference simulator.
 import numpy as np
 import nengo
 from nengo.exceptions import ValidationError
-from nengo.utils.builder import default_n_eval_points
 
 from nengo_lmu.hardware.analog.builder import SynapseDerivative
 from nengo_lmu.hardware.analog.substrate import Substrate
+from nengo_lmu.dynamics import scale_system
 from nengo_lmu.mapping import (
+    GeneralSynapseMapping,
     derivative_systems,
     double_exponential_coefficients,
-    general_synapse,
 )
-from nengo_lmu.networks.memory import MAX_EVAL_POINTS_PER_DIMENSION, LegendreMemory
+from nengo_lmu.networks.memory import LegendreMemory
+from nengo_lmu.networks.population import Output, Population, Ports
 
 #: What :class:`AnalogLegendreMemory` can compensate, in the order they stack.
 COMPENSATIONS = ("calibrate", "synapse", "heterogeneous")
@@ -81,6 +82,25 @@ class GroupSolver(nengo.solvers.Solver):
             X[idx, j:j + 1], info = self.solver(A[:, idx], Y[:, j:j + 1], rng=rng)
             residuals.append(np.atleast_1d(info.get("rmses", [np.nan]))[0])
         return X, {"rmses": np.array(residuals)}
+
+
+def chip_synapse(substrate, tau, dt):
+    """The coefficients of ``1 / H(s)`` of ``substrate``'s synapse of nominal
+    time constant ``tau``, as the emulator realises it: held over each step
+    (:func:`~nengo_lmu.mapping.double_exponential_coefficients`)."""
+    return double_exponential_coefficients(tau, substrate.tau2, substrate.pulse_width, hold=dt)
+
+
+class ChipSynapseMapping(GeneralSynapseMapping):
+    """Principle 3 for ``substrate``'s synapse (:func:`chip_synapse`) instead
+    of the lowpass the memory asks for."""
+
+    def __init__(self, substrate):
+        self.substrate = substrate
+
+    def map(self, A, B, tau, dt):
+        self.coefficients = chip_synapse(self.substrate, tau, dt)
+        return super().map(A, B, tau, dt)
 
 
 class AnalogLegendreMemory(LegendreMemory):
@@ -162,13 +182,8 @@ class AnalogLegendreMemory(LegendreMemory):
                 attr="compensations",
                 obj=self,
             )
-        self.substrate = substrate
-        self.compensations = tuple(c for c in COMPENSATIONS if c in compensations)
-        tau = LegendreMemory.synapse.coerce(self, synapse).tau
-        # the chip's synapse as the emulator realises it: held over each step
-        self.coefficients = double_exponential_coefficients(
-            tau, substrate.tau2, substrate.pulse_width, hold=dt
-        )
+        compensations = tuple(c for c in COMPENSATIONS if c in compensations)
+        population = AnalogPopulation(substrate, compensations)
         super().__init__(
             order,
             theta,
@@ -181,8 +196,27 @@ class AnalogLegendreMemory(LegendreMemory):
             size_in=size_in,
             solver=solver,
             n_eval_points=n_eval_points,
+            population=population,
+            synapse_mapping=(
+                ChipSynapseMapping(substrate) if population.synapse_shaped else None
+            ),
             **kwargs,
         )
+
+    @property
+    def substrate(self):
+        """The chip the memory is designed for."""
+        return self.population.substrate
+
+    @property
+    def compensations(self):
+        """The compensations applied, in :data:`COMPENSATIONS` order."""
+        return self.population.compensations
+
+    @property
+    def coefficients(self):
+        """``1 + c1 s + c2 s^2`` of the chip's synapse, held over ``dt``."""
+        return chip_synapse(self.substrate, self.synapse.tau, self.dt)
 
     @property
     def calibrate(self):
@@ -191,88 +225,105 @@ class AnalogLegendreMemory(LegendreMemory):
     @property
     def synapse_shaped(self):
         """Whether the mapping is for the chip's synapse rather than a lowpass."""
+        return self.population.synapse_shaped
+
+    @property
+    def ensemble(self):
+        """The one population (also ``ensembles[0]``)."""
+        return self.population.ensemble
+
+    @property
+    def groups(self):
+        """The dimension each neuron encodes."""
+        return self.population.groups
+
+    @property
+    def wiring(self):
+        """The subnetwork that holds the memory's connections."""
+        return self.population.wiring
+
+    @property
+    def recurrent_connections(self):
+        """The recurrent connection(s): one, or one per synapse derivative."""
+        return self.population.recurrent_connections
+
+    @property
+    def input_connections(self):
+        """The input connection(s): one, or one per synapse derivative."""
+        if self.population.input_connections is not None:
+            return self.population.input_connections
+        return [self._input_conn]
+
+
+class AnalogPopulation(Population):
+    """One population whose groups of neurons encode one dimension each
+    (axis-aligned encoders), the recurrence decoded on the chip straight back
+    into its synapses (see :class:`AnalogLegendreMemory`)."""
+
+    def __init__(self, substrate, compensations):
+        self.substrate = substrate
+        self.compensations = compensations
+        self.ensemble = self.groups = self.wiring = None
+        self.recurrent_connections = self.input_connections = None
+
+    @property
+    def synapse_shaped(self):
         return "synapse" in self.compensations or "heterogeneous" in self.compensations
 
-    def _build_neurons(self):
-        D, m = self.dimensions, self.n_neurons
-        sizes = self.split_sizes()
+    def build(self, memory):
+        D, m = memory.dimensions, memory.n_neurons
+        sizes = memory.split_sizes()
         self.groups = np.repeat(np.arange(D), sizes)
         within = np.concatenate([np.arange(n) for n in sizes])
         encoders = np.zeros((m, D))
         encoders[np.arange(m), self.groups] = np.where(within % 2 == 0, 1.0, -1.0)
-        n_eval = self.n_eval_points
-        if n_eval is None:
-            n_eval = min(default_n_eval_points(int(sizes.max()), 1),
-                         MAX_EVAL_POINTS_PER_DIMENSION)
-        self.ensemble = nengo.Ensemble(
+        self.ensemble = ens = nengo.Ensemble(
             m,
             D,
             radius=1.0,
             encoders=encoders,
-            neuron_type=self.neuron_type,
+            neuron_type=memory.neuron_type,
             eval_points=nengo.dists.Uniform(-1, 1),
-            n_eval_points=n_eval,
+            n_eval_points=memory.eval_points_for(int(sizes.max()), 1),
             label="x",
         )
-        solver = GroupSolver(self.groups, self._solver)
-        r = self.radii_full
-        T, Tinv = np.diag(1.0 / r), np.diag(r)
-        eye = np.eye(self.size_in)
-        Ax = T @ np.kron(eye, self._A) @ Tinv  # x = T m
-        Bx = T @ np.kron(eye, self._B)
-        tau = self.synapse
-        ens = self.ensemble
+        solver = GroupSolver(self.groups, memory.solver)
+        tau = memory.synapse
         # nengo seeds a network's connections before its ensembles: built in a
         # subnetwork, their number (which the compensations change) leaves the
         # population's seed, and so its neurons, the same for every compensation
         self.wiring = nengo.Network(label="wiring")
         with self.wiring:
-            self._connect(ens, solver, tau, Ax, Bx, T, Tinv)
-
-    def _connect(self, ens, solver, tau, Ax, Bx, T, Tinv):
-        D = self.dimensions
-
-        if "heterogeneous" in self.compensations:
-            self._mapped_A, self._mapped_B = general_synapse(Ax, Bx, self.coefficients)
-            self.recurrent_connections = [
-                nengo.Connection(ens, ens, synapse=tau, solver=solver)
-            ]
-            self.input_connections = []
-            for k, (Ak, Bk) in enumerate(derivative_systems(Ax, Bx, 2)):
-                c = self.coefficients[k]
-                if k == 0 or c == 0:
-                    continue
-                self.recurrent_connections.append(nengo.Connection(
-                    ens, ens, synapse=tau, solver=solver,
-                    transform=SynapseDerivative((D, D), c * Ak, order=k, coefficient=c),
-                ))
-                self.input_connections.append(nengo.Connection(
-                    self.input, ens, synapse=tau,
-                    transform=SynapseDerivative(Bk.shape, c * Bk, order=k, coefficient=c),
-                ))
-        else:
-            if self.synapse_shaped:
-                self._mapped_A, self._mapped_B = general_synapse(Ax, Bx, self.coefficients)
+            if "heterogeneous" in self.compensations:
+                self._derivatives(memory, ens, solver, tau)
             else:
-                # the lowpass mapping LegendreMemory computed, moved to x = T m
-                self._mapped_A = T @ self._mapped_A @ Tinv
-                self._mapped_B = T @ self._mapped_B
-            self.recurrent_connections = [nengo.Connection(
-                ens, ens, transform=self._mapped_A, synapse=tau, solver=solver
-            )]
-            self.input_connections = [nengo.Connection(
-                self.input, ens, transform=self._mapped_B, synapse=tau
-            )]
-        self._recurrent = self._mapped_A
-        self._input = self._mapped_B
-        nengo.Connection(ens, self.state, transform=Tinv, synapse=None, solver=solver)
+                self.recurrent_connections = [nengo.Connection(
+                    ens, ens, transform=memory.scaled_A, synapse=tau, solver=solver
+                )]
+        return Ports(
+            input=None if self.input_connections is not None else ens,
+            outputs=[Output(ens, np.diag(memory.radii_full), solver=solver)],
+            network=self.wiring,
+        )
 
-    @property
-    def mapped_A(self):
-        """Recurrent transform on the represented ``x = T m`` (nominal synapse)."""
-        return self._mapped_A.copy()
-
-    @property
-    def mapped_B(self):
-        """Input transform into ``x = T m`` (nominal synapse)."""
-        return self._mapped_B.copy()
+    def _derivatives(self, memory, ens, solver, tau):
+        """Decode x and its first two derivatives once; each neuron weighs
+        them with its own synapse's coefficients (:class:`.SynapseDerivative`)."""
+        D = memory.dimensions
+        eye = np.eye(memory.size_in)
+        Ax, Bx = scale_system(np.kron(eye, memory.A), np.kron(eye, memory.B), memory.radii_full)
+        coefficients = chip_synapse(self.substrate, tau.tau, memory.dt)
+        self.recurrent_connections = [nengo.Connection(ens, ens, synapse=tau, solver=solver)]
+        self.input_connections = []
+        for k, (Ak, Bk) in enumerate(derivative_systems(Ax, Bx, 2)):
+            c = coefficients[k]
+            if k == 0 or c == 0:
+                continue
+            self.recurrent_connections.append(nengo.Connection(
+                ens, ens, synapse=tau, solver=solver,
+                transform=SynapseDerivative((D, D), c * Ak, order=k, coefficient=c),
+            ))
+            self.input_connections.append(nengo.Connection(
+                memory.input, ens, synapse=tau,
+                transform=SynapseDerivative(Bk.shape, c * Bk, order=k, coefficient=c),
+            ))

@@ -5,17 +5,15 @@ import warnings
 import numpy as np
 import nengo
 from nengo.exceptions import BuildError, ValidationError
-from nengo.utils.builder import default_n_eval_points
 import nengo_loihi
 from nengo_loihi.block import MAX_COMPARTMENTS, MAX_SYNAPSE_BITS
 from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear, loihi_rates
 
 from nengo_lmu.hardware.loihi.chip import LOIHI_NEURONS, _neuron_args, chip_tau
 from nengo_lmu.hardware.loihi.resources import fit_neurons_per_core, synapse_bits
-from nengo_lmu.networks.memory import (
-    MAX_EVAL_POINTS_PER_DIMENSION,
-    LegendreMemory,
-)
+from nengo_lmu.mapping import LowpassMapping
+from nengo_lmu.networks.memory import LegendreMemory
+from nengo_lmu.networks.population import Output, Population, Ports
 
 #: Largest ratio between two dimensions' radii; smaller radii are raised.
 #: d = 6 under 1 Hz input needs 13.5; d = 12 would need 1.8e5.
@@ -220,8 +218,8 @@ class LoihiLegendreMemory(LegendreMemory):
                 attr="neuron_type",
                 obj=self,
             )
-        self.max_rates = _check_range(max_rates, "max_rates", 0, 1.0 / dt, self, True)
-        self.intercepts = _check_range(intercepts, "intercepts", -1, 1, self)
+        max_rates = _check_range(max_rates, "max_rates", 0, 1.0 / dt, self, True)
+        intercepts = _check_range(intercepts, "intercepts", -1, 1, self)
         if neurons_per_core is not None and not (
             isinstance(neurons_per_core, (int, np.integer))
             and 1 <= neurons_per_core <= MAX_COMPARTMENTS
@@ -232,20 +230,13 @@ class LoihiLegendreMemory(LegendreMemory):
                 attr="neurons_per_core",
                 obj=self,
             )
-        self.input_range = _input_range(input_range, radii, theta, dt, self)
-        self.quantize = bool(quantize)
-        self._neurons_per_core = neurons_per_core
-        # validated as LegendreMemory's synapse, before chip_tau is taken of it
-        self.requested_synapse = LegendreMemory.synapse.coerce(self, synapse).tau
+        input_range = _input_range(input_range, radii, theta, dt, self)
         seed = kwargs.get("seed")
         parent = nengo.Network.context[-1] if nengo.Network.context else None
         if seed is None and parent is not None and parent.seed is not None:
             # reproducible inside a seeded model, like nengo's own seeds
             seed = (parent.seed * 1009 + len(parent.networks)) % (2**31 - 1)
-        self._rng = np.random.RandomState(
-            np.random.randint(2**31 - 1) if seed is None else seed
-        )
-        self.quantization = None
+        rng = np.random.RandomState(np.random.randint(2**31 - 1) if seed is None else seed)
         super().__init__(
             order,
             theta,
@@ -253,13 +244,17 @@ class LoihiLegendreMemory(LegendreMemory):
             neuron_type=LOIHI_NEURONS[type(neuron_type)](
                 **_neuron_args(neuron_type)
             ),
-            synapse=chip_tau(self.requested_synapse, dt),
+            synapse=synapse,
             dt=dt,
             mapping="discrete",
             radii=radii,
             size_in=size_in,
             solver=solver,
             n_eval_points=n_eval_points,
+            population=LoihiPopulation(
+                max_rates, intercepts, input_range, quantize, neurons_per_core, rng
+            ),
+            synapse_mapping=ChipLowpassMapping(),
             **kwargs,
         )
 
@@ -277,7 +272,7 @@ class LoihiLegendreMemory(LegendreMemory):
             order=memory.order,
             theta=memory.theta,
             n_neurons=memory.n_neurons,
-            synapse=memory.synapse.tau,
+            synapse=memory.requested_synapse,
             dt=memory.dt,
             radii=memory.radii,
             size_in=memory.size_in,
@@ -289,98 +284,42 @@ class LoihiLegendreMemory(LegendreMemory):
         spec.update(overrides)
         return cls(**spec)
 
-    # --- construction ------------------------------------------------------
+    # --- what the population holds ------------------------------------------
 
-    def _coerce_radii(self, radii):
-        r = super()._coerce_radii(radii)
-        # a state this much smaller than the largest carries next to nothing,
-        # and representing it would need input weights that a core's 8-bit
-        # range cannot hold (nengo-loihi fails to discretise them; d = 12)
-        return np.maximum(r, r.max() / MAX_RADIUS_RATIO)
+    @property
+    def max_rates(self):
+        """Range of the neurons' maximum rates in Hz."""
+        return self.population.max_rates
+
+    @property
+    def intercepts(self):
+        """Range of the neurons' intercepts."""
+        return self.population.intercepts
+
+    @property
+    def input_range(self):
+        """The largest magnitude of the input the memory is built for."""
+        return self.population.input_range
+
+    @property
+    def quantize(self):
+        """Whether the recurrent weights were put on the chip's grid by GPFQ."""
+        return self.population.quantize
+
+    @property
+    def quantization(self):
+        """What quantisation did (see the class docstring), or None."""
+        return self.population.quantization
+
+    @property
+    def ensemble(self):
+        """The one population of ``n_neurons``."""
+        return self.population.ensemble
 
     def group(self, i):
         """The slice of ``ensemble``'s neurons that encode dimension ``i``."""
         edges = np.concatenate([[0], np.cumsum(self.split_sizes())])
         return slice(int(edges[i]), int(edges[i + 1]))
-
-    def _build_neurons(self):
-        D, m, dt = self.dimensions, self.n_neurons, self.dt
-        rng = self._rng
-        nt = self.neuron_type
-        encoders = np.zeros((m, D))
-        gain, bias = np.zeros(m), np.zeros(m)
-        self._activities, self._decoders = [], []
-        for i in range(D):
-            sl = self.group(i)
-            n = sl.stop - sl.start
-            enc = rng.choice([-1.0, 1.0], size=n)
-            rates = rng.uniform(*self.max_rates, size=n)
-            icpt = rng.uniform(*self.intercepts, size=n)
-            gain[sl], bias[sl] = nt.gain_bias(rates, icpt)
-            encoders[sl, i] = enc
-            n_eval = self.n_eval_points or min(
-                default_n_eval_points(n, 1), MAX_EVAL_POINTS_PER_DIMENSION
-            )
-            x = rng.uniform(-1, 1, size=(n_eval, 1))
-            act = self.activities(x, enc, gain[sl], bias[sl])
-            dec, _ = self._solver(act, x, rng=rng)
-            self._activities.append(act)  # GPFQ quantises against these
-            self._decoders.append(dec[:, 0])
-
-        # in x = m / r: x' = R x + Bx u, with R = T A' T^-1 and Bx = T B'
-        r = self.radii_full
-        R = self._mapped_A * r[None, :] / r[:, None]
-        Bx = self._mapped_B / r[:, None]
-        W = np.zeros((m, m))
-        W_in = np.zeros((m, self.size_in))
-        D_out = np.zeros((D, m))
-        for i in range(D):
-            si = self.group(i)
-            enc_i = encoders[si, i]
-            W_in[si] = enc_i[:, None] * Bx[i][None, :]
-            D_out[i, si] = r[i] * self._decoders[i]
-            for j in range(D):
-                if R[i, j] != 0:
-                    W[si, self.group(j)] = R[i, j] * np.outer(enc_i, self._decoders[j])
-
-        self.ensemble = nengo.Ensemble(
-            m,
-            D,
-            encoders=encoders,
-            gain=gain,
-            bias=bias,
-            neuron_type=nt,
-            n_eval_points=min(default_n_eval_points(m, D), MAX_EVAL_POINTS_PER_DIMENSION * D),
-            label="x",
-        )
-        nengo_loihi.add_params(self)
-        self.config[self.ensemble].block_shape = nengo_loihi.BlockShape(
-            (self.neurons_per_core,), (m,)
-        )
-        self._recurrent_conn = nengo.Connection(
-            self.ensemble.neurons,
-            self.ensemble.neurons,
-            transform=W,
-            synapse=self.synapse,
-            label="recurrent",
-        )
-        self._input_conn = nengo.Connection(
-            self.input,
-            self.ensemble.neurons,
-            transform=W_in,
-            synapse=self.synapse,
-            label="input",
-        )
-        nengo.Connection(
-            self.ensemble.neurons, self.state, transform=D_out, synapse=None, label="decode"
-        )
-        self._float_weights = W
-        if self.quantize:
-            from nengo_lmu.hardware.loihi.quantization import quantize  # noqa: PLC0415
-
-            Wq, self.quantization = quantize(self, W, self._activities)
-            if Wq is not None:
-                self._recurrent_conn.transform = Wq
 
     def activities(self, x, encoders, gain, bias):
         """Loihi's rates of neurons with these parameters at 1-D points ``x``."""
@@ -391,23 +330,11 @@ class LoihiLegendreMemory(LegendreMemory):
     @property
     def neurons_per_core(self):
         """Neurons per Loihi core (``BlockShape``), set or chosen to fit."""
-        n_axons = self.n_neurons + 2 * self.size_in  # recurrent + on/off input
-        if self._neurons_per_core is None:
-            self._neurons_per_core = fit_neurons_per_core(self.n_neurons, n_axons)
-        else:
-            bits = synapse_bits(n_axons, self._neurons_per_core)
-            if bits > MAX_SYNAPSE_BITS:
-                raise BuildError(
-                    f"synapse bits: {self._neurons_per_core} neurons per core with "
-                    f"{n_axons} input axons need {bits} bits of synapse memory, more "
-                    f"than a Loihi core's {MAX_SYNAPSE_BITS}; use fewer neurons per "
-                    "core (the default fits)"
-                )
-        return self._neurons_per_core
+        return self.population.neurons_per_core(self.n_neurons, self.size_in)
 
     @property
     def recurrent_weights(self):
-        return np.array(self._recurrent_conn.transform.init)
+        return np.array(self.population.recurrent_conn.transform.init)
 
     @property
     def input_weights(self):
@@ -419,14 +346,140 @@ class LoihiLegendreMemory(LegendreMemory):
             [c for c in self.connections if c.label == "decode"][0].transform.init
         )
 
-    # --- quantisation --------------------------------------------------------
-
     def chip_model(self):
         """This memory alone, built and discretised by nengo-loihi
         (:func:`nengo_lmu.hardware.loihi.quantization.chip_model`)."""
         from nengo_lmu.hardware.loihi.quantization import chip_model  # noqa: PLC0415
 
         return chip_model(self)
+
+
+class ChipLowpassMapping(LowpassMapping):
+    """The discrete lowpass mapping for the time constant Loihi realises
+    (:func:`~nengo_lmu.hardware.loihi.chip_tau`), so that Principle 3 is
+    exact on the chip, on its emulators and on the reference simulator."""
+
+    def __init__(self):
+        super().__init__(mapping="discrete", discretizer="zoh")
+
+    def realised(self, tau, dt):
+        return chip_tau(tau, dt)
+
+
+class LoihiPopulation(Population):
+    """One population whose groups of neurons encode one dimension each, with
+    neuron-to-neuron recurrent weights ``E T A' T^-1 D`` (see
+    :class:`LoihiLegendreMemory`); its parameters are that class's."""
+
+    def __init__(self, max_rates, intercepts, input_range, quantize, neurons_per_core, rng):
+        self.max_rates = max_rates
+        self.intercepts = intercepts
+        self.input_range = input_range
+        self.quantize = bool(quantize)
+        self._neurons_per_core = neurons_per_core
+        self.rng = rng
+        self.quantization = None
+        self.ensemble = None
+        self.recurrent_conn = None
+
+    def adjust_radii(self, radii):
+        # a state this much smaller than the largest carries next to nothing,
+        # and representing it would need input weights that a core's 8-bit
+        # range cannot hold (nengo-loihi fails to discretise them; d = 12)
+        return np.maximum(radii, radii.max() / MAX_RADIUS_RATIO)
+
+    def neurons_per_core(self, n_neurons, size_in):
+        """Neurons per core: as set, checked to fit, or the most that fit."""
+        n_axons = n_neurons + 2 * size_in  # recurrent + on/off input
+        if self._neurons_per_core is None:
+            self._neurons_per_core = fit_neurons_per_core(n_neurons, n_axons)
+        else:
+            bits = synapse_bits(n_axons, self._neurons_per_core)
+            if bits > MAX_SYNAPSE_BITS:
+                raise BuildError(
+                    f"synapse bits: {self._neurons_per_core} neurons per core with "
+                    f"{n_axons} input axons need {bits} bits of synapse memory, more "
+                    f"than a Loihi core's {MAX_SYNAPSE_BITS}; use fewer neurons per "
+                    "core (the default fits)"
+                )
+        return self._neurons_per_core
+
+    def build(self, memory):
+        D, m = memory.dimensions, memory.n_neurons
+        rng = self.rng
+        nt = memory.neuron_type
+        encoders = np.zeros((m, D))
+        gain, bias = np.zeros(m), np.zeros(m)
+        self.activities, decoders = [], []
+        for i in range(D):
+            sl = memory.group(i)
+            n = sl.stop - sl.start
+            enc = rng.choice([-1.0, 1.0], size=n)
+            rates = rng.uniform(*self.max_rates, size=n)
+            icpt = rng.uniform(*self.intercepts, size=n)
+            gain[sl], bias[sl] = nt.gain_bias(rates, icpt)
+            encoders[sl, i] = enc
+            x = rng.uniform(-1, 1, size=(memory.eval_points_for(n, 1), 1))
+            act = memory.activities(x, enc, gain[sl], bias[sl])
+            dec, _ = memory.solver(act, x, rng=rng)
+            self.activities.append(act)  # GPFQ quantises against these
+            decoders.append(dec[:, 0])
+
+        # in x = m / r: x' = R x + Bx u, with R = T A' T^-1 and Bx = T B'
+        r = memory.radii_full
+        R = memory.scaled_A
+        W = np.zeros((m, m))
+        D_out = np.zeros((D, m))
+        for i in range(D):
+            si = memory.group(i)
+            enc_i = encoders[si, i]
+            D_out[i, si] = r[i] * decoders[i]
+            for j in range(D):
+                if R[i, j] != 0:
+                    W[si, memory.group(j)] = R[i, j] * np.outer(enc_i, decoders[j])
+
+        def encode(M):
+            """A transform into x made into one into the neurons (their encoders)."""
+            out = np.zeros((m, M.shape[1]))
+            for i in range(D):
+                si = memory.group(i)
+                out[si] = encoders[si, i][:, None] * M[i][None, :]
+            return out
+
+        self.ensemble = nengo.Ensemble(
+            m,
+            D,
+            encoders=encoders,
+            gain=gain,
+            bias=bias,
+            neuron_type=nt,
+            n_eval_points=memory.eval_points_for(m, D),
+            label="x",
+        )
+        nengo_loihi.add_params(memory)
+        memory.config[self.ensemble].block_shape = nengo_loihi.BlockShape(
+            (memory.neurons_per_core,), (m,)
+        )
+        self.recurrent_conn = nengo.Connection(
+            self.ensemble.neurons,
+            self.ensemble.neurons,
+            transform=W,
+            synapse=memory.synapse,
+            label="recurrent",
+        )
+        self.float_weights = W
+        return Ports(
+            input=self.ensemble.neurons, encode=encode,
+            outputs=[Output(self.ensemble.neurons, D_out)],
+        )
+
+    def finish(self, memory):
+        if self.quantize:
+            from nengo_lmu.hardware.loihi.quantization import quantize  # noqa: PLC0415
+
+            Wq, self.quantization = quantize(memory, self.float_weights, self.activities)
+            if Wq is not None:
+                self.recurrent_conn.transform = Wq
 
 
 def _input_range(value, radii, theta, dt, obj):
