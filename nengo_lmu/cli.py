@@ -190,12 +190,12 @@ def analog(args):
 def train(args):
     """Train an LMU network with nengo-dl, then score it with rates and spikes."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
-    from nengo_lmu.analysis import training  # noqa: PLC0415
+    from nengo_lmu.analysis import pipeline  # noqa: PLC0415
 
     stages = args.stage or None
     changes = {k: v for k, v in (("epochs", args.epochs), ("n_train", args.n_train),
                                  ("n_test", args.n_test)) if v is not None}
-    results = training.run(args.task, out=args.out, quick=args.quick, stages=stages,
+    results = pipeline.run(args.task, out=args.out, quick=args.quick, stages=stages,
                            seed=args.seed, **changes)
     print(format_stages(results))
     return results
