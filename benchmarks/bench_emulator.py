@@ -15,7 +15,7 @@ white-noise input), in one run:
   place and the fast one copies into its matrices);
 - batched throughput: ``run_batch`` on B sequences, per sequence-step;
 - with ``--digits``: the quick digits network scored on the whole test set
-  by ``analysis.training.evaluate`` (batched, fast) against nengo-loihi's
+  by ``analysis.deployment.evaluate`` (batched, fast) against nengo-loihi's
   emulator one sequence at a time (extrapolated from two).
 
 Both emulators run on one nengo-loihi build: the fast simulator is built,
@@ -160,21 +160,21 @@ def measure_digits(n_sim=2, seed=0):
     the fast emulator, against ``n_sim`` sequences back to back on nengo-loihi's."""
     import tempfile  # noqa: PLC0415
 
-    from nengo_lmu.analysis import training  # noqa: PLC0415
+    from nengo_lmu.analysis import deployment, pipeline  # noqa: PLC0415
 
-    config = training.settings("digits", quick=True)
-    task = training.make_task(config)
-    net = training.make_network(config, task, seed=seed)
+    config = pipeline.settings("digits", quick=True)
+    task = pipeline.make_task(config)
+    net = pipeline.make_network(config, task, seed=seed)
     k = config["steps_per_item"]
     out = {"task": "digits (quick network)", "n_test": len(task.x_test),
            "steps": task.n_steps * k}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "net.npz")
         net.save(path)
-        fast = training.evaluate(path, task, backend="loihi", steps_per_item=k,
-                                 seed=seed, progress_bar=False)
-        sim = training.evaluate(path, task, backend="loihi", steps_per_item=k,
-                                n_test=n_sim, seed=seed, target="sim")
+        fast = deployment.evaluate(path, task, backend="loihi", steps_per_item=k,
+                                   seed=seed, progress_bar=False)
+        sim = deployment.evaluate(path, task, backend="loihi", steps_per_item=k,
+                                  n_test=n_sim, seed=seed, target="sim")
     out["fast_s"] = fast["seconds"]
     out["sim_s_per_sequence"] = sim["seconds"] / n_sim
     out["sim_s_extrapolated"] = out["sim_s_per_sequence"] * len(task.x_test)

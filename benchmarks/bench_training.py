@@ -15,7 +15,7 @@ Two measurements, both printed as tables:
 
    The two models are also given the same weights and their outputs compared.
 2. ``mackey-glass``: NRMSE of the paper-setup LMU (4 stacked cells, ideal
-   memory, trained in parallel; :data:`nengo_lmu.analysis.training.SETTINGS`)
+   memory, trained in parallel; :data:`nengo_lmu.analysis.pipeline.SETTINGS`)
    against a 4-layer LSTM with as many weights, same epochs, batches and
    Adam, per seed, at ``--units`` (22: ~2k weights; 74: ~18k).
 3. ``digits``: test accuracy of a rate network with the ideal memory on the
@@ -101,7 +101,7 @@ def speed(args):
 
 
 def mackey_glass(args):
-    from nengo_lmu.analysis import training
+    from nengo_lmu.analysis import baselines, deployment, parallel, pipeline, training
 
     print(f"Mackey-Glass (paper setup): {args.n_steps} steps per sequence, "
           f"{args.epochs} epochs, batch {args.batch_size}, Adam {args.learning_rate}, "
@@ -112,22 +112,22 @@ def mackey_glass(args):
     for seed in args.seeds:
         cells = [dict(units=args.units, order=4, theta_items=4, hidden_synapse=None,
                       input_to_hidden=True, activation=args.activation)] * 4
-        config = training.settings("mackey-glass-paper", n_steps=args.n_steps,
+        config = pipeline.settings("mackey-glass-paper", n_steps=args.n_steps,
                                    epochs=args.epochs, batch_size=args.batch_size,
                                    cells=cells, seed=seed, n_train=args.n_train,
                                    learning_rate=args.learning_rate)
-        task = training.make_task(config)
-        net = training.make_network(config, task, seed=seed)
+        task = pipeline.make_task(config)
+        net = pipeline.make_network(config, task, seed=seed)
         weights = training.n_parameters(net)
-        trained = training.train_parallel(net, task, epochs=args.epochs,
-                                          batch_size=args.batch_size,
-                                          learning_rate=config["learning_rate"], seed=seed)
-        lmu = training.evaluate(trained, task, backend="keras", spiking=False)["score"]
-        units = training.lstm_units_for(weights, layers=4)
-        lstm = training.train_lstm(task, units, epochs=args.epochs,
-                                   batch_size=args.batch_size,
-                                   learning_rate=config["learning_rate"], seed=seed,
-                                   layers=4)
+        trained = parallel.train(net, task, epochs=args.epochs,
+                                 batch_size=args.batch_size,
+                                 learning_rate=config["learning_rate"], seed=seed)
+        lmu = deployment.evaluate(trained, task, backend="keras", spiking=False)["score"]
+        units = baselines.lstm_units_for(weights, layers=4)
+        lstm = baselines.train_lstm(task, units, epochs=args.epochs,
+                                    batch_size=args.batch_size,
+                                    learning_rate=config["learning_rate"], seed=seed,
+                                    layers=4)
         scores.append((lmu, lstm["score"]))
         print(f"{seed:>4} {weights:>11} {lmu:9.4f} {lstm['parameters']:>12} "
               f"{lstm['score']:10.4f} {trained.seconds:6.0f} {lstm['seconds']:7.0f}",
@@ -137,7 +137,7 @@ def mackey_glass(args):
 
 
 def digits(args):
-    from nengo_lmu.analysis import training
+    from nengo_lmu.analysis import deployment, parallel, pipeline, training
 
     print(f"permuted digits, ideal memory, rates, trained in parallel: {args.epochs} epochs, "
           f"batch {args.batch_size}, units {args.units}, order {args.order}")
@@ -145,14 +145,14 @@ def digits(args):
     for seed in args.seeds:
         cells = [dict(units=args.units, order=args.order, hidden_synapse=None,
                       input_to_hidden=True)]
-        config = training.settings("digits", cells=cells, seed=seed,
+        config = pipeline.settings("digits", cells=cells, seed=seed,
                                    network=dict(memory="ideal", readout_synapse=None))
-        task = training.make_task(config)
-        net = training.make_network(config, task, seed=seed)
-        trained = training.train_parallel(net, task, epochs=args.epochs,
-                                          batch_size=args.batch_size,
-                                          learning_rate=args.learning_rate, seed=seed)
-        row = training.evaluate(trained, task, backend="keras", spiking=False)
+        task = pipeline.make_task(config)
+        net = pipeline.make_network(config, task, seed=seed)
+        trained = parallel.train(net, task, epochs=args.epochs,
+                                 batch_size=args.batch_size,
+                                 learning_rate=args.learning_rate, seed=seed)
+        row = deployment.evaluate(trained, task, backend="keras", spiking=False)
         print(f"{seed:>4} {training.n_parameters(net):>7} {row['score']:8.4f} "
               f"{row['n_test']:>5} {trained.seconds:5.0f}", flush=True)
 

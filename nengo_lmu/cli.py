@@ -12,42 +12,9 @@ from nengo.exceptions import NengoException, ValidationError
 from nengo_lmu.analysis.experiment import NEURON_TYPES, Trial, run_trial
 from nengo_lmu.analysis.figures import plot_trial
 from nengo_lmu.analysis.store import CorruptRecordWarning
+from nengo_lmu.analysis.tables import format_fits, format_ladder, format_stages, format_table
 from nengo_lmu.compat import HAS_NENGO_LOIHI, import_nengo_loihi
 from nengo_lmu.version import version
-
-
-def format_table(records):
-    """A plain-text table of trial records, one row per record."""
-    delays = records[0]["delays"]
-    cols = [("backend", "{}"), ("neurons", "{}"), ("E", "{:.4f}"), ("E_n", "{:.4f}")]
-    cols += [(f"NRMSE({f:g} theta)", "{:.3f}") for f in delays]
-    cols += [(f"vs ideal({f:g})", "{:.3f}") for f in delays]
-    cols += [("realtime", "{:.2f}x"), ("build [s]", "{:.2f}"), ("peak RSS [MiB]", "{:.0f}")]
-    hw = any("cores" in r or "energy_braindrop_j" in r for r in records)
-    if hw:
-        cols += [("cores", "{}"), ("synapses [KiB]", "{:.0f}"),
-                 ("uJ/s chip", "{:.1f}"), ("uJ/s CPU", "{:.0f}")]
-    rows = []
-    for r in records:
-        vals = [r["backend"], f"{r['n_neurons']} {r['neuron_type']}",
-                r["state_error"], r["normalised_state_error"]]
-        vals += [r[f"delay_nrmse_{f:g}"] for f in delays]
-        vals += [r[f"delay_nrmse_ideal_{f:g}"] for f in delays]
-        vals += [r["realtime"], r["build_s"], r["peak_rss_mb"]]
-        if hw and "cores" in r:
-            per_s = 1e6 / r["duration"]
-            vals += [r["cores"], r["synapse_kib"], r["energy_loihi_j"] * per_s,
-                     r["energy_cpu_j"] * per_s]
-        elif hw and "energy_braindrop_j" in r:
-            per_s = 1e6 / r["duration"]
-            vals += [None, None, r["energy_braindrop_j"] * per_s, r["energy_cpu_j"] * per_s]
-        elif hw:
-            vals += [None] * 4
-        rows.append(["-" if v is None else fmt.format(v) for (_, fmt), v in zip(cols, vals)])
-    widths = [max(len(c[0]), *(len(row[i]) for row in rows)) for i, c in enumerate(cols)]
-    line = lambda items: "  ".join(s.rjust(w) for s, w in zip(items, widths))  # noqa
-    return "\n".join([line([c[0] for c in cols]), line(["-" * w for w in widths])]
-                     + [line(row) for row in rows])
 
 
 #: Warnings the demo filters, each checked to be harmless:
@@ -191,7 +158,7 @@ def report(args):
     store = Store(args.store, create=False)
     table, paths = study.report(store, out=args.out, n_resamples=args.resamples)
     print(f"{store}\n")
-    print(study.format_fits(table))
+    print(format_fits(table))
     print("\nalpha: slope of log error against log m (or d) over all seeds, least squares;"
           "\n95% CI: stratified bootstrap over seeds; floor E_n: the rate twin's E_n at the"
           "\nlargest m (or d); E_n>floor: E_n with the floor removed in quadrature.")
@@ -220,43 +187,18 @@ def analog(args):
     return table
 
 
-def format_ladder(table):
-    """The ladder table as text: E mean +- sd over chips, range and ratio to reference."""
-    lines = [f"{'d':>2} {'m':>5}  {'step':<16} {'chips':>5}  {'E mean':>7} {'sd':>6}  "
-             f"{'min':>6} {'max':>6}  {'vs ref':>6}"]
-    for _, r in table.iterrows():
-        lines.append(f"{r['order']:>2} {r['n_neurons']:>5}  {r['step']:<16} {r['chips']:>5}  "
-                     f"{r['mean']:7.3f} {r['std']:6.3f}  {r['min']:6.3f} {r['max']:6.3f}  "
-                     f"{r['vs_reference']:5.2f}x")
-    lines.append("E: state error against the ideal discrete memory; chips: substrate seeds "
-                 "(also the network seeds); each step adds one compensation to the one above")
-    return "\n".join(lines)
-
-
 def train(args):
     """Train an LMU network with nengo-dl, then score it with rates and spikes."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
-    from nengo_lmu.analysis import training  # noqa: PLC0415
+    from nengo_lmu.analysis import pipeline  # noqa: PLC0415
 
     stages = args.stage or None
     changes = {k: v for k, v in (("epochs", args.epochs), ("n_train", args.n_train),
                                  ("n_test", args.n_test)) if v is not None}
-    results = training.run(args.task, out=args.out, quick=args.quick, stages=stages,
+    results = pipeline.run(args.task, out=args.out, quick=args.quick, stages=stages,
                            seed=args.seed, **changes)
     print(format_stages(results))
     return results
-
-
-def format_stages(results):
-    """The table of :func:`nengo_lmu.analysis.training.run` as text."""
-    config = results["config"]
-    lines = [f"{config['task']}: {results['training']['parameters']} weights, trained in "
-             f"{results['training']['seconds']:.0f} s ({config['epochs']} epochs)",
-             f"{'stage':<26} {'metric':<9} {'score':>7} {'test':>6} {'seconds':>8}"]
-    for row in results["rows"]:
-        lines.append(f"{row['stage']:<26} {row['metric']:<9} {row['score']:7.4f} "
-                     f"{row['n_test']:>6} {row['seconds']:8.1f}")
-    return "\n".join(lines)
 
 
 def _count(low):

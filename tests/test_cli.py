@@ -5,6 +5,7 @@ import pytest
 from nengo.exceptions import ValidationError
 
 from nengo_lmu import cli
+from nengo_lmu.analysis import tables
 from nengo_lmu.analysis.store import Store
 
 
@@ -31,7 +32,7 @@ def test_table_without_hardware_rows_has_no_hardware_columns():
     rec = {"backend": "reference", "n_neurons": 10, "neuron_type": "lif", "delays": [1.0],
            "state_error": 0.1, "normalised_state_error": 0.2, "delay_nrmse_1": 0.3,
            "delay_nrmse_ideal_1": 0.3, "realtime": 1.0, "build_s": 0.1, "peak_rss_mb": 10}
-    assert "cores" not in cli.format_table([rec])
+    assert "cores" not in tables.format_table([rec])
 
 
 def test_sweep_quick_study_and_report(tmp_path, capsys):

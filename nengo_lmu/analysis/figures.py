@@ -3,6 +3,8 @@
 import numpy as np
 from scipy.special import eval_legendre
 
+from nengo_lmu.analysis.families import families, family_key
+
 
 def plot_trial(data, trial, path):
     """Save a PNG: input, decoded vs ideal vs true delays, states, Legendre basis."""
@@ -61,8 +63,6 @@ COLORS = {"poisson": "C0", "lif": "C1", "lifrate": "C2"}
 
 def _scaling_axes(ax, df, table, x, label):
     """One swept variable: seeds as dots, means as lines, fits and references."""
-    from nengo_lmu.analysis.study import families, family_key  # noqa: PLC0415
-
     for family in families(df, x):
         first = family.iloc[0]
         nt, scaled = first["neuron_type"], bool(first["state_scaling"])
@@ -119,8 +119,6 @@ def plot_scaling(df, table, out):
         fig.savefig(path, dpi=90)
         plt.close(fig)
         paths.append(path)
-
-    from nengo_lmu.analysis.study import families  # noqa: PLC0415
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
     for ax, (x, label) in zip(axes, (("n_neurons", "m"), ("order", "d"))):

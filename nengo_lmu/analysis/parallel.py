@@ -25,7 +25,8 @@ import time
 import numpy as np
 from nengo.exceptions import ValidationError
 
-
+from nengo_lmu.analysis.training import (
+    Training, _check_fit, _fit_options, _history, _loss, _targets, hold)
 from nengo_lmu.networks.ideal import IdealMemory
 
 
@@ -206,9 +207,6 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
         per epoch.
     """
     import tensorflow as tf  # noqa: PLC0415
-
-    from nengo_lmu.analysis.training import (  # noqa: PLC0415
-        Training, _check_fit, _fit_options, _history, _loss, _targets, hold)
 
     epochs, batch_size, learning_rate = _check_fit(net, epochs, batch_size, learning_rate)
     check_parallel(net.spec)

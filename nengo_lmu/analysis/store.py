@@ -80,6 +80,42 @@ def _alive(pid):
     return True
 
 
+def write_atomic(path, text, replace=False):
+    """Write ``text`` to file ``path`` so that a reader sees a whole file or none.
+
+    The text goes to a temporary file in the same folder, is flushed to disk
+    and then takes the name ``path``: by a hard link, which the operating
+    system refuses if the name exists (nothing is written and the result is
+    False), or, with ``replace``, by a rename that replaces any file there
+    (a reader sees the old file or the new one). A process killed at any
+    point leaves no partial file under ``path``.
+
+    Returns
+    -------
+    bool
+        True if ``path`` now holds ``text``.
+    """
+    path = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=os.path.dirname(path) or ".")
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide records from others
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if replace:
+            os.replace(tmp, path)
+            return True
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+    finally:
+        if not replace or os.path.exists(tmp):
+            os.unlink(tmp)
+    return True
+
+
 def read_record(path, key=None):
     """The record in file ``path``, checked; :class:`CorruptRecordError` if it is not whole."""
     try:
@@ -184,20 +220,7 @@ class Store:
 
     def _link(self, final, text):
         """Write ``text`` to ``final`` atomically; False if ``final`` exists."""
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=os.path.dirname(final))
-        try:
-            os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide records from others
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp, final)
-            except FileExistsError:
-                return False
-        finally:
-            os.unlink(tmp)
-        return True
+        return write_atomic(final, text)
 
     def _write(self, kind, record):
         final = self._file(kind, record["key"])

@@ -19,7 +19,9 @@ import numpy as np
 from nengo.exceptions import ValidationError
 
 from nengo_lmu import metrics
+from nengo_lmu.analysis import figures
 from nengo_lmu.analysis.experiment import Trial
+from nengo_lmu.analysis.families import complete, families, family_key
 from nengo_lmu.analysis.sweep import FIELDS, grid
 
 #: What every study trial shares: a 1 s window of 1 Hz white noise (rms 0.3),
@@ -66,11 +68,6 @@ STUDIES = {
 #: the identity integrates over the window, so E grows as sqrt(theta)
 #: (:mod:`nengo_lmu.analysis.long_window`).
 THEORY = {"n_neurons": -0.5, "order": 1.0, "theta": 0.5}
-
-#: Fields that a theta family scales with theta (the input's bandwidth in
-#: cycles per window, and the run's length in windows), so they do not set
-#: families apart.
-ALONG = {"theta": ("input_high", "duration")}
 
 
 def theta_family(base, thetas, cycles=1.0, windows=3, seeds=range(1)):
@@ -142,37 +139,6 @@ METRICS = {
 COSTS = {"time": ("run_s", 1.0), "memory": ("model_mb", 1.0)}
 
 
-def _complete(df):
-    """``df`` with every Trial field, defaults filling fields older records lack."""
-    defaults = Trial().spec()
-    missing = {n: [defaults[n]] * len(df) for n in FIELDS if n not in df}
-    df = df.reset_index(drop=True)  # unique labels, whatever was concatenated
-    return df.assign(**missing) if missing else df
-
-
-def _free(x):
-    """The fields a family against ``x`` may vary: ``x``, the seeds, :data:`ALONG`."""
-    return (x, "seed", "input_seed") + ALONG.get(x, ())
-
-
-def family_key(family, x):
-    """A family's fixed fields (all but ``x``, the seeds and what scales with ``x``), as text."""
-    first = family.iloc[0]
-    return repr([(n, first[n]) for n in FIELDS if n not in _free(x)])
-
-
-def families(df, x):
-    """Groups of records that differ only in ``x`` (and what scales with it,
-    :data:`ALONG`) and the seeds, with >= 2 x values."""
-    df = _complete(df)
-    fixed = [n for n in FIELDS if n not in _free(x)]
-    keyed = df.assign(**{n: df[n].map(repr) for n in fixed})
-    for _, index in keyed.groupby(fixed, dropna=False, sort=True).groups.items():
-        family = df.loc[index]
-        if family[x].nunique() >= 2:
-            yield family
-
-
 def _label(varying, family):
     """The ``varying`` fields' values in ``family``, as text."""
     first = family.iloc[0]
@@ -206,7 +172,7 @@ def fits(df, confidence=0.95, n_resamples=2000):
     import pandas as pd  # noqa: PLC0415
 
     rows = []
-    df = _complete(df)
+    df = complete(df)
     # fields that set families apart beyond those every row shows
     shown = ("seed", "input_seed", "neuron_type", "state_scaling", "order", "n_neurons")
     varying = [n for n in FIELDS if n not in shown and df[n].map(repr).nunique() > 1]
@@ -273,27 +239,6 @@ def fits(df, confidence=0.95, n_resamples=2000):
     return pd.DataFrame(rows, columns=columns)
 
 
-def format_fits(table):
-    """A plain-text table of :func:`fits`."""
-    if not len(table):
-        return "(no family of trials with at least two values of m or d)"
-    lines = [
-        f"{'fit':<14} {'neurons':<8} {'scaling':<7} {'metric':<9} {'alpha':>7} "
-        f"{'95% CI':>17} {'theory':>6} {'points':>6} {'trials':>6} {'floor E_n':>9}"
-    ]
-    lines.append("-" * len(lines[0]))
-    for r in table.itertuples():
-        what = f"{r.swept} {r.x_min:g}-{r.x_max:g}"
-        lines.append(
-            f"{what + ', ' + r.fixed:<14} {r.neuron_type:<8} {'yes' if r.state_scaling else 'no':<7} "
-            f"{r.metric:<9} {r.exponent:>7.3f} [{r.ci_low:>6.3f}, {r.ci_high:>6.3f}] "
-            f"{r.theory:>6.1f} {r.n_points:>6} {r.n:>6} {r.floor:>9.2g}"
-            + (f"  {r.backend}" if r.backend != "reference" else "")
-            + (f"  {r.label}" if r.label else "")
-        )
-    return "\n".join(lines)
-
-
 def report(store, out=None, confidence=0.95, n_resamples=2000):
     """Fit the records of ``store`` and save the study's figures.
 
@@ -313,8 +258,6 @@ def report(store, out=None, confidence=0.95, n_resamples=2000):
         The files written.
     """
     import os  # noqa: PLC0415
-
-    from nengo_lmu.analysis import figures  # noqa: PLC0415
 
     out = os.path.join(store.path, "report") if out is None else os.fspath(out)
     os.makedirs(out, exist_ok=True)

@@ -8,7 +8,7 @@ from nengo.exceptions import ValidationError
 pytest.importorskip("tensorflow", reason="the dl extra (make install-dl) is not installed")
 
 from nengo_lmu import tasks  # noqa: E402
-from nengo_lmu.analysis import parallel, training  # noqa: E402
+from nengo_lmu.analysis import deployment, parallel, training  # noqa: E402
 from nengo_lmu.networks.cell import LMUCell, LMUNetwork, load  # noqa: E402
 
 CELLS = [dict(units=6, order=4, theta=0.02, hidden_synapse=None, input_to_hidden=True),
@@ -25,7 +25,7 @@ def random_network(seed=0):
 
 def step_by_step(net, x):
     """The nengo reference simulator's output, each example from rest."""
-    feed = training.Feed(x[0], net.spec["dt"])
+    feed = deployment.Feed(x[0], net.spec["dt"])
     net.input.output = feed
     out = []
     with nengo.Simulator(net, progress_bar=False) as sim:
@@ -59,15 +59,15 @@ def test_parallel_training_deploys_as_the_nengo_network(tmp_path):
     seen = []
     callback = __import__("tensorflow").keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: seen.append(epoch))
-    trained = training.train_parallel(net, task, epochs=15, batch_size=4,
+    trained = parallel.train(net, task, epochs=15, batch_size=4,
                                       learning_rate=1e-2, validation=True,
                                       callbacks=[callback])
     assert seen == list(range(15))
     assert len(trained.history["val_loss"]) == 15
     assert trained.loss[-1] < 0.5 * trained.loss[0]
     trained.save(tmp_path / "net.npz")
-    fast = training.evaluate(trained, task, backend="keras", spiking=False)
-    slow = training.evaluate(str(tmp_path / "net.npz"), task, backend="reference",
+    fast = deployment.evaluate(trained, task, backend="keras", spiking=False)
+    slow = deployment.evaluate(str(tmp_path / "net.npz"), task, backend="reference",
                              spiking=False)
     assert fast["score"] < 0.6  # predicting the mean scores 1
     np.testing.assert_allclose(fast["outputs"], slow["outputs"], atol=1e-4)
@@ -77,16 +77,16 @@ def test_parallel_errors():
     task = tasks.permuted_digits().subset(n_train=8, n_test=2)
     synapse = LMUNetwork(1, 10, [dict(units=4, order=2, theta=0.1)], memory="ideal")
     with pytest.raises(ValidationError, match="readout_synapse: must be None for parallel"):
-        training.train_parallel(synapse, task)
+        parallel.train(synapse, task)
     hidden = LMUNetwork(1, 10, [dict(units=4, order=2, theta=0.1)], readout_synapse=None)
     with pytest.raises(ValidationError, match="hidden_synapse: must be None in every cell"):
-        training.train_parallel(hidden, task)
+        parallel.train(hidden, task)
     loop = LMUNetwork(1, 10, [dict(units=4, order=2, theta=0.1, hidden_synapse=None,
                                     hidden_to_hidden=True)], readout_synapse=None)
     with pytest.raises(ValidationError, match="hidden_to_hidden: must be False in every"):
-        training.train_parallel(loop, task)
+        parallel.train(loop, task)
     with pytest.raises(ValidationError, match="spiking: must be False on 'keras'"):
-        training.evaluate("x.npz", task, backend="keras", spiking=True)
+        deployment.evaluate("x.npz", task, backend="keras", spiking=True)
 
 
 def test_keras_lmu_options():
@@ -140,8 +140,8 @@ def test_nengo_dl_runs_the_same_network_in_minibatches():
     net.set_parameters({k: 0.5 * rng.randn(*v.shape) for k, v in net.parameters().items()})
     trained = training.Training(parameters=net.parameters(), loss=[], seconds=0.0,
                                 spec=dict(net.spec))
-    dl = training.evaluate(trained, task, backend="dl", spiking=False, batch_size=2)
-    fast = training.evaluate(trained, task, backend="keras", spiking=False)
+    dl = deployment.evaluate(trained, task, backend="dl", spiking=False, batch_size=2)
+    fast = deployment.evaluate(trained, task, backend="keras", spiking=False)
     assert dl["outputs"].shape == (5, 40, 1) and np.abs(fast["outputs"]).max() > 0.5
     np.testing.assert_allclose(dl["outputs"], fast["outputs"], atol=1e-5)
     result = training.train(net, task, epochs=2, batch_size=4, validation=True)

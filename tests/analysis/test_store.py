@@ -166,3 +166,15 @@ def test_an_existing_store_opens_read_only(tmp_path):
     finally:
         tmp_path.chmod(0o755)
     assert sorted(os.listdir(tmp_path)) == ["records"]
+
+
+def test_write_atomic_links_or_replaces_and_leaves_no_temporary_file(tmp_path):
+    write_atomic = store_module.write_atomic
+    path = tmp_path / "results.json"
+    assert write_atomic(path, "one")
+    assert not write_atomic(path, "two")  # a link never overwrites
+    assert path.read_text() == "one"
+    assert write_atomic(path, "three", replace=True)
+    assert path.read_text() == "three"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
+    assert (path.stat().st_mode & 0o777) == 0o644

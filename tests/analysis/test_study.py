@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from nengo.exceptions import ValidationError
 
-from nengo_lmu.analysis import study
+from nengo_lmu.analysis import study, tables
 from nengo_lmu.analysis.experiment import Trial
 from nengo_lmu.analysis.store import Store
 
@@ -67,7 +67,7 @@ def test_fits_recover_known_exponents(rng):
     # rate neurons have no noise above their own floor to fit
     rate = table[table.neuron_type == "lifrate"]
     assert set(rate.metric) == {"E_n", "E"}
-    text = study.format_fits(table)
+    text = tables.format_fits(table)
     assert "E_n>floor" in text and "95% CI" in text
 
 
@@ -87,7 +87,7 @@ def test_report_writes_fits_and_figures(rng, tmp_path):
 def test_report_of_an_empty_store(tmp_path):
     table, paths = study.report(Store(tmp_path))
     assert len(table) == 0 and len(paths) == 1
-    assert "no family" in study.format_fits(table)
+    assert "no family" in tables.format_fits(table)
 
 
 def test_fits_survive_lost_seeds_and_tell_families_apart(rng):
@@ -121,4 +121,4 @@ def test_fits_against_theta(rng):
     assert row.ci_low < 0.5 < row.ci_high and row.theory == 0.5
     assert (row.x_min, row.x_max, row.n_points, row.n) == (1.0, 16.0, 3, 12)
     assert row.fixed == "d=6,m=6000"
-    assert "theta 1-16, d=6,m=6000" in study.format_fits(table)
+    assert "theta 1-16, d=6,m=6000" in tables.format_fits(table)

@@ -11,7 +11,7 @@ from nengo.exceptions import ValidationError
 pytest.importorskip("nengo_dl", reason="the dl extra (make install-dl) is not installed")
 
 from nengo_lmu import tasks  # noqa: E402
-from nengo_lmu.analysis import training  # noqa: E402
+from nengo_lmu.analysis import baselines, deployment, pipeline, training  # noqa: E402
 from nengo_lmu.networks.cell import LMUNetwork, load  # noqa: E402
 
 
@@ -20,7 +20,7 @@ def quick_digits(tmp_path_factory):
     """The quick digits pipeline, run once for the module (its own time limit: 2 min)."""
     out = tmp_path_factory.mktemp("digits")
     lines = []
-    results = training.run("digits", out=str(out), quick=True, log=lines.append)
+    results = pipeline.run("digits", out=str(out), quick=True, log=lines.append)
     return out, results, lines
 
 
@@ -51,12 +51,12 @@ def test_loihi_memory_follows_the_reference(quick_digits):
     from nengo_lmu import hardware
 
     out, results, _ = quick_digits
-    task = training.make_task(results["config"])
+    task = pipeline.make_task(results["config"])
     x = training.hold(task.x_test[:1], results["config"]["steps_per_item"])[0]
     states = {}
     for backend in ("reference", "loihi"):
-        net = training.deploy(str(out / "network.npz"), backend=backend, spiking=True)
-        net.input.output = training.Feed(x, net.spec["dt"])
+        net = deployment.deploy(str(out / "network.npz"), backend=backend, spiking=True)
+        net.input.output = deployment.Feed(x, net.spec["dt"])
         with net:
             probe = nengo.Probe(net.cells[0].memory.state, synapse=0.02)
         options = {"target": "sim"} if backend == "loihi" else {}
@@ -70,14 +70,14 @@ def test_loihi_memory_follows_the_reference(quick_digits):
 
 def test_dl_and_reference_rates_agree(quick_digits):
     out, results, _ = quick_digits
-    task = training.make_task(results["config"]).subset(n_test=8)
+    task = pipeline.make_task(results["config"]).subset(n_test=8)
     k = results["config"]["steps_per_item"]
-    dl = training.evaluate(str(out / "network.npz"), task, backend="dl", spiking=False,
+    dl = deployment.evaluate(str(out / "network.npz"), task, backend="dl", spiking=False,
                            steps_per_item=k)
-    ref = training.evaluate(str(out / "network.npz"), task, backend="reference",
+    ref = deployment.evaluate(str(out / "network.npz"), task, backend="reference",
                             spiking=False, steps_per_item=k)
     np.testing.assert_allclose(dl["outputs"], ref["outputs"], atol=2e-3, rtol=1e-3)
-    spikes = training.evaluate(str(out / "network.npz"), task, backend="reference",
+    spikes = deployment.evaluate(str(out / "network.npz"), task, backend="reference",
                                spiking=True, steps_per_item=k)
     assert not np.allclose(spikes["outputs"], ref["outputs"], atol=1e-2)
 
@@ -88,7 +88,7 @@ def test_run_resumes_from_disk(quick_digits):
     saved = json.loads((out / "results.json").read_text())
     assert saved["rows"] == json.loads(json.dumps(results["rows"]))
     again = []
-    same = training.run("digits", out=str(out), quick=True, log=again.append)
+    same = pipeline.run("digits", out=str(out), quick=True, log=again.append)
     assert again == [] and same["rows"] == saved["rows"]  # nothing trained or run
     net = load(out / "network.npz")
     assert isinstance(net, LMUNetwork) and net.spec["cells"][0]["order"] == 24
@@ -103,15 +103,15 @@ def test_training_errors():
     with pytest.raises(ValidationError, match="batch_size: must be at most the 8"):
         training.train(rate, task, batch_size=32)
     with pytest.raises(ValidationError, match="backend: must be 'reference', 'loihi'"):
-        training.evaluate("x.npz", task, backend="analog")
+        deployment.evaluate("x.npz", task, backend="analog")
     with pytest.raises(ValidationError, match="task: must be one of"):
-        training.settings("mnist")
+        pipeline.settings("mnist")
     with pytest.raises(ValidationError, match="stages: must be among"):
-        training.run("digits", stages=["spiking (GPU)"])
+        pipeline.run("digits", stages=["spiking (GPU)"])
 
 
 def test_mackey_glass_against_an_lstm(tmp_path):
-    results = training.run("mackey-glass", out=str(tmp_path), quick=True,
+    results = pipeline.run("mackey-glass", out=str(tmp_path), quick=True,
                            stages=["rate (nengo-dl)", "spiking (reference)"],
                            log=lambda line: None)
     by_stage = rows(results)
@@ -128,13 +128,15 @@ def test_mackey_glass_against_an_lstm(tmp_path):
 
 def test_lstm_units_for():
     for n in (100, 1751, 20000):
-        u = training.lstm_units_for(n)
+        u = baselines.lstm_units_for(n)
         assert abs(4 * u * (u + 2) + u + 1 - n) <= 4 * (2 * u + 3) + 1
 
 
 def test_importing_nengo_lmu_does_not_import_tensorflow():
     code = ("import sys, nengo_lmu, nengo_lmu.networks.cell, nengo_lmu.tasks; "
-            "import nengo_lmu.analysis.training; "
+            "import nengo_lmu.analysis.training, nengo_lmu.analysis.deployment, "
+            "nengo_lmu.analysis.pipeline, nengo_lmu.analysis.baselines, "
+            "nengo_lmu.analysis.parallel; "
             "print('tensorflow' in sys.modules, 'nengo_dl' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

@@ -301,9 +301,9 @@ def test_unsupported_and_bad_input():
 
 
 def test_evaluate_scores_the_test_set_in_one_batch(tmp_path):
-    """analysis.training.evaluate on Loihi: each example as a fresh nengo-loihi run."""
+    """analysis.deployment.evaluate on Loihi: each example as a fresh nengo-loihi run."""
     from nengo_lmu import tasks  # noqa: PLC0415
-    from nengo_lmu.analysis import training  # noqa: PLC0415
+    from nengo_lmu.analysis import deployment, training  # noqa: PLC0415
 
     task = tasks.permuted_digits().subset(n_train=8, n_test=3)
     cell = dict(units=8, order=3, theta=0.064, n_neurons=60)
@@ -312,13 +312,13 @@ def test_evaluate_scores_the_test_set_in_one_batch(tmp_path):
     net.set_parameters({k: 20 * v for k, v in net.parameters().items()})
     path = str(tmp_path / "net.npz")
     net.save(path)
-    result = training.evaluate(path, task, backend="loihi", progress_bar=False)
+    result = deployment.evaluate(path, task, backend="loihi", progress_bar=False)
     assert result["outputs"].shape == (3, task.n_steps, task.n_outputs)
     assert result["n_test"] == 3 and 0 <= result["score"] <= 1
     x = task.x_test
     for i in (0, 2):
-        net = training.deploy(path, backend="loihi")
-        net.input.output = training.Feed(x[i], net.spec["dt"])
+        net = deployment.deploy(path, backend="loihi")
+        net.input.output = deployment.Feed(x[i], net.spec["dt"])
         with nengo_lmu.simulator(net, backend="loihi", target="sim") as sim:
             sim.run_steps(task.n_steps)
             expected = np.array(sim.data[net.probe])

@@ -1,13 +1,20 @@
-"""The LSTM baseline: keras LSTMs with as many weights as an LMU network."""
+"""Baselines an LMU network is compared with: keras LSTMs with as many weights.
+
+:func:`lstm_units_for` sizes the LSTM to an LMU network's weights and
+:func:`train_lstm` trains and scores it like :func:`.training.train` and
+:func:`.deployment.evaluate` do the LMU.
+"""
 
 import time
 
 import numpy as np
 
+from nengo_lmu.analysis.deployment import score
+from nengo_lmu.analysis.training import _loss
 from nengo_lmu.dynamics import check_integer
 
 
-def units_for(n_parameters, n_inputs=1, n_outputs=1, layers=1):
+def lstm_units_for(n_parameters, n_inputs=1, n_outputs=1, layers=1):
     """LSTM units whose ``layers`` stacked layers plus dense readout have about
     ``n_parameters`` weights."""
     # 4 u (u + n_inputs + 1) + (layers - 1) 4 u (2 u + 1) + n_outputs (u + 1)
@@ -18,7 +25,7 @@ def units_for(n_parameters, n_inputs=1, n_outputs=1, layers=1):
     return max(1, int(round((-b + np.sqrt(b * b - 4 * a * c)) / (2 * a))))
 
 
-def train(task, units, epochs=10, batch_size=32, learning_rate=1e-3, seed=0,
+def train_lstm(task, units, epochs=10, batch_size=32, learning_rate=1e-3, seed=0,
                n_test=None, layers=1):
     """An LSTM (keras, same TensorFlow) trained like :func:`nengo_lmu.analysis.training.train` on ``task``.
 
@@ -33,8 +40,6 @@ def train(task, units, epochs=10, batch_size=32, learning_rate=1e-3, seed=0,
         ``units``, ``loss`` per epoch, ``seconds``.
     """
     import tensorflow as tf  # noqa: PLC0415
-
-    from nengo_lmu.analysis.training import _loss, _score  # noqa: PLC0415
 
     tf.random.set_seed(seed)
     inputs = tf.keras.Input((task.n_steps, task.n_inputs))
@@ -55,7 +60,7 @@ def train(task, units, epochs=10, batch_size=32, learning_rate=1e-3, seed=0,
     seconds = time.perf_counter() - start
     predicted = model.predict(task.x_test[:n_test], verbose=0)
     return {
-        "score": _score(task, predicted),
+        "score": score(task, predicted),
         "metric": "accuracy" if task.kind == "classification" else "NRMSE",
         "parameters": int(model.count_params()),
         "units": units,

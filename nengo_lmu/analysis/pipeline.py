@@ -1,0 +1,252 @@
+r"""The resumable pipeline of ``nengo-lmu train``: train, then score every stage.
+
+:func:`run` trains the network of a setting (:data:`SETTINGS`, or the small
+:data:`QUICK` ones) with :func:`.training.train` or :func:`.parallel.train`,
+then scores it at each stage of :data:`STAGES` with
+:func:`.deployment.evaluate`, and a regression task's LSTM baseline
+(:func:`.baselines.train_lstm`). The trained network and every finished stage
+are written to disk as they come (atomically, :func:`.store.write_atomic`),
+so an interrupted run continues where it stopped.
+"""
+
+import json
+import os
+
+from nengo.exceptions import ValidationError
+
+from nengo_lmu.analysis import baselines, parallel
+from nengo_lmu.analysis.deployment import evaluate
+from nengo_lmu.analysis.store import write_atomic
+from nengo_lmu.analysis.training import memory_radii, n_parameters, network_for, train
+
+#: The stages of :func:`run`: (label, backend, spiking).
+STAGES = {
+    "rate (nengo-dl)": ("dl", False),
+    "rate (reference)": ("reference", False),
+    "spiking (reference)": ("reference", True),
+    "spiking (Loihi emulator)": ("loihi", True),
+    "rate (keras)": ("keras", False),
+}
+
+
+#: Settings of :func:`run`: the task, the network, training and deployment.
+SETTINGS = {
+    "digits": dict(
+        task="digits",
+        cells=[dict(units=100, order=64, n_neurons=6400, hidden_to_hidden=False)],
+        steps_per_item=2,
+        epochs=40,
+        batch_size=64,
+        learning_rate=5e-3,
+        n_test=None,
+        loihi_n_test=4,  # nengo-loihi's builder takes hours on 6,400 neurons
+    ),
+    "mackey-glass": dict(
+        task="mackey-glass",
+        cells=[dict(units=40, order=8, n_neurons=800, theta_items=50)],
+        steps_per_item=1,
+        epochs=40,
+        batch_size=8,
+        learning_rate=5e-3,
+        n_test=None,
+        loihi_n_test=4,
+    ),
+    # the LMU paper's setup: 4 stacked cells of order 4, theta 4 steps, the
+    # ideal memory and no synapses on the trained path, trained in parallel;
+    # 128 sequences of 5,000 steps (half train), against a 4-layer LSTM
+    "mackey-glass-paper": dict(
+        task="mackey-glass-paper",
+        cells=[dict(units=22, order=4, theta_items=4, hidden_synapse=None,
+                    input_to_hidden=True)] * 4,
+        network=dict(memory="ideal", readout_synapse=None),
+        trainer="parallel",
+        stages=["rate (keras)", "rate (reference)"],
+        lstm_layers=4,
+        n_steps=5000,
+        steps_per_item=1,
+        epochs=40,
+        batch_size=8,
+        learning_rate=5e-3,
+        n_test=None,
+        loihi_n_test=1,
+    ),
+    # permuted sequential Fashion-MNIST from Debian's dataset-fashion-mnist
+    "psfmnist": dict(
+        task="psfmnist",
+        cells=[dict(units=100, order=64, hidden_synapse=None, input_to_hidden=True)],
+        network=dict(memory="ideal", readout_synapse=None),
+        trainer="parallel",
+        stages=["rate (keras)"],
+        steps_per_item=1,
+        epochs=1,
+        batch_size=100,
+        learning_rate=1e-3,
+        n_test=None,
+        loihi_n_test=1,
+    ),
+}
+
+#: Smaller settings for tests and the notebook in CI.
+QUICK = {
+    "digits": dict(n_train=256, epochs=10, batch_size=16, learning_rate=1e-2,
+                   n_test=60, loihi_n_test=4,
+                   cells=[dict(units=50, order=24, n_neurons=1200,
+                               hidden_to_hidden=False)]),
+    "mackey-glass": dict(n_train=32, n_test=8, epochs=12, learning_rate=1e-2,
+                         loihi_n_test=2),
+    "mackey-glass-paper": dict(n_train=16, n_test=4, n_steps=400, epochs=10,
+                               batch_size=4, learning_rate=1e-2,
+                               cells=[dict(units=8, order=4, theta_items=4,
+                                           hidden_synapse=None, input_to_hidden=True)] * 2),
+    "psfmnist": dict(n_train=512, n_test=100, epochs=2, learning_rate=5e-3),
+}
+
+
+def settings(name, quick=False, **changes):
+    """The settings of task ``name`` (a key of :data:`SETTINGS`)."""
+    if name not in SETTINGS:
+        raise ValidationError(f"must be one of {sorted(SETTINGS)} (got {name!r})", "task")
+    out = dict(SETTINGS[name], n_train=None)
+    if quick:
+        out.update(QUICK[name])
+    out.update(changes)
+    return out
+
+
+def make_task(config):
+    """The :class:`~nengo_lmu.tasks.Task` of ``config`` (see :func:`settings`)."""
+    from nengo_lmu import tasks  # noqa: PLC0415
+
+    if config["task"] == "digits":
+        task = tasks.permuted_digits()
+    elif config["task"] == "mackey-glass-paper":
+        task = tasks.mackey_glass_paper_task(n_steps=config["n_steps"],
+                                             seed=config.get("seed", 0))
+    elif config["task"] == "psfmnist":
+        task = tasks.load_psfmnist()
+    else:
+        task = tasks.mackey_glass_task()
+    return task.subset(n_train=config["n_train"], n_test=config.get("n_test"))
+
+
+def make_network(config, task, dt=0.001, seed=0):
+    """The rate network of ``config``: theta is the whole sequence unless given."""
+    network = dict(config.get("network", {}))
+    cells = []
+    steps = config["steps_per_item"]
+    width = task.n_inputs
+    for spec in config["cells"]:
+        spec = dict(spec)
+        items = spec.pop("theta_items", task.n_steps)
+        spec.setdefault("theta", items * steps * dt)
+        if width == 1 and "radii" not in spec and network.get("memory") != "ideal":
+            spec["radii"] = memory_radii(task, spec["order"], spec["theta"], steps,
+                                         dt).tolist()
+        cells.append(spec)
+        width = spec["units"]
+    return network_for(task, cells, seed=seed, dt=dt, **network)
+
+
+
+def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
+        log=print, **changes):
+    """Train the network of task ``name`` and score it at every stage.
+
+    Results survive interruption: the trained network is written to
+    ``out/network.npz`` as soon as it exists and every finished stage to
+    ``out/results.json``; running again with the same settings skips both.
+    For a regression task an LSTM with as many weights, trained the same
+    way, is scored too.
+
+    Parameters
+    ----------
+    name : {"digits", "mackey-glass", "mackey-glass-paper", "psfmnist"}
+    out : str
+        Folder for the network and the results.
+    quick : bool
+        The small setting (:data:`QUICK`).
+    stages : list of str, optional
+        Keys of :data:`STAGES` to run (default: the setting's ``stages``, else
+        all but ``"rate (keras)"``).
+    seed : int
+        Seed of the network, training and simulators.
+    log : callable
+        Called with a line of progress.
+    **changes
+        Settings to change (see :data:`SETTINGS`).
+
+    Returns
+    -------
+    dict
+        ``config``, ``training`` (seconds, loss, parameters) and ``rows``:
+        one per stage, with ``stage``, ``metric``, ``score``, ``n_test``
+        and ``seconds``.
+    """
+    if stages is not None:
+        for stage in stages:
+            if stage not in STAGES and stage != "LSTM (keras)":
+                raise ValidationError(
+                    f"must be among {list(STAGES)} (got {stage!r})", "stages"
+                )
+    config = settings(name, quick, seed=seed, **changes)
+    if stages is None:
+        stages = config.get("stages", [s for s in STAGES if s != "rate (keras)"])
+    stages = list(stages)
+    os.makedirs(out, exist_ok=True)
+    net_path = os.path.join(out, "network.npz")
+    results_path = os.path.join(out, "results.json")
+    results = None
+    if os.path.exists(results_path) and os.path.exists(net_path):
+        with open(results_path) as f:
+            results = json.load(f)
+        if results.get("config") != json.loads(json.dumps(config)):
+            log(f"settings changed: training again into {out}")
+            results = None
+    task = make_task(config)
+    if results is None:
+        net = make_network(config, task, seed=seed)
+        log(f"training on {len(task.x_train)} {task.name} sequences "
+            f"({n_parameters(net)} weights) ...")
+        trainer = parallel.train if config.get("trainer") == "parallel" else train
+        trained = trainer(net, task, epochs=config["epochs"],
+                          batch_size=config["batch_size"],
+                          learning_rate=config["learning_rate"],
+                          steps_per_item=config["steps_per_item"], seed=seed)
+        trained.save(net_path)
+        results = {
+            "config": config,
+            "training": {"seconds": trained.seconds, "loss": trained.loss,
+                         "parameters": n_parameters(net)},
+            "rows": [],
+        }
+        write_atomic(results_path, json.dumps(results, indent=1), replace=True)
+        log(f"trained in {trained.seconds:.0f} s; loss {trained.loss[-1]:.4f}")
+    done = {row["stage"] for row in results["rows"]}
+    if task.kind == "regression" and "LSTM (keras)" not in stages:
+        stages.append("LSTM (keras)")
+    for stage in stages:
+        if stage in done:
+            continue
+        if stage == "LSTM (keras)":
+            layers = config.get("lstm_layers", 1)
+            units = baselines.lstm_units_for(results["training"]["parameters"],
+                                             task.n_inputs, task.n_outputs, layers=layers)
+            row = baselines.train_lstm(task, units, epochs=config["epochs"],
+                                       batch_size=config["batch_size"],
+                                       learning_rate=config["learning_rate"], seed=seed,
+                                       n_test=config["n_test"], layers=layers)
+            row.pop("loss")
+            row["n_test"] = len(task.x_test[: config["n_test"]])
+        else:
+            backend, spiking = STAGES[stage]
+            n_test = config["loihi_n_test" if backend == "loihi" else "n_test"]
+            row = evaluate(net_path, task, backend=backend, spiking=spiking,
+                           steps_per_item=config["steps_per_item"], n_test=n_test,
+                           seed=seed)
+            row.pop("outputs")
+        row["stage"] = stage
+        results["rows"].append(row)
+        write_atomic(results_path, json.dumps(results, indent=1), replace=True)
+        log(f"{stage}: {row['metric']} {row['score']:.4f} "
+            f"({row['n_test']} test sequences, {row['seconds']:.0f} s)")
+    return results
