@@ -12,7 +12,13 @@ from nengo.exceptions import NengoException, ValidationError
 from nengo_lmu.analysis.experiment import NEURON_TYPES, Trial, run_trial
 from nengo_lmu.analysis.figures import plot_trial
 from nengo_lmu.analysis.store import CorruptRecordWarning
-from nengo_lmu.analysis.tables import format_fits, format_ladder, format_stages, format_table
+from nengo_lmu.analysis.tables import (
+    format_fits,
+    format_ladder,
+    format_stages,
+    format_table,
+    table_notes,
+)
 from nengo_lmu.compat import HAS_NENGO_LOIHI, import_nengo_loihi
 from nengo_lmu.version import version
 
@@ -79,15 +85,8 @@ def _demo(args):
           "NRMSE: delay readouts against the true delayed input, 'vs ideal' against "
           "the ideal memory's readout; all after a warm-up of theta, probe filter "
           f"{trial.probe_synapse} s.")
-    if any(r["backend"] == "loihi" for r in records):
-        print("Loihi row: nengo-loihi's integer emulator; cores and synapse memory "
-              "of the chip mapping; energy per simulated second estimated from the "
-              "run's synaptic operations and neuron updates (Davies et al. 2018) and "
-              "for a CPU computing the same network densely (KerasSpiking's 8.6 nJ/op).")
-    if any(r["backend"] == "analog" for r in records):
-        print("Analog row: the emulated Braindrop-like substrate (nengo_lmu.hardware."
-              "analog); energy per simulated second from the run's equivalent synaptic "
-              "operations at 381 fJ each (Neckar et al. 2019), CPU as above.")
+    for note in table_notes(records):
+        print(note)
     os.makedirs(args.out, exist_ok=True)
     path = plot_trial(data, trial, os.path.join(args.out, "lmu-demo.png"))
     print(f"figure: {path}")

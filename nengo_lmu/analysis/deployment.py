@@ -13,20 +13,27 @@ import numpy as np
 from nengo.exceptions import ValidationError
 
 from nengo_lmu import hardware
+from nengo_lmu.hardware import backends
 from nengo_lmu.analysis.training import Training, hold
 from nengo_lmu.dynamics import check_integer, check_positive
 from nengo_lmu.networks.cell import load
+
+
+#: Not a simulator backend: :func:`evaluate` runs the parallel Keras model
+#: (:mod:`nengo_lmu.analysis.parallel`) under this name.
+KERAS = "keras"
 
 
 def deploy(trained, backend="reference", spiking=True, **overrides):
     """The trained network built for ``backend``, with rates or spikes.
 
     ``trained`` is a :class:`.Training` or the path of a saved network. On
-    ``"loihi"`` every memory is a
+    backends whose memories differ (``deploys_memory``; ``"loihi"``) every
+    memory is that backend's, e.g. a
     :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory`.
     """
-    if backend == "loihi":
-        overrides.setdefault("memory", functools.partial(hardware.memory, "loihi"))
+    if backend != KERAS and backends.get(backend).deploys_memory:
+        overrides.setdefault("memory", functools.partial(hardware.memory, backend))
     if isinstance(trained, Training):
         return trained.network(spiking=spiking, **overrides)
     return load(trained, spiking=spiking, **overrides)
@@ -100,15 +107,16 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
         ``score`` (accuracy or NRMSE), ``metric``, ``outputs`` (examples,
         items, outputs), ``n_test``, ``seconds``.
     """
-    if backend not in ("reference", "loihi", "dl", "keras"):
+    if backend != KERAS and backend not in backends.names():
         raise ValidationError(
-            f"must be 'reference', 'loihi', 'dl' or 'keras' (got {backend!r})", "backend"
+            f"must be a backend, {backends.names()}, or {KERAS!r} (got {backend!r})",
+            "backend",
         )
     if batch_size is not None:
         batch_size = check_integer(batch_size, "batch_size")
-    elif backend in ("dl", "keras"):
+    elif backend == KERAS:
         batch_size = 32
-    if backend == "keras" and spiking:
+    if backend == KERAS and spiking:
         raise ValidationError(
             "must be False on 'keras', which computes rates (got True)", "spiking"
         )
@@ -118,22 +126,17 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
     net = deploy(trained, backend=backend, spiking=spiking,
                  **({} if dt is None else {"dt": dt}))
     start = time.perf_counter()
-    if backend == "dl":
-        data = _run_dl(net, inputs, batch_size, seed)
-    elif backend == "keras":
+    if backend == KERAS:
         from nengo_lmu.analysis import parallel  # noqa: PLC0415
 
         model = parallel.build_model(net.spec, inputs.shape[1])
         parallel.set_parameters(model, net.parameters())
         data = model.predict(inputs, batch_size=batch_size, verbose=0)
-    elif backend == "reference":
-        data = _run_reset(net, inputs, seed, options)
-    elif options.get("target", "fast") == "fast":
-        data = _run_batched(net, inputs, seed, batch_size, progress_bar, options)
     else:
-        if gap is None:
-            gap = max(cell.theta for cell in net.cells)
-        data = _run_back_to_back(net, inputs, gap, seed, options)
+        data = backends.get(backend).run_examples(
+            net, inputs, seed=seed, batch_size=batch_size, progress_bar=progress_bar,
+            gap=gap, **options,
+        )
     outputs = data[:, _item_ends(x.shape[1], steps_per_item)]
     return {
         "score": score(task, outputs),
@@ -144,7 +147,7 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
     }
 
 
-def _run_dl(net, inputs, batch_size, seed):
+def run_minibatches(net, inputs, batch_size, seed):
     """nengo-dl's outputs in minibatches (the last one padded with zeros)."""
     size = min(batch_size, len(inputs))
     n = -(-len(inputs) // size) * size
@@ -169,11 +172,12 @@ class Feed:
         return np.zeros(self.data.shape[1])
 
 
-def _run_reset(net, inputs, seed, options):
+def run_reset(net, inputs, backend, seed, options):
+    """Each example after ``sim.reset`` on ``backend``."""
     feed = Feed(inputs[0], net.spec["dt"])
     net.input.output = feed
     out = []
-    with hardware.simulator(net, backend="reference", seed=seed, progress_bar=False,
+    with hardware.simulator(net, backend=backend, seed=seed, progress_bar=False,
                             **options) as sim:
         for example in inputs:
             sim.reset(seed=seed)
@@ -183,18 +187,22 @@ def _run_reset(net, inputs, seed, options):
     return np.stack(out)
 
 
-def _run_batched(net, inputs, seed, batch_size, progress_bar, options):
+def run_batched(net, inputs, seed, batch_size, progress_bar, options):
+    """All examples at once on Loihi's fast emulator (``target="fast"``)."""
     from nengo_lmu.hardware.loihi.fast import Sequences  # noqa: PLC0415
 
     net.input.output = Sequences(inputs, net.spec["dt"])
-    options["target"] = "fast"
     with hardware.simulator(net, backend="loihi", seed=seed, **options) as sim:
         data = sim.run_batch(inputs.shape[1], batch_size=batch_size,
                              progress_bar=progress_bar)
     return data[net.probe]
 
 
-def _run_back_to_back(net, inputs, gap, seed, options):
+def run_back_to_back(net, inputs, backend, gap, seed, options):
+    """All examples in one run on ``backend``, each after ``gap`` seconds of
+    zero input (default: the longest memory's ``theta``)."""
+    if gap is None:
+        gap = max(cell.theta for cell in net.cells)
     dt = net.spec["dt"]
     rest = int(round(check_positive(gap, "gap") / dt))
     n, steps, channels = inputs.shape
@@ -203,8 +211,7 @@ def _run_back_to_back(net, inputs, gap, seed, options):
     for i, example in enumerate(inputs):
         stream[i * period + rest : (i + 1) * period] = example
     net.input.output = Feed(stream, dt)
-    options.setdefault("target", "sim")
-    with hardware.simulator(net, backend="loihi", seed=seed, progress_bar=False,
+    with hardware.simulator(net, backend=backend, seed=seed, progress_bar=False,
                             **options) as sim:
         sim.run_steps(len(stream))
         data = np.asarray(sim.data[net.probe])

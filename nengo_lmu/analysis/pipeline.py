@@ -239,7 +239,8 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
             row["n_test"] = len(task.x_test[: config["n_test"]])
         else:
             backend, spiking = STAGES[stage]
-            n_test = config["loihi_n_test" if backend == "loihi" else "n_test"]
+            # a backend may score fewer examples (e.g. "loihi_n_test")
+            n_test = config.get(f"{backend}_n_test", config["n_test"])
             row = evaluate(net_path, task, backend=backend, spiking=spiking,
                            steps_per_item=config["steps_per_item"], n_test=n_test,
                            seed=seed)

@@ -1,5 +1,7 @@
 """Plain-text tables of results, as the ``nengo-lmu`` command prints them."""
 
+from nengo_lmu.hardware import backends
+
 
 def format_table(records):
     """A plain-text table of trial records (:func:`.experiment.run_trial`), one row each."""
@@ -8,24 +10,22 @@ def format_table(records):
     cols += [(f"NRMSE({f:g} theta)", "{:.3f}") for f in delays]
     cols += [(f"vs ideal({f:g})", "{:.3f}") for f in delays]
     cols += [("realtime", "{:.2f}x"), ("build [s]", "{:.2f}"), ("peak RSS [MiB]", "{:.0f}")]
-    hw = any("cores" in r or "energy_braindrop_j" in r for r in records)
+    figures = [_hardware_figures(r) for r in records]
+    hw = any(f is not None for f in figures)
     if hw:
         cols += [("cores", "{}"), ("synapses [KiB]", "{:.0f}"),
                  ("uJ/s chip", "{:.1f}"), ("uJ/s CPU", "{:.0f}")]
     rows = []
-    for r in records:
+    for r, f in zip(records, figures):
         vals = [r["backend"], f"{r['n_neurons']} {r['neuron_type']}",
                 r["state_error"], r["normalised_state_error"]]
         vals += [r[f"delay_nrmse_{f:g}"] for f in delays]
         vals += [r[f"delay_nrmse_ideal_{f:g}"] for f in delays]
         vals += [r["realtime"], r["build_s"], r["peak_rss_mb"]]
-        if hw and "cores" in r:
+        if f is not None:
             per_s = 1e6 / r["duration"]
-            vals += [r["cores"], r["synapse_kib"], r["energy_loihi_j"] * per_s,
-                     r["energy_cpu_j"] * per_s]
-        elif hw and "energy_braindrop_j" in r:
-            per_s = 1e6 / r["duration"]
-            vals += [None, None, r["energy_braindrop_j"] * per_s, r["energy_cpu_j"] * per_s]
+            vals += [f.get("cores"), f.get("synapse_kib"), f["chip_j"] * per_s,
+                     f["cpu_j"] * per_s]
         elif hw:
             vals += [None] * 4
         rows.append(["-" if v is None else fmt.format(v) for (_, fmt), v in zip(cols, vals)])
@@ -33,6 +33,18 @@ def format_table(records):
     line = lambda items: "  ".join(s.rjust(w) for s, w in zip(items, widths))  # noqa
     return "\n".join([line([c[0] for c in cols]), line(["-" * w for w in widths])]
                      + [line(row) for row in rows])
+
+
+def _hardware_figures(record):
+    backend = backends.find(record["backend"])
+    return None if backend is None else backend.hardware_figures(record)
+
+
+def table_notes(records):
+    """Each backend's note on its rows (``Backend.table_note``), in order of first row."""
+    names = dict.fromkeys(r["backend"] for r in records)
+    found = [backends.find(name) for name in names]
+    return [b.table_note for b in found if b is not None and b.table_note]
 
 
 def format_ladder(table):
@@ -76,7 +88,7 @@ def format_fits(table):
             f"{what + ', ' + r.fixed:<14} {r.neuron_type:<8} {'yes' if r.state_scaling else 'no':<7} "
             f"{r.metric:<9} {r.exponent:>7.3f} [{r.ci_low:>6.3f}, {r.ci_high:>6.3f}] "
             f"{r.theory:>6.1f} {r.n_points:>6} {r.n:>6} {r.floor:>9.2g}"
-            + (f"  {r.backend}" if r.backend != "reference" else "")
+            + (f"  {r.backend}" if r.backend != backends.DEFAULT else "")
             + (f"  {r.label}" if r.label else "")
         )
     return "\n".join(lines)

@@ -34,6 +34,9 @@ import importlib.util
 import nengo
 from nengo.exceptions import BuildError, ValidationError
 
+#: The backend used when none is named.
+DEFAULT = "reference"
+
 #: The entry-point group third-party backends register under.
 ENTRY_POINT_GROUP = "nengo_lmu.backends"
 
@@ -79,6 +82,12 @@ class Backend:
     rate_twin = False
     #: A sentence explaining its row in the demo's table, or None.
     table_note = None
+    #: Whether a trained network deployed here gets this backend's memory
+    #: (:meth:`memory`) instead of the one it was trained with.
+    deploys_memory = False
+    #: Examples per minibatch when :meth:`run_examples` is given none (None:
+    #: all at once, or one after another where the backend cannot batch).
+    batch_size = None
 
     def check_available(self):
         """Raise ``BuildError`` naming what to install if a package is missing."""
@@ -127,6 +136,25 @@ class Backend:
     def can_reset(self, **options):
         """Whether its simulators (with these options) can ``reset`` to rest."""
         return True
+
+    def run_examples(self, network, inputs, seed=0, batch_size=None, progress_bar=True,
+                     gap=None, **options):
+        """Run ``network`` on each example of ``inputs`` from rest; its probe's data.
+
+        ``network`` has an ``input`` node, a ``probe`` and ``spec["dt"]``
+        (a :class:`~nengo_lmu.networks.cell.LMUNetwork`); ``inputs`` is
+        ``(examples, steps, channels)``; returns ``(examples, steps,
+        outputs)``. By default each example runs after ``sim.reset``
+        where :meth:`can_reset`, else all run back to back, each after
+        ``gap`` seconds of zero input (default: the longest memory's
+        ``theta``) that let the memories empty
+        (:mod:`nengo_lmu.analysis.deployment`).
+        """
+        from nengo_lmu.analysis import deployment  # noqa: PLC0415
+
+        if self.can_reset(**options):
+            return deployment.run_reset(network, inputs, self.name, seed, options)
+        return deployment.run_back_to_back(network, inputs, self.name, gap, seed, options)
 
     def hardware_figures(self, record):
         """The demo table's hardware columns of a record, or None.
@@ -213,6 +241,15 @@ def get(name):
             )
         _registry[name] = backend
     return backend
+
+
+def find(name):
+    """The :class:`Backend` called ``name``, or None if none is registered
+    (e.g. a stored record of a backend no longer installed)."""
+    try:
+        return get(name)
+    except ValidationError:
+        return None
 
 
 def for_simulator(sim):

@@ -50,6 +50,7 @@ class LoihiBackend(Backend):
     )
     options = ("max_chips", "precompute", "remove_passthrough", "seed", "target")
     dense_recurrence = True
+    deploys_memory = True
     table_note = (
         "Loihi row: nengo-loihi's integer emulator; cores and synapse memory "
         "of the chip mapping; energy per simulated second estimated from the "
@@ -92,6 +93,21 @@ class LoihiBackend(Backend):
         """nengo-loihi's own emulator cannot reset; the fast emulator and the
         reference simulator can."""
         return target in ("fast", "reference")
+
+    def run_examples(self, network, inputs, seed=0, batch_size=None, progress_bar=True,
+                     gap=None, **options):
+        """All examples as one batch on the fast emulator (``target="fast"``,
+        the default here: the integers of nengo-loihi's emulator), in pieces
+        of ``batch_size``, with a progress bar; on nengo-loihi's own
+        emulator (which cannot reset) back to back, each after ``gap``."""
+        from nengo_lmu.analysis import deployment  # noqa: PLC0415
+
+        if options.get("target", "fast") == "fast":
+            options["target"] = "fast"
+            return deployment.run_batched(network, inputs, seed, batch_size, progress_bar,
+                                          options)
+        options.setdefault("target", "sim")
+        return deployment.run_back_to_back(network, inputs, self.name, gap, seed, options)
 
     def hardware_figures(self, record):
         if "cores" not in record:
@@ -185,6 +201,15 @@ class DLBackend(Backend):
     packages = ("nengo_dl",)
     extra = "dl"
     simulator_modules = ("nengo_dl",)
+    batch_size = 32
+
+    def run_examples(self, network, inputs, seed=0, batch_size=None, progress_bar=True,
+                     gap=None, **options):
+        """The examples in minibatches of ``batch_size`` (the last one padded)."""
+        from nengo_lmu.analysis import deployment  # noqa: PLC0415
+
+        return deployment.run_minibatches(network, inputs, batch_size or self.batch_size,
+                                          seed)
 
     def check_available(self):
         if not HAS_NENGO_DL:

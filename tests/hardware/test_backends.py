@@ -136,3 +136,23 @@ def test_the_reference_backend_imports_no_backend_package():
                          check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("{}")
+
+
+def test_nothing_outside_the_registry_branches_on_a_backend_name():
+    """Backend-specific behaviour lives in the Backend objects: no comparison
+    with a backend's name anywhere else in the package."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(nengo_lmu.__file__).parent
+    names = "|".join(backends.BUILTIN)
+    literal = rf"""["']({names})["']"""
+    pattern = re.compile(rf"backend\S*\s*(==|!=|\bin\b)\s*\(?\s*{literal}|{literal}\s*(==|!=)\s*\S*backend")
+    allowed = {root / "hardware" / "backends.py", root / "hardware" / "builtin.py"}
+    found = [
+        f"{path.relative_to(root)}:{i}: {line.strip()}"
+        for path in sorted(root.rglob("*.py")) if path not in allowed
+        for i, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not found, "\n".join(found)
