@@ -231,6 +231,7 @@ def test_resource_report_matches_a_hand_computed_case(rng):
     assert syn["weights"] == 100 and syn["axons"] == 10
     assert 0 < syn["levels"] <= 127
     assert "cores 1, chips 1" in report.table()
+    assert report.limits == loihi.CORE_LIMITS  # nengo-loihi's, from its utilisation
 
 
 def test_resource_check_names_the_limit():

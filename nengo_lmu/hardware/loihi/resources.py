@@ -43,7 +43,6 @@ def synapse_bits(n_axons, n_compartments):
     return syn.bits()
 
 
-
 @dataclasses.dataclass
 class ResourceReport:
     """What a built nengo-loihi model uses, against Loihi's limits.
@@ -55,13 +54,16 @@ class ResourceReport:
     of the 8-bit mantissa and the ``lost_bits`` nengo-loihi's rounding drops
     below it. ``chips``: chips of :data:`CORES_PER_CHIP` cores.
     ``quantization``: each :class:`LoihiLegendreMemory`'s relative weight
-    and current changes by plain rounding and by GPFQ.
+    and current changes by plain rounding and by GPFQ. ``limits``: the
+    per-core limits, as nengo-loihi's ``Block.utilization`` reports them
+    (by default :data:`CORE_LIMITS`, nengo-loihi's constants).
     """
 
     cores: list
     synapses: list
     chips: int
     quantization: dict
+    limits: dict = dataclasses.field(default_factory=lambda: dict(CORE_LIMITS))
 
     @property
     def totals(self):
@@ -75,13 +77,18 @@ class ResourceReport:
         """The largest use of each per-core resource, as a fraction of its limit."""
         return {
             key: max((c[key] / lim for c in self.cores), default=0.0)
-            for key, lim in CORE_LIMITS.items()
+            for key, lim in self.limits.items()
         }
 
     def check(self, max_chips=None):
-        """Raise ``BuildError`` naming the first limit the model exceeds."""
+        """Raise ``BuildError`` naming the first limit the model exceeds.
+
+        nengo-loihi refuses a model whose cores exceed their limits when it
+        builds; this check matters for ``max_chips`` and for reports that
+        were not read from a built model.
+        """
         for c in self.cores:
-            for key, lim in CORE_LIMITS.items():
+            for key, lim in self.limits.items():
                 if c[key] > lim:
                     raise BuildError(
                         f"{key}: core {c['label']} uses {c[key]}, more than "
@@ -129,8 +136,11 @@ def resources(sim_or_model, network=None):
     model = getattr(sim_or_model, "model", sim_or_model)
     network = getattr(sim_or_model, "network", None) if network is None else network
     cores, synapses = [], []
+    limits = dict(CORE_LIMITS)
+    names = {"synapse bits": "synapses"}  # nengo-loihi's name of each resource
     for i, block in enumerate(model.blocks):
         use = block.utilization()
+        limits = {key: use[names.get(key, key)][1] for key in CORE_LIMITS}
         cores.append(
             {
                 "label": f"{i}: {block.label}",
@@ -169,6 +179,7 @@ def resources(sim_or_model, network=None):
         synapses=synapses,
         chips=math.ceil(len(cores) / CORES_PER_CHIP),
         quantization=quant,
+        limits=limits,
     )
 
 
