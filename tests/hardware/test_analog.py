@@ -12,12 +12,8 @@ import nengo_lmu
 from nengo_lmu import metrics, signals
 from nengo_lmu.analysis.experiment import Trial, run_trial
 from nengo_lmu.hardware import analog, describe, memory, split_options
-from nengo_lmu.hardware.analog.builder import (
-    SubstrateNeurons,
-    discretize_synapses,
-    quantize_weights,
-    with_refractory,
-)
+from nengo_lmu.hardware.analog.builder import SubstrateNeurons, with_refractory
+from nengo_lmu.hardware.analog.operators import discretize_synapses, quantize_weights
 from nengo_lmu.mapping import double_exponential_coefficients
 
 QUIET = analog.Substrate().without("noise", "drift")
