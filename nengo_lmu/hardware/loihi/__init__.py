@@ -50,6 +50,7 @@ from nengo_lmu.hardware.loihi.chip import (
     chip_tau,
     weight_grid,
 )
+from nengo_lmu.hardware.loihi import build
 from nengo_lmu.hardware.loihi.energy import dense_counts, loihi_counts
 from nengo_lmu.hardware.loihi.inputs import (
     WideInputNeurons,

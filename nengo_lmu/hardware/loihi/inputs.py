@@ -49,14 +49,21 @@ def input_neurons(memories, dt=0.001):
     return WideInputNeurons(largest, dt=dt) if largest > 1.0 else None
 
 
-def loihi_model(memories, dt=0.001):
+def loihi_model(memories, dt=0.001, fast_build=False):
     """The nengo-loihi ``Model`` that :func:`simulator` builds these memories into.
 
     Its on-chip input filter (``decode_tau``) is the memories' synapse, and
     its host-to-chip encoder carries their ``input_range``
-    (:func:`input_neurons`).
+    (:func:`input_neurons`). With ``fast_build`` it builds with
+    :class:`nengo_lmu.hardware.loihi.build.Builder` (the same model, made
+    faster for large populations).
     """
-    model = nengo_loihi.builder.Model(dt=dt)
+    builder = None
+    if fast_build:
+        from nengo_lmu.hardware.loihi.build import Builder  # noqa: PLC0415
+
+        builder = Builder()
+    model = nengo_loihi.builder.Model(dt=dt, builder=builder)
     taus = {mem.synapse.tau for mem in memories}
     if taus:
         model.decode_tau = taus.pop()

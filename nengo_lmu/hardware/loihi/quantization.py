@@ -4,7 +4,8 @@ import warnings
 
 import numpy as np
 from nengo.exceptions import BuildError
-from nengo_loihi.builder.discretize import discretize_model
+
+from nengo_lmu.hardware.loihi.build import discretize_model
 
 from nengo_lmu.hardware.loihi.chip import weight_grid
 from nengo_lmu.hardware.loihi.inputs import chip_input_filter, loihi_model
@@ -53,7 +54,7 @@ def chip_model(memory):
     of its ``ensemble``, the recurrent synapse's float weights before
     rounding (``n_compartments x n_neurons``).
     """
-    model = loihi_model([memory], memory.dt)
+    model = loihi_model([memory], memory.dt, fast_build=True)
     with warnings.catch_warnings(), chip_input_filter([memory]):
         warnings.filterwarnings("ignore", message=".*extra bits in weight")
         model.build(memory, precompute=False, remove_passthrough=True, discretize=False)

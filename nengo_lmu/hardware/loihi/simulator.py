@@ -74,7 +74,7 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
         )
     options.pop("progress_bar", None)
     options.pop("cache", None)
-    model = loihi_model(memories, dt)
+    model = loihi_model(memories, dt, fast_build=target == "fast")
     with warnings.catch_warnings(), chip_input_filter(memories):
         warnings.filterwarnings("ignore", message=".*extra bits in weight")
         if target == "fast":
