@@ -228,7 +228,7 @@ def test_resource_report_matches_a_hand_computed_case(rng):
     assert report.totals == {"compartments": 10, "in-axons": 10, "out-axons": 10,
                              "synapse bits": 10 * 128, "cores": 1, "chips": 1}
     (syn,) = report.synapses
-    assert syn["weights"] == 100 and syn["axons"] == 10
+    assert syn["weights"] == 100 and syn["axons"] == 10 and syn["bits"] == 10 * 128
     assert 0 < syn["levels"] <= 127
     assert "cores 1, chips 1" in report.table()
     assert report.limits == loihi.CORE_LIMITS  # nengo-loihi's, from its utilisation

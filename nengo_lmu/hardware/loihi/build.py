@@ -130,6 +130,11 @@ def split_synapse(old_block, old_synapse, new_blocks, validate=ValidationLevel.M
     n_old = old_block.compartment.n_compartments
     # each axon's target compartments (all discrete weights have base 0)
     targets = [np.asarray(ind[0]) for ind in old_synapse.indices]
+    # the common case, a dense matrix: every axon reaches the same compartments
+    uniform = all(t.shape == targets[0].shape for t in targets) and all(
+        np.array_equal(t, targets[0]) for t in targets
+    )
+    stacked = np.concatenate(old_synapse.weights, axis=0) if uniform else None
     new_synapse_axons = collections.OrderedDict()
     for k, (block, comp_ids) in enumerate(new_blocks.items()):
         comps = np.asarray(comp_ids.list, dtype=np.int64)
@@ -137,8 +142,12 @@ def split_synapse(old_block, old_synapse, new_blocks, validate=ValidationLevel.M
         inside[comps] = True
         position = np.full(n_old, -1, dtype=np.int64)
         position[comps] = np.arange(len(comps))
-        masks = [inside[t] for t in targets]
-        axon_ids = [a for a, mask in enumerate(masks) if mask.any()]
+        if uniform:
+            rows = _uniform_rows(stacked, targets[0], inside, position)
+        else:
+            rows = [_axon_row(w, t, inside, position)
+                    for w, t in zip(old_synapse.weights, targets)]
+        axon_ids = [a for a, row in enumerate(rows) if row is not None]
         if not axon_ids:
             continue  # no axon reaches this core (nengo-loihi skips it too)
         new = Synapse(len(axon_ids))
@@ -149,12 +158,7 @@ def split_synapse(old_block, old_synapse, new_blocks, validate=ValidationLevel.M
 
         weights, indices, slots, seen = [], [], [], {}
         for a in axon_ids:
-            mask, w = masks[a], old_synapse.weights[a]
-            if np.unique(targets[a][mask]).size == len(targets[a]):  # all inside
-                ww, valid = np.array(w), targets[a]
-            else:
-                ww, valid = w[:, mask], targets[a][mask]
-            ii = position[valid][None, :]
+            ww, ii = rows[a]
             key = (ww.tobytes(), ww.shape, ii.tobytes())
             if key not in seen:
                 seen[key] = len(weights)
@@ -171,6 +175,29 @@ def split_synapse(old_block, old_synapse, new_blocks, validate=ValidationLevel.M
         new.axon_compartment_bases = np.zeros(len(slots), dtype=int)
         new.pop_type = old_synapse.pop_type
     return new_synapse_axons
+
+
+def _axon_row(w, targets, inside, position):
+    """One axon's weights into a new core and their new compartment indices
+    (None if it reaches none of the core's compartments)."""
+    mask = inside[targets]
+    if not mask.any():
+        return None
+    if np.unique(targets[mask]).size == len(targets):  # all inside
+        return np.array(w), position[targets][None, :]
+    return w[:, mask], position[targets[mask]][None, :]
+
+
+def _uniform_rows(stacked, targets, inside, position):
+    """:func:`_axon_row` of every axon at once, when all reach ``targets``."""
+    mask = inside[targets]
+    if not mask.any():
+        return [None] * len(stacked)
+    if np.unique(targets[mask]).size == len(targets):
+        block, ii = stacked.copy(), position[targets][None, :]
+    else:
+        block, ii = stacked[:, mask], position[targets[mask]][None, :]
+    return [(block[a:a + 1], ii) for a in range(len(block))]
 
 
 def discretize_model(model):

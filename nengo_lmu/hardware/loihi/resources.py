@@ -1,5 +1,6 @@
 """What a built nengo-loihi model uses: cores, axons, synapse memory, weights."""
 
+import collections
 import dataclasses
 import math
 
@@ -151,18 +152,21 @@ def resources(sim_or_model, network=None):
             }
         )
         for syn in block.synapses:
+            sizes = collections.Counter(np.size(w) for w in syn.weights)
             row = {
                 "core": f"{i}: {block.label}",
                 "label": str(syn.label),
                 "axons": syn.n_axons,
-                "weights": int(sum(np.size(w) for w in syn.weights)),
-                "bits": syn.bits(),
+                "weights": int(sum(size * n for size, n in sizes.items())),
+                # as Synapse.bits(), one size at a time
+                "bits": sum(syn.synapse_cfg.bits_per_axon(size) * n
+                            for size, n in sizes.items()) if syn.synapse_cfg else syn.bits(),
                 "weight_exp": None,
             }
-            ints = [np.asarray(w) for w in syn.weights if np.size(w)]
+            ints = [w for w in syn.weights if np.size(w)]
             if ints and ints[0].dtype.kind == "i" and syn.synapse_cfg is not None:
                 step, _, lost = weight_grid(syn.synapse_cfg)
-                big = max(int(np.abs(w).max()) for w in ints)
+                big = _largest(ints)
                 row.update(
                     weight_exp=int(syn.synapse_cfg.weight_exp),
                     levels=big // step,
@@ -181,6 +185,13 @@ def resources(sim_or_model, network=None):
         quantization=quant,
         limits=limits,
     )
+
+
+def _largest(arrays):
+    """The largest magnitude in a list of integer arrays."""
+    if len({a.shape for a in arrays}) == 1:
+        return int(np.abs(np.concatenate(arrays, axis=0)).max())
+    return max(int(np.abs(a).max()) for a in arrays)
 
 
 def _loihi_memories(network):
