@@ -51,6 +51,7 @@ def format_table(records):
 
 
 #: Warnings the demo filters, each checked to be harmless:
+#:
 #: - nengo's optimizer merges the PoissonSpiking ensembles' neuron updates and
 #:   keeps the first one's random generator for all of them: the spikes are
 #:   still independent Poisson draws from a seeded generator, so the run is
