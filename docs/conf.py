@@ -18,17 +18,16 @@ import os
 import pathlib
 import shutil
 import sys
-
 import warnings
-
-import nengo_lmu
-
-# the pairs of versions this package was verified with (see CHANGES.rst)
-warnings.filterwarnings("ignore", message=".*has not been tested with your")
 
 DOCS = pathlib.Path(__file__).resolve().parent
 ROOT = DOCS.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # document this checkout, installed or not
+
+import nengo_lmu  # noqa: E402
+
+# the pairs of versions this package was verified with (see CHANGES.rst)
+warnings.filterwarnings("ignore", message=".*has not been tested with your")
 
 project = "nengo-lmu"
 author = "nengo-lmu contributors"
