@@ -136,8 +136,8 @@ class LegendreMemory(nengo.Network):
     input : nengo.Node
         The input :math:`u`, ``size_in`` wide.
     state : nengo.Node
-        The decoded memory :math:`m`, in the Legendre basis of :ref:`theory-memory` with any
-        scaling undone, ``order * size_in`` wide (channel ``c`` in columns
+        The decoded memory :math:`m`, in the Legendre basis of :ref:`theory-memory`
+        with any scaling undone, ``order * size_in`` wide (channel ``c`` in columns
         ``c * order`` to ``(c + 1) * order - 1``); unfiltered spikes, so probe
         it with a synapse.
     output : nengo.Node
