@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-analog bench-window bench-long-window bench-nir bench-training study train train-psfmnist fashion-mnist install-dl install-nir test-nir clean
+.PHONY: demo test docs test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-analog bench-window bench-long-window bench-nir bench-training study train train-psfmnist fashion-mnist install-dl install-nir test-nir clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ demo: $(VENV)/.installed-core
 # snnTorch (its own venv, see below)
 test: $(VENV)/.installed-dl
 	$(PY) -m pytest -ra
+	$(MAKE) docs
 	$(PY) -m pytest -c nengo-tests.ini --pyargs nengo -q -rs
 	$(MAKE) test-nir
 
@@ -64,6 +65,17 @@ bench-long-window: $(VENV)/.installed-core
 # the error-scaling study (about 6.5 minutes on 2 cores); rerunning resumes it
 study: $(VENV)/.installed-core
 	$(VENV)/bin/nengo-lmu sweep --study default --out study-results --resume --report
+
+# the documentation (docs/, Sphinx with numpydoc, nbsphinx and MyST) in
+# docs/_build/html, warnings as errors; it executes every notebook in its small
+# setting (NENGO_LMU_QUICK=1), so it needs the dl and tests extras too.
+# NENGO_LMU_DOCS_EXECUTE=never renders the notebooks without outputs (faster).
+$(VENV)/.installed-docs: $(VENV)/.installed-dl setup.cfg constraints.txt
+	$(PIP) -e ".[docs]"
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	$(PY) -m sphinx -b html -E -W --keep-going docs docs/_build/html
 
 # nengo-dl 3.6.0 ships only an sdist whose setup.py requires `tensorflow`
 # unless tensorflow-cpu is already installed when it is built, and imports
@@ -111,7 +123,8 @@ bench-nir: $(NIR_VENV)/.installed-nir
 	$(NIR_PY) benchmarks/bench_nir.py
 
 clean:
-	rm -rf $(VENV) $(NIR_VENV) plots lmu-demo bench-results study-results analog-results train-results
+	rm -rf $(VENV) $(NIR_VENV) plots lmu-demo bench-results study-results analog-results train-results \
+		docs/_build docs/notebooks
 
 # Fashion-MNIST's IDX files from Debian's dataset-fashion-mnist package
 # (/usr/share/datasets/fashion-mnist); skipped, with a message, without apt

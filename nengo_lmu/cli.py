@@ -24,6 +24,7 @@ from nengo_lmu.version import version
 
 
 #: Warnings the demo filters, each checked to be harmless:
+#:
 #: - nengo's optimizer merges the PoissonSpiking ensembles' neuron updates and
 #:   keeps the first one's random generator for all of them: the spikes are
 #:   still independent Poisson draws from a seeded generator, so the run is

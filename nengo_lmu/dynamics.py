@@ -2,7 +2,7 @@ r"""The linear-systems maths of the Legendre Memory Unit, without neurons.
 
 Everything here is numpy and scipy (plus nengo's exception type, so that bad
 input reads the same everywhere in the package). The conventions are those of
-``THEORY.md``: the memory obeys
+:ref:`theory-memory`: the memory obeys
 
 .. math::
 
@@ -176,7 +176,7 @@ def discretize(A, B, dt, method="zoh"):
 
 
 def lmu_discrete(order, theta, dt, method="zoh"):
-    """The discrete LMU ``(Ad, Bd)`` at step ``dt`` (THEORY.md section 2)."""
+    """The discrete LMU ``(Ad, Bd)`` at step ``dt`` (:ref:`theory-discretisation`)."""
     A, B = lmu_matrices(order, theta)
     return discretize(A, B, check_dt(dt, theta), method=method)
 

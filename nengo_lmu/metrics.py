@@ -1,4 +1,4 @@
-r"""Error metrics, named as in THEORY.md section 4.
+r"""Error metrics, named as in :ref:`theory-metrics`.
 
 All functions take arrays with time along the first axis. Callers pass the
 decoded and the reference signal through the same probe filter

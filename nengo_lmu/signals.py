@@ -87,7 +87,7 @@ def input_process(u, dt=0.001):
 
 
 def ideal_memory(u, order, theta, dt=0.001, discretizer="zoh"):
-    r"""The ideal discrete memory driven by the samples ``u`` (THEORY.md section 2).
+    r"""The ideal discrete memory driven by the samples ``u`` (:ref:`theory-ideal-memory`).
 
     Parameters
     ----------
@@ -167,7 +167,7 @@ def state_radii(order, theta, process, scale=2.0, dt=0.001, duration=None, seed=
         process is run for ``duration`` seconds (default ``20 * theta``) with
         ``seed`` and the ideal memory's standard deviations are measured.
     scale : float
-        Radii in units of standard deviation (default 2: THEORY.md section 3
+        Radii in units of standard deviation (default 2: :ref:`theory-state-scaling`
         measured NRMSE 0.083 with it against 0.21 with unit radii).
     dt : float
         Step of the discrete memory whose states are measured (default 0.001).

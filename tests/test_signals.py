@@ -54,7 +54,8 @@ def test_state_radii_analytic_and_empirical_agree():
 
     empirical = signals.state_radii(6, 1.0, Wrapped(default_size_out=1), duration=50.0)
     assert np.allclose(analytic, empirical, rtol=0.2)
-    # higher-order states of a slow input are small (THEORY.md section 3)
+    # higher-order states of a slow input are small (the documentation's Theory
+    # page, section 'State scaling')
     assert analytic[-1] < 0.2 * analytic.max()
 
 

@@ -3,7 +3,7 @@
 A :class:`Trial` names everything that determines a run (numbers and strings
 only, so it can be stored, hashed and sent to other processes);
 :func:`run_trial` builds the memory, drives it and the ideal discrete memory
-with the same input samples, and measures the metrics of THEORY.md section 4.
+with the same input samples, and measures the metrics of :ref:`theory-metrics`.
 """
 
 import dataclasses
@@ -82,7 +82,7 @@ class Trial:
 
     Times are in seconds, frequencies in Hz; ``delays`` are fractions of
     ``theta``. ``state_scaling`` chooses radii of two standard deviations of
-    each state under the input (THEORY.md section 3); otherwise radius 1.
+    each state under the input (:ref:`theory-state-scaling`); otherwise radius 1.
     ``backend_options`` holds ``(name, value)`` pairs for the backend's
     simulator (e.g. ``(("target", "sim"),)`` for Loihi; for the analog
     backend also ``chip``, ``substrate``, ``without`` and ``compensations``,

@@ -1,4 +1,4 @@
-r"""The error-scaling study of THEORY.md section 4: its grids and its report.
+r"""The error-scaling study of :ref:`theory-error-scaling`: its grids and its report.
 
 The LMU paper claims that a memory in m Poisson spiking neurons has error
 O(d / sqrt(m)). :func:`study` gives the trials that test it (E_n against m at
@@ -63,7 +63,7 @@ STUDIES = {
     ),
 }
 
-#: The theory's exponents, by the swept field: THEORY.md section 4 for m and
+#: The theory's exponents, by the swept field: :ref:`theory-error-scaling` for m and
 #: d; for theta, decoding noise fed back through a recurrence that approaches
 #: the identity integrates over the window, so E grows as sqrt(theta)
 #: (:mod:`nengo_lmu.analysis.long_window`).

@@ -80,7 +80,7 @@ class LegendreMemory(nengo.Network):
 
     .. math:: \theta \dot{m}(t) = \bar{A} m(t) + \bar{B} u(t)
 
-    (THEORY.md section 1) for each channel of its input, so that
+    (:ref:`theory-memory`) for each channel of its input, so that
     ``u(t - theta')`` and any linear functional of the last ``theta`` seconds
     of input can be decoded from it.
 
@@ -147,8 +147,8 @@ class LegendreMemory(nengo.Network):
     input : nengo.Node
         The input :math:`u`, ``size_in`` wide.
     state : nengo.Node
-        The decoded memory :math:`m`, in THEORY.md's Legendre basis with any
-        scaling undone, ``order * size_in`` wide (channel ``c`` in columns
+        The decoded memory :math:`m`, in the Legendre basis of :ref:`theory-memory`
+        with any scaling undone, ``order * size_in`` wide (channel ``c`` in columns
         ``c * order`` to ``(c + 1) * order - 1``); unfiltered spikes, so probe
         it with a synapse.
     output : nengo.Node
@@ -161,7 +161,7 @@ class LegendreMemory(nengo.Network):
     -----
     Internally each population represents :math:`x = T m` with
     :math:`T = \mathrm{diag}(1 / r)`, so that every dimension spans its
-    neurons' range (THEORY.md section 3); the recurrent transform is
+    neurons' range (:ref:`theory-state-scaling`); the recurrent transform is
     :math:`T A'` applied to :math:`m` and the input transform :math:`T B'`.
     Decoders are solved once per ensemble, and all readouts are linear maps
     of ``state``, so adding outputs solves nothing new.

@@ -86,7 +86,10 @@ def test_poisson_error_falls_with_neurons(Simulator):
 
 
 def test_state_scaling_helps_poisson(Simulator, seed):
-    """THEORY.md section 3: per-dimension radii are the largest lever on accuracy."""
+    """Per-dimension radii are the largest lever on accuracy.
+
+    See the documentation's Theory page, section 'State scaling'.
+    """
     results = {}
     for name, radii in [("unit", 1.0), ("scaled", white())]:
         decoded, ideal, mem, _ = run_memory(Simulator, seed, radii=radii, n_neurons=1200)

@@ -8,34 +8,35 @@ block of 1,024 slots)``, and ensembles take slots in build order, so the
 same chip and the same network always give the same neurons, whatever else
 changes.
 
-Sources of the defaults (``../shared/ANALOG-NOTES.md`` has the details):
+Sources of the defaults (:ref:`hardware-analog-substrate` describes each):
 
-====================  ===========================================================
-field                 default and source
-====================  ===========================================================
-``gain_sigma``        0.44 (log units). *Derived*: Boahen's EE304 QIF soma
-                      circuit with threshold-voltage mismatch sigma_UT = 0.22
-                      (Braindrop design literature).
-``threshold_sigma``   0.54 (log units). *Derived*, as above.
-``tau_cv``            0.3. *Measured* on Braindrop (Voelker 2019, thesis 7.1-7.2:
-                      mean 179 ms, sd 54 ms at the maximised setting).
-``tau2``              2 ms, the parasitic second pole. *Weakly sourced* (thesis 5.1.3).
-``pulse_width``       0.5 ms, the width of each spike's synaptic pulse. *Weakly
-                      sourced / guess* (thesis 5.1.3).
-``neurons_per_synapse`` 4: Braindrop has 1,024 synapses for 4,096 neurons
-                      (Neckar et al. 2019); here each neuron reads one of them.
-``weight_bits``       8: one's complement weights ``|W| <= 127`` over a per-row
-                      accumulator threshold ``2^(6 + t)``, ``t`` in 0..7 (the
-                      public Braindrop driver, pystorm).
-``spike_thinning``    True: decoded values leave the accumulator as +-1 spikes
-                      (pystorm's accumulator "thinning").
-``noise``             0.01 of the threshold current per 1 ms step. *Guess*: no
-                      published figure.
-``drift``             0.002 per sqrt(second), a random walk of the log gain and
-                      log threshold. *Guess* from 1-3 %/C and a 0.1-0.5 C walk
-                      per 10 s (ANALOG-NOTES).
-``refractory``        1 ms (pystorm hal).
-====================  ===========================================================
+=======================  ===============================================================
+field                    default and source
+=======================  ===============================================================
+``gain_sigma``           0.44 (log units). *Derived*: Boahen's EE304 QIF soma circuit
+                         with threshold-voltage mismatch sigma_UT = 0.22 (Braindrop
+                         design literature).
+``threshold_sigma``      0.54 (log units). *Derived*, as above.
+``tau_cv``               0.3. *Measured* on Braindrop (Voelker 2019, thesis 7.1-7.2:
+                         mean 179 ms, sd 54 ms at the maximised setting).
+``tau2``                 2 ms, the parasitic second pole. *Weakly sourced* (thesis
+                         5.1.3).
+``pulse_width``          0.5 ms, the width of each spike's synaptic pulse. *Weakly
+                         sourced / guess* (thesis 5.1.3).
+``neurons_per_synapse``  4: Braindrop has 1,024 synapses for 4,096 neurons (Neckar et
+                         al. 2019); here each neuron reads one of them.
+``weight_bits``          8: one's complement weights ``|W| <= 127`` over a per-row
+                         accumulator threshold ``2^(6 + t)``, ``t`` in 0..7 (the public
+                         Braindrop driver, pystorm).
+``spike_thinning``       True: decoded values leave the accumulator as +-1 spikes
+                         (pystorm's accumulator "thinning").
+``noise``                0.01 of the threshold current per 1 ms step. *Guess*: no
+                         published figure.
+``drift``                0.002 per sqrt(second), a random walk of the log gain and log
+                         threshold. *Guess* from 1-3 %/C and a 0.1-0.5 C walk per 10 s
+                         (:ref:`hardware-analog-substrate`).
+``refractory``           1 ms (pystorm hal).
+=======================  ===============================================================
 
 The synaptic time constant's *mean* is the one each connection asks for
 (its ``nengo.Lowpass``): the chip's time-constant DAC is set to it. Braindrop

@@ -1,8 +1,7 @@
 r"""Loihi: the Legendre memory mapped through nengo-loihi.
 
 :class:`LoihiLegendreMemory` is a :class:`.LegendreMemory` built the way
-Loihi computes (the documentation's Loihi page has the measurements behind
-each choice):
+Loihi computes (:ref:`hardware-loihi` has the facts behind each choice):
 
 - **Neurons Loihi has.** ``LoihiSpikingRectifiedLinear`` (default) or
   ``LoihiLIF``: nengo-loihi's models of the chip's neurons, which reset to
