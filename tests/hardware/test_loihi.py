@@ -99,6 +99,16 @@ def test_bad_parameters_fail_before_building(kwargs, attr):
     assert len(net.all_objects) == 0
 
 
+def test_more_neurons_than_a_core_has_axons_for_is_a_build_error():
+    """One dense population: each core takes an axon from every neuron."""
+    with pytest.raises(BuildError, match=r"n_neurons: each core .* at most 4094 neurons "
+                                         r"\(got 6400\)"):
+        LoihiLegendreMemory(64, 0.128, 6400, quantize=False, seed=0)
+    with pytest.raises(BuildError, match=r"n_neurons: every neuron .* 4094 neurons at 30 "
+                                         r"per core need 4110 output axons"):
+        LoihiLegendreMemory(2, 1.0, 4094, quantize=False, neurons_per_core=30, seed=0)
+
+
 def test_neurons_per_core_that_cannot_hold_the_weights_is_a_build_error():
     with pytest.raises(BuildError, match="synapse bits"):
         LoihiLegendreMemory(4, 1.0, 2048, neurons_per_core=1024, quantize=False, seed=0)

@@ -1,12 +1,18 @@
 r"""The Legendre memory laid out as Loihi computes it."""
 
+import math
 import warnings
 
 import numpy as np
 import nengo
 from nengo.exceptions import BuildError, ValidationError
 import nengo_loihi
-from nengo_loihi.block import MAX_COMPARTMENTS, MAX_SYNAPSE_BITS
+from nengo_loihi.block import (
+    MAX_COMPARTMENTS,
+    MAX_IN_AXONS,
+    MAX_OUT_AXONS,
+    MAX_SYNAPSE_BITS,
+)
 from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear, loihi_rates
 
 from nengo_lmu.hardware.loihi.chip import LOIHI_NEURONS, _neuron_args, chip_tau
@@ -391,6 +397,13 @@ class LoihiPopulation(Population):
     def neurons_per_core(self, n_neurons, size_in):
         """Neurons per core: as set, checked to fit, or the most that fit."""
         n_axons = n_neurons + 2 * size_in  # recurrent + on/off input
+        if n_axons > MAX_IN_AXONS:
+            raise BuildError(
+                f"n_neurons: each core of a LoihiLegendreMemory receives one axon per "
+                f"neuron and two per input channel, and a Loihi core has {MAX_IN_AXONS} "
+                f"input axons: at most {MAX_IN_AXONS - 2 * size_in} neurons "
+                f"(got {n_neurons})"
+            )
         if self._neurons_per_core is None:
             self._neurons_per_core = fit_neurons_per_core(n_neurons, n_axons)
         else:
@@ -402,10 +415,20 @@ class LoihiPopulation(Population):
                     f"than a Loihi core's {MAX_SYNAPSE_BITS}; use fewer neurons per "
                     "core (the default fits)"
                 )
+        # every neuron sends one axon to each core (the recurrence is dense)
+        out_axons = self._neurons_per_core * math.ceil(n_neurons / self._neurons_per_core)
+        if out_axons > MAX_OUT_AXONS:
+            raise BuildError(
+                f"n_neurons: every neuron of a LoihiLegendreMemory sends one axon to "
+                f"each of its cores; {n_neurons} neurons at {self._neurons_per_core} "
+                f"per core need {out_axons} output axons per core, more than a Loihi "
+                f"core's {MAX_OUT_AXONS}: use at most {MAX_OUT_AXONS} neurons"
+            )
         return self._neurons_per_core
 
     def build(self, memory):
         D, m = memory.dimensions, memory.n_neurons
+        per_core = memory.neurons_per_core  # refuses what does not fit, before any work
         rng = self.rng
         nt = memory.neuron_type
         encoders = np.zeros((m, D))
@@ -458,7 +481,7 @@ class LoihiPopulation(Population):
         )
         nengo_loihi.add_params(memory)
         memory.config[self.ensemble].block_shape = nengo_loihi.BlockShape(
-            (memory.neurons_per_core,), (m,)
+            (per_core,), (m,)
         )
         self.recurrent_conn = nengo.Connection(
             self.ensemble.neurons,
