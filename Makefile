@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test docs test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-analog bench-window bench-long-window bench-nir bench-training study train train-psfmnist fashion-mnist install-dl install-nir test-nir clean
+.PHONY: demo test docs test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-build bench-analog bench-window bench-long-window bench-nir bench-training study train train-psfmnist fashion-mnist install-dl install-nir test-nir clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ bench-loihi: $(VENV)/.installed-core
 # simulator (about 15 minutes on 2 cores; --only 6:1200,24:1200 for a part)
 bench-emulator: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_emulator.py
+
+# building a Loihi memory for the chip: nengo-loihi's builder against ours
+# (hardware/loihi/build.py), and the largest order-64 memory that fits
+bench-build: $(VENV)/.installed-core
+	$(PY) benchmarks/bench_build.py
 
 bench-analog: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_analog.py
