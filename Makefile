@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test docs test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-build bench-analog bench-window bench-long-window bench-nir bench-training study train train-psfmnist fashion-mnist install-dl install-nir test-nir clean
+.PHONY: demo test docs test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-build bench-digits-memory bench-analog bench-window bench-long-window bench-nir bench-training study train train-psfmnist fashion-mnist install-dl install-nir test-nir clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ bench-emulator: $(VENV)/.installed-core
 # (hardware/loihi/build.py), and the largest order-64 memory that fits
 bench-build: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_build.py
+
+# the permuted-digits network's Loihi memory (d = 24 and 64) on the fast
+# emulator against the same network on the reference simulator
+bench-digits-memory: $(VENV)/.installed-core
+	$(PY) benchmarks/bench_digits_memory.py
 
 bench-analog: $(VENV)/.installed-core
 	$(PY) benchmarks/bench_analog.py

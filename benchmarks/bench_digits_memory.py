@@ -1,0 +1,83 @@
+"""The digits network's Loihi memory on the integer emulator against the same network
+on nengo's reference simulator.
+
+The memory of the permuted-digits LMU (theta = 0.128 s, each pixel held for
+2 ms) is driven by the test digits' pixels, one digit after another, times
+an input gain (1, and 2.56, the gain a trained network's encoder gave the
+memory's input in one measurement), with radii from the training digits
+(``analysis.training.memory_radii``) and ``input_range`` covering the
+largest input. For each order and size it prints the state error against
+the ideal discrete memory (10 ms probe filter, after one theta) of the fast
+emulator (``target="fast"``, nengo-loihi's integers) and of the same network
+on the reference simulator (``target="reference"``), and their ratio. The
+order-64 memory has 4,032 neurons, the most a dense Loihi memory of that
+order can have (each core takes one input axon per neuron, 4,096 at most).
+
+Usage: ``python benchmarks/bench_digits_memory.py [--digits 20] [--configs 24:2400,64:4032]
+[--gains 1,2.56]`` (``make bench-digits-memory``).
+"""
+
+import argparse
+import time
+import warnings
+
+import nengo
+import numpy as np
+
+import nengo_lmu
+from nengo_lmu import metrics, signals, tasks
+from nengo_lmu.analysis.training import hold, memory_radii
+from nengo_lmu.hardware.loihi import LoihiLegendreMemory
+
+THETA = 0.128
+STEPS_PER_ITEM = 2
+PROBE_SYNAPSE = 0.01
+
+
+def run(order, m, u, radii, gain, target, seed=0):
+    with nengo.Network(seed=seed) as net:
+        stim = nengo.Node(signals.input_process(u))
+        mem = LoihiLegendreMemory(order, THETA, m, radii=radii,
+                                  input_range=1.25 * float(np.abs(u).max()), seed=seed)
+        nengo.Connection(stim, mem.input, synapse=None)
+        probe = nengo.Probe(mem.state, synapse=PROBE_SYNAPSE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with nengo_lmu.simulator(net, backend="loihi", target=target,
+                                 progress_bar=False) as sim:
+            sim.run_steps(len(u))
+            return np.asarray(sim.data[probe])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--digits", type=int, default=20, help="test digits, back to back")
+    parser.add_argument("--configs", default="24:2400,64:4032", help="d:m,...")
+    parser.add_argument("--gains", default="1,2.56", help="input gains")
+    args = parser.parse_args()
+    task = tasks.permuted_digits()
+    x = hold(task.x_test[: args.digits, :, :1], STEPS_PER_ITEM)
+    print(f"{'d':>3} {'m':>5} {'gain':>5}  {'E emulator':>10} {'E reference':>11} "
+          f"{'ratio':>6}  {'seconds':>7}")
+    for item in args.configs.split(","):
+        order, m = (int(v) for v in item.split(":"))
+        base = memory_radii(task, order, THETA, steps_per_item=STEPS_PER_ITEM)
+        for gain in (float(g) for g in args.gains.split(",")):
+            u = gain * x.reshape(-1, 1)
+            start = time.perf_counter()
+            ideal = metrics.filtered(signals.ideal_memory(u, order, THETA), PROBE_SYNAPSE)
+            warm = lambda v: metrics.after_warmup(v, THETA)  # noqa: E731
+            errors = {
+                target: metrics.state_error(warm(run(order, m, u, gain * base, gain, target)),
+                                            warm(ideal))
+                for target in ("fast", "reference")
+            }
+            print(f"{order:>3} {m:>5} {gain:>5g}  {errors['fast']:>10.4f} "
+                  f"{errors['reference']:>11.4f} {errors['fast'] / errors['reference']:>5.2f}x"
+                  f"  {time.perf_counter() - start:>7.0f}", flush=True)
+    print(f"{args.digits} test digits of 64 pixels, {STEPS_PER_ITEM} ms each, back to back; "
+          "E: state error against the ideal discrete memory")
+
+
+if __name__ == "__main__":
+    main()
