@@ -304,3 +304,19 @@ def test_order_12_fits_the_weight_range():
     mem = LoihiLegendreMemory(12, 1.0, 240, radii=process, seed=0)
     assert mem.radii.max() / mem.radii.min() <= loihi.MAX_RADIUS_RATIO * (1 + 1e-12)
     assert mem.quantization["gpfq"]["currents"] < mem.quantization["rounded"]["currents"]
+
+
+def test_dense_weights_follow_shared_weight_memory():
+    """nengo-loihi's split shares one weight entry between axons with equal
+    weights; GPFQ reads each axon's weights through its weight index."""
+    from nengo_loihi.block import LoihiBlock, Synapse
+
+    block = LoihiBlock(4)
+    syn = Synapse(3)
+    syn._set_weights_indices([[[0.5, -1.0]], [[2.0]]], [[[0, 3]], [[1]]])
+    syn.axon_to_weight_map = np.array([0, 1, 0])
+    syn.axon_compartment_bases = np.array([0, 0, 0])
+    expected = np.zeros((4, 3))
+    expected[[0, 3], 0] = expected[[0, 3], 2] = [0.5, -1.0]
+    expected[1, 1] = 2.0
+    assert np.array_equal(quantization._dense(syn, block), expected)

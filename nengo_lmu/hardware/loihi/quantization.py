@@ -20,10 +20,19 @@ def _recurrent_synapse(memory, block):
 
 
 def _dense(synapse, block):
-    """A synapse's weights as a ``n_compartments x n_axons`` array."""
+    """A synapse's weights as a ``n_compartments x n_axons`` array.
+
+    Axons with identical weights share one entry of the synapse's weight
+    memory (nengo-loihi's split does that), so each axon's weights are
+    looked up through its weight index and compartment base.
+    """
     out = np.zeros((block.compartment.n_compartments, synapse.n_axons))
-    for a, (w, idx) in enumerate(zip(synapse.weights, synapse.indices)):
-        out[idx[0], a] = w[0]
+    for a in range(synapse.n_axons):
+        base = synapse.axon_compartment_base(a)
+        if base is None:
+            continue  # an unused axon
+        w, idx = synapse.axon_weights_indices(a)
+        out[base + idx, a] = w
     return out
 
 
