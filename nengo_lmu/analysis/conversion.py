@@ -18,13 +18,14 @@ thing, and each step is scored on the same test examples (:data:`STAGES`):
 
 :func:`convert` scores the stages and each one's loss against the stage it
 is converted from (``after``); :func:`format_table` prints them. What makes
-spikes track rates is a conversion option (:data:`KNOBS`): memory neurons,
-the hidden units' rate scale, and ``time_scale``, which slows the whole
-network down (``theta``, every synapse and the steps each item is held for),
-so that every item lasts more steps and more spikes. :func:`finetune`
+spikes track rates is a conversion option (:data:`KNOBS`, :func:`converted`):
+memory neurons, the hidden units' rate scale, the synapses on the
+memory-to-hidden path and the readout, the compensation of the former
+(:func:`compensated`: the hidden units see the state they were trained on,
+filtered), and ``time_scale``, which holds each item for more steps (and
+spikes) while the memory's window covers the same items. :func:`finetune`
 trains the network again with the neural memory and the synapses it will be
-deployed with (e.g. on the memory-to-hidden path), starting from the trained
-weights.
+deployed with, starting from the trained weights.
 """
 
 import dataclasses
@@ -59,12 +60,14 @@ STAGES = {
 }
 
 #: The options of :func:`convert` that make spikes track rates.
-KNOBS = ("n_neurons", "rate_scale", "time_scale")
+KNOBS = ("n_neurons", "rate_scale", "time_scale", "hidden_synapse", "readout_synapse",
+         "compensate")
 
-#: The memory's synapse when a cell does not give one (:class:`.LMUCell`'s default).
-_MEMORY_SYNAPSE = 0.1
+#: A knob's default: the trained network's value.
+TRAINED = "trained"
+
+#: The memory-to-hidden synapse when a cell does not give one (:class:`.LMUCell`'s).
 _HIDDEN_SYNAPSE = 0.005
-_READOUT_SYNAPSE = 0.01
 
 
 def check_stages(stages):
@@ -80,12 +83,6 @@ def check_stages(stages):
                 f"must be among {list(STAGES)} (got {stage!r})", "stages"
             )
     return stages
-
-
-def _spec(trained):
-    if isinstance(trained, Training):
-        return dict(trained.spec)
-    return dict(load(trained).spec)
 
 
 def state_radii(trained, task, steps_per_item=1, n_examples=32, n_std=3.0, seed=0):
@@ -126,28 +123,54 @@ def state_radii(trained, task, steps_per_item=1, n_examples=32, n_std=3.0, seed=
     return out
 
 
-def overrides(spec, memory="neural", n_neurons=None, rate_scale=None, time_scale=1,
+def _load(trained):
+    if isinstance(trained, Training):
+        return dict(trained.spec), dict(trained.parameters)
+    net = load(trained)
+    return dict(net.spec), net.parameters()
+
+
+def _given(value):
+    return not (isinstance(value, str) and value == TRAINED)
+
+
+def converted(trained, memory="neural", n_neurons=None, rate_scale=None, time_scale=1,
+              hidden_synapse=TRAINED, readout_synapse=TRAINED, compensate=False,
               radii=None):
-    """The network arguments that deploy ``spec`` (an ``LMUNetwork.spec``) converted.
+    """The trained network with the conversion's knobs set, as a :class:`.Training`.
 
     Parameters
     ----------
-    spec : dict
+    trained : Training or str
+        Trained parameters, or the path of a saved network.
     memory : {"ideal", "neural"}
         The exact linear memory, or neurons (the backend's neural memory).
     n_neurons : int, optional
         Neurons of every cell's memory (default the trained network's).
     rate_scale : float, optional
         Every hidden unit's rate in Hz for an activation of 1.
-    time_scale : float, optional
-        Multiplies every cell's ``theta``, the memory's and the hidden
-        synapses and the readout synapse: the same network, slower.
+    time_scale : int, optional
+        Multiplies every cell's ``theta``: deployed with ``time_scale`` times
+        as many steps per item, the network sees the same sequence, each
+        item lasting longer (more spikes per item) while the synapses stay
+        as they are.
+    hidden_synapse, readout_synapse : float or None, optional
+        Every cell's ``hidden_synapse`` (the memory-to-hidden path's) and the
+        readout's, seconds or None for none; default :data:`TRAINED`, the
+        trained network's.
+    compensate : bool, optional
+        Compensate the memory-to-hidden synapse (see :func:`compensated`).
     radii : list of array_like, optional
         Each cell's memory radii (see :func:`state_radii`).
+
+    Returns
+    -------
+    Training
     """
     if memory not in ("ideal", "neural"):
         raise ValidationError(f"must be 'ideal' or 'neural' (got {memory!r})", "memory")
-    time_scale = check_positive(time_scale, "time_scale")
+    time_scale = check_integer(time_scale, "time_scale")
+    spec, values = _load(trained)
     cells = []
     for i, cell in enumerate(spec["cells"]):
         cell = dict(cell)
@@ -157,34 +180,26 @@ def overrides(spec, memory="neural", n_neurons=None, rate_scale=None, time_scale
             cell["rate_scale"] = check_positive(rate_scale, "rate_scale")
         if radii is not None:
             cell["radii"] = np.asarray(radii[i], dtype=float).tolist()
-        if time_scale != 1:
-            cell["theta"] = cell["theta"] * time_scale
-            cell["synapse"] = cell.get("synapse", _MEMORY_SYNAPSE) * time_scale
-            hidden = check_synapse(cell.get("hidden_synapse", _HIDDEN_SYNAPSE),
-                                   "hidden_synapse")
-            cell["hidden_synapse"] = None if hidden is None else hidden * time_scale
+        if _given(hidden_synapse):
+            cell["hidden_synapse"] = check_synapse(hidden_synapse, "hidden_synapse")
+        cell["theta"] = cell["theta"] * time_scale
         cells.append(cell)
-    out = {"cells": cells, "memory": "ideal" if memory == "ideal" else None}
-    readout = spec.get("readout_synapse", _READOUT_SYNAPSE)
-    if time_scale != 1 and readout is not None:
-        out["readout_synapse"] = readout * time_scale
-    return out
+    spec.update(cells=cells, memory="ideal" if memory == "ideal" else None)
+    if _given(readout_synapse):
+        spec["readout_synapse"] = check_synapse(readout_synapse, "readout_synapse")
+    out = Training(parameters=values, loss=[], seconds=0.0, spec=spec)
+    return compensated(out) if compensate else out
 
 
 def _steps(steps_per_item, time_scale):
-    steps = steps_per_item * time_scale
-    if abs(steps - round(steps)) > 1e-9:
-        raise ValidationError(
-            f"times steps_per_item ({steps_per_item}) must be a whole number of "
-            f"steps (got {time_scale})",
-            "time_scale",
-        )
-    return int(round(steps))
+    return check_integer(steps_per_item, "steps_per_item") * check_integer(
+        time_scale, "time_scale")
 
 
 def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
-            n_neurons=None, rate_scale=None, time_scale=1, radii=None,
-            stage_n_test=None, log=None, **options):
+            n_neurons=None, rate_scale=None, time_scale=1, hidden_synapse=TRAINED,
+            readout_synapse=TRAINED, compensate=False, radii=None, stage_n_test=None,
+            log=None, **options):
     """Score the trained network at each stage of the conversion.
 
     Parameters
@@ -200,9 +215,9 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
         Test examples of every stage (default all).
     seed : int
         The simulators' seed.
-    n_neurons, rate_scale, time_scale
-        The knobs (see :func:`overrides`); ``time_scale`` times
-        ``steps_per_item`` must be whole.
+    n_neurons, rate_scale, time_scale, hidden_synapse, readout_synapse, compensate
+        The knobs (see :func:`converted`). A knob changes every stage, the
+        ideal rates included (e.g. the lag a synapse adds).
     radii : list of array_like, optional
         Each cell's memory radii; by default the trained network's where it
         has them, else measured (:func:`state_radii`).
@@ -211,7 +226,8 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
     log : callable, optional
         Called with each row's line as it is scored.
     **options
-        Passed to :func:`.deployment.evaluate` (e.g. ``batch_size``).
+        Passed to :func:`.deployment.evaluate` (e.g. ``batch_size``, or a
+        backend's options such as the analog chip's ``without``).
 
     Returns
     -------
@@ -223,11 +239,10 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
         for NRMSE; None when ``after`` was not run).
     """
     stages = check_stages(stages)
-    steps_per_item = check_integer(steps_per_item, "steps_per_item")
     steps = _steps(steps_per_item, time_scale)
     stage_n_test = dict(stage_n_test or {})
     check_stages(list(stage_n_test))
-    spec = _spec(trained)
+    spec, _ = _load(trained)
     if radii is None and any("radii" not in c for c in spec["cells"]) and any(
         STAGES[s].memory == "neural" for s in stages
     ):
@@ -235,13 +250,12 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
     rows, scores = [], {}
     for name in stages:
         stage = STAGES[name]
+        network = converted(trained, stage.memory, n_neurons, rate_scale, time_scale,
+                            hidden_synapse, readout_synapse, compensate, radii)
         result = deployment.evaluate(
-            trained, task, backend=stage.backend, spiking=stage.spiking,
+            network, task, backend=stage.backend, spiking=stage.spiking,
             steps_per_item=steps, n_test=stage_n_test.get(name, n_test), seed=seed,
-            progress_bar=False,
-            overrides=overrides(spec, stage.memory, n_neurons, rate_scale, time_scale,
-                                radii),
-            **options,
+            progress_bar=False, **options,
         )
         row = {k: result[k] for k in ("metric", "score", "n_test", "seconds")}
         row.update(stage=name, backend=stage.backend, spiking=stage.spiking,
@@ -256,46 +270,99 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
     return rows
 
 
-def finetune(trained, task, hidden_synapse=_HIDDEN_SYNAPSE, memory="neural", radii=None,
-             epochs=5, batch_size=32, learning_rate=1e-3, steps_per_item=1, seed=0,
-             **changes):
-    """Train ``trained`` again with the memory and synapses it will be deployed with.
+def compensated(trained):
+    r"""``trained`` with every cell's memory-to-hidden synapse compensated.
 
-    The network is rebuilt with rates, ``memory`` (the neural memory by
-    default, with ``radii`` or those of :func:`state_radii`) and every
-    cell's ``hidden_synapse`` (the synapse of the memory-to-hidden and
-    input-to-hidden paths), starting from the trained weights, and trained
-    with nengo-dl (:func:`.training.train`).
+    A lowpass synapse of :math:`\tau` seconds on the memory-to-hidden path
+    turns the state :math:`m_t` the hidden units were trained on into
+    :math:`y_t = a y_{t-1} + (1 - a) m_{t-1}`, :math:`a = e^{-dt/\tau}`
+    (nengo's lowpass, one step late). Since :math:`m_{t-1} = A_d m_{t-2} +
+    B_d u_{t-1}`, the state one step back is a combination of the filtered
+    state and the filtered memory input :math:`\tilde u`,
+
+    .. math:: m_{t-1} = \frac{(I - a A_d^{-1}) y_t + a A_d^{-1} B_d \tilde u_t}{1 - a},
+
+    so the memory kernel :math:`W_m` becomes :math:`W_m (I - a A_d^{-1}) /
+    (1 - a)` and the input kernel (added where the cell had none) gains
+    :math:`W_m a A_d^{-1} B_d e_x / (1 - a)`, through the same synapse.
+    With the ideal memory and rates the hidden units then see exactly the
+    state they were trained on, one step late, while the synapse filters
+    the neural memory's spikes (and the compensation amplifies what is left
+    of them in the fast Legendre dimensions).
 
     Parameters
     ----------
     trained : Training or str
-    task : nengo_lmu.tasks.Task
-    hidden_synapse : float or None
-        Seconds; None for none.
-    memory : {"neural", "ideal"}
-    radii : list of array_like, optional
-    epochs, batch_size, learning_rate, steps_per_item, seed
-        As for :func:`.training.train`.
-    **changes
-        Other cell arguments, e.g. ``n_neurons``.
+        A network whose cells have a ``hidden_synapse`` and whose memories
+        see only the input (``hidden_to_memory``, ``memory_to_memory``
+        False).
 
     Returns
     -------
     Training
     """
-    hidden_synapse = check_synapse(hidden_synapse, "hidden_synapse")
-    spec = _spec(trained)
-    if radii is None and memory == "neural" and any("radii" not in c
-                                                    for c in spec["cells"]):
+    from nengo_lmu.dynamics import lmu_discrete  # noqa: PLC0415
+
+    spec, values = _load(trained)
+    dt = spec.get("dt", 0.001)
+    cells = []
+    for i, cell in enumerate(spec["cells"]):
+        for flag in ("hidden_to_memory", "memory_to_memory"):
+            if cell.get(flag, False):
+                raise ValidationError(
+                    f"must be False in every cell to compensate the synapse, whose "
+                    f"memory must see only the input (cell {i} has {flag}=True)", flag
+                )
+        tau = check_synapse(cell.get("hidden_synapse", _HIDDEN_SYNAPSE), "hidden_synapse")
+        if tau is None:
+            raise ValidationError(
+                f"must be a synapse to compensate (cell {i} has None)", "hidden_synapse"
+            )
+        a = np.exp(-dt / tau)
+        Ad, Bd = lmu_discrete(cell["order"], cell["theta"], dt,
+                              method=cell.get("discretizer", "zoh"))
+        eye = np.eye(cell.get("memory_d", 1))
+        Ainv = np.linalg.inv(np.kron(eye, Ad))
+        W = values[f"cell{i}.memory_kernel"]
+        values[f"cell{i}.memory_kernel"] = W @ (np.eye(len(Ainv)) - a * Ainv) / (1 - a)
+        extra = (W @ (a * Ainv @ np.kron(eye, Bd)) / (1 - a)
+                 @ values[f"cell{i}.input_encoders"])
+        values[f"cell{i}.input_kernel"] = values.get(f"cell{i}.input_kernel", 0) + extra
+        cells.append(dict(cell, input_to_hidden=True))
+    spec["cells"] = cells
+    return Training(parameters=values, loss=[], seconds=0.0, spec=spec)
+
+
+def finetune(trained, task, epochs=5, batch_size=32, learning_rate=1e-3,
+             steps_per_item=1, seed=0, radii=None, **knobs):
+    """Train ``trained`` again as it will be deployed, from the trained weights.
+
+    The network is rebuilt with rates and the neural memory (with ``radii``
+    or those of :func:`state_radii`) and the ``knobs`` of :func:`converted`
+    (e.g. ``hidden_synapse`` and ``compensate``), then trained with nengo-dl
+    (:func:`.training.train`).
+
+    Parameters
+    ----------
+    trained : Training or str
+    task : nengo_lmu.tasks.Task
+    epochs, batch_size, learning_rate, steps_per_item, seed
+        As for :func:`.training.train`.
+    radii : list of array_like, optional
+    **knobs
+        Passed to :func:`converted` (not ``memory``).
+
+    Returns
+    -------
+    Training
+    """
+    spec, _ = _load(trained)
+    if radii is None and any("radii" not in c for c in spec["cells"]):
         radii = state_radii(trained, task, steps_per_item, seed=seed)
-    changed = overrides(spec, memory, radii=radii)
-    for cell in changed["cells"]:
-        cell["hidden_synapse"] = hidden_synapse
-        cell.update(changes)
-    net = deployment.deploy(trained, backend="reference", spiking=False, **changed)
-    return train(net, task, epochs=epochs, batch_size=batch_size,
-                 learning_rate=learning_rate, steps_per_item=steps_per_item, seed=seed)
+    network = converted(trained, radii=radii, **knobs).network(spiking=False)
+    steps = _steps(steps_per_item, knobs.get("time_scale", 1))
+    return train(network, task, epochs=epochs, batch_size=batch_size,
+                 learning_rate=learning_rate, steps_per_item=steps, seed=seed)
 
 
 def format_row(row):
