@@ -97,8 +97,9 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--hidden-synapse", type=float, default=0.01)
     parser.add_argument("--readout-synapse", type=float, default=0.005)
-    parser.add_argument("--time-scale", type=int, default=4)
-    parser.add_argument("--finetune-epochs", type=int, default=2)
+    parser.add_argument("--time-scale", type=int, default=8)
+    parser.add_argument("--finetune-epochs", type=int, default=1)
+    parser.add_argument("--finetune-n-train", type=int, default=512)
     parser.add_argument("--finetune-rate", type=float, default=1e-3)
     parser.add_argument("--n-test", type=int, default=100)
     parser.add_argument("--hardware-n-test", type=int, default=20,
@@ -141,7 +142,7 @@ def main(argv=None):
     if "time-scale" in args.sections:
         header(f"items held s times as many steps ({args.hidden_synapse} s hidden "
                f"compensated, {args.readout_synapse} s readout)")
-        for scale in (1, 2, 4, 8):
+        for scale in (1, 2, 4, 8, 16):
             print(row(f"s = {scale} ({2 * scale} steps per item)",
                       convert(path, time_scale=scale, **deployed)), flush=True)
     if "neurons" in args.sections:
@@ -155,12 +156,15 @@ def main(argv=None):
             print(row(f"{rate} Hz", convert(path, rate_scale=rate, **scaled)), flush=True)
     if "finetune" in args.sections:
         header(f"fine-tuned as deployed ({args.hidden_synapse} s hidden compensated, "
-               f"{args.readout_synapse} s readout, neural memory, rates)")
-        tuned = finetuned(args, path, task, deployed)
-        print(row("before (s = 1)", convert(path, **deployed)), flush=True)
-        print(row(f"after {args.finetune_epochs} epochs (s = 1)", convert(tuned)), flush=True)
-        print(row(f"after, s = {args.time_scale}",
-                  convert(tuned, time_scale=args.time_scale)), flush=True)
+               f"{args.readout_synapse} s readout, s = {args.time_scale}, neural memory, "
+               f"rates; {args.finetune_n_train} training digits)")
+        tuned = finetuned(args, path, task.subset(n_train=args.finetune_n_train), scaled)
+        print(row("before", convert(path, **scaled)), flush=True)
+        # the fine-tuned network is the deployed one: theta and steps already scaled
+        rows = conversion.convert(tuned, task, stages=rates_and_spikes,
+                                  steps_per_item=2 * args.time_scale, n_test=args.n_test,
+                                  seed=args.seed)
+        print(row(f"after {args.finetune_epochs} epoch(s)", rows), flush=True)
     if "table" in args.sections:
         hw = {"spikes (Loihi emulator)": args.hardware_n_test,
               "spikes (analog)": args.hardware_n_test}

@@ -226,8 +226,8 @@ def convert(args):
         if value is not None:
             knobs[name] = None if value == 0 else value
     knobs.update(time_scale=args.time_scale, compensate=args.compensate)
-    n_hw = {s: config.get(f"{conversion.STAGES[s].backend}_n_test")
-            for s in stages if conversion.STAGES[s].backend in ("loihi", "analog")}
+    # a backend's stage may score fewer examples (the setting's "loihi_n_test")
+    n_hw = {s: config.get(f"{conversion.STAGES[s].backend}_n_test") for s in stages}
     rows = conversion.convert(
         net_path, task, stages=stages, steps_per_item=config["steps_per_item"],
         n_test=config.get("n_test"), seed=args.seed, stage_n_test={s: n for s, n in n_hw.items() if n is not None}, **knobs,
