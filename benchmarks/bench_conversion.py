@@ -104,6 +104,10 @@ def main(argv=None):
     parser.add_argument("--n-test", type=int, default=100)
     parser.add_argument("--hardware-n-test", type=int, default=20,
                         help="test digits on the Loihi emulator and the analog chip")
+    parser.add_argument("--table-n-neurons", type=int,
+                        help="memory neurons in the table (default --n-neurons)")
+    parser.add_argument("--table-rate-scale", type=float,
+                        help="hidden units' rate in the table (default as trained, 200 Hz)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bench-results/conversion")
     args = parser.parse_args(argv)
@@ -168,12 +172,16 @@ def main(argv=None):
     if "table" in args.sections:
         hw = {"spikes (Loihi emulator)": args.hardware_n_test,
               "spikes (analog)": args.hardware_n_test}
+        knobs = dict(scaled, n_neurons=args.table_n_neurons,
+                     rate_scale=args.table_rate_scale)
         rows = conversion.convert(path, task, steps_per_item=2, n_test=args.n_test,
-                                  seed=args.seed, stage_n_test=hw, **scaled)
+                                  seed=args.seed, stage_n_test=hw, **knobs)
         print()
         print(conversion.format_table(
             rows, title=f"all stages: {args.hidden_synapse} s hidden synapse compensated, "
-            f"{args.readout_synapse} s readout, s = {args.time_scale}"), flush=True)
+            f"{args.readout_synapse} s readout, s = {args.time_scale}, "
+            f"{args.table_n_neurons or args.n_neurons} memory neurons, hidden rate "
+            f"{args.table_rate_scale or 200:g} Hz"), flush=True)
 
 
 if __name__ == "__main__":
