@@ -227,10 +227,15 @@ def convert(args):
             knobs[name] = None if value == 0 else value
     knobs.update(time_scale=args.time_scale, compensate=args.compensate)
     # a backend's stage may score fewer examples (the setting's "loihi_n_test")
-    n_hw = {s: config.get(f"{conversion.STAGES[s].backend}_n_test") for s in stages}
+    n_test = config.get("n_test") or len(task.x_test)
+    fewer = {}
+    for stage in stages:
+        n = config.get(f"{conversion.STAGES[stage].backend}_n_test")
+        if n is not None:
+            fewer[stage] = min(n, n_test)
     rows = conversion.convert(
         net_path, task, stages=stages, steps_per_item=config["steps_per_item"],
-        n_test=config.get("n_test"), seed=args.seed, stage_n_test={s: n for s, n in n_hw.items() if n is not None}, **knobs,
+        n_test=n_test, seed=args.seed, stage_n_test=fewer, **knobs,
     )
     from nengo_lmu.analysis.store import write_atomic  # noqa: PLC0415
 
