@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test docs test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-build bench-digits-memory bench-analog bench-window bench-long-window bench-nir bench-training study train train-psfmnist fashion-mnist install-dl install-nir test-nir clean
+.PHONY: demo test docs test-nengo test-loihi-fast bench bench-loihi bench-emulator bench-build bench-digits-memory bench-analog bench-window bench-long-window bench-nir bench-training bench-conversion study train convert train-psfmnist fashion-mnist install-dl install-nir test-nir clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -102,6 +102,16 @@ install-dl: $(VENV)/.installed-dl
 TASK ?= digits
 train: $(VENV)/.installed-dl
 	$(VENV)/bin/nengo-lmu train --task $(TASK) --out train-results/$(TASK)
+
+# the network `make train` trained, scored at each step of its conversion
+# (ideal rates, neural rates, spikes on the reference, Loihi emulator, analog)
+convert: $(VENV)/.installed-dl
+	$(VENV)/bin/nengo-lmu convert --out train-results/$(TASK)
+
+# what makes spikes track rates (synapse fine-tuned with, memory neurons, rate
+# scale, time scale) on permuted digits at d = 24, and every stage's table
+bench-conversion: $(VENV)/.installed-dl
+	$(PY) benchmarks/bench_conversion.py
 
 # The nir extra (snnTorch, nirtorch, a CPU build of PyTorch) lives in a venv of
 # its own: torch 2.13 needs typing-extensions >= 4.10 and setuptools >= 77, which

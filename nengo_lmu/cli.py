@@ -201,6 +201,52 @@ def train(args):
     return results
 
 
+def convert(args):
+    """Score a trained network (``nengo-lmu train``'s) at each conversion stage."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
+    from nengo_lmu.analysis import conversion, pipeline  # noqa: PLC0415
+
+    net_path = os.path.join(args.out, "network.npz")
+    results_path = os.path.join(args.out, "results.json")
+    for path in (net_path, results_path):
+        if not os.path.exists(path):
+            raise ValidationError(
+                f"must hold network.npz and results.json of `nengo-lmu train` "
+                f"(no {path})", "out"
+            )
+    with open(results_path) as f:
+        config = json.load(f)["config"]
+    if args.n_test is not None:
+        config["n_test"] = args.n_test
+    task = pipeline.make_task(config)
+    stages = conversion.check_stages(args.stage)
+    knobs = {k: getattr(args, k) for k in ("n_neurons", "rate_scale")
+             if getattr(args, k) is not None}
+    for name in ("hidden_synapse", "readout_synapse"):
+        value = getattr(args, name)
+        if value is not None:
+            knobs[name] = None if value == 0 else value
+    knobs.update(time_scale=args.time_scale, compensate=args.compensate)
+    # a backend's stage may score fewer examples (the setting's "loihi_n_test")
+    n_test = config.get("n_test") or len(task.x_test)
+    fewer = {}
+    for stage in stages:
+        n = config.get(f"{conversion.STAGES[stage].backend}_n_test")
+        if n is not None:
+            fewer[stage] = min(n, n_test)
+    rows = conversion.convert(
+        net_path, task, stages=stages, steps_per_item=config["steps_per_item"],
+        n_test=n_test, seed=args.seed, stage_n_test=fewer, **knobs,
+    )
+    from nengo_lmu.analysis.store import write_atomic  # noqa: PLC0415
+
+    write_atomic(os.path.join(args.out, "conversion.json"),
+                 json.dumps({"knobs": knobs, "rows": rows}, indent=1), replace=True)
+    print(conversion.format_table(rows, title=f"{config['task']}: conversion of "
+                                  f"{net_path}"))
+    return rows
+
+
 def _count(low):
     """An argparse type: an integer >= ``low``."""
     def parse(text):
@@ -214,6 +260,17 @@ def _count(low):
 
     parse.__name__ = f"integer >= {low}"
     return parse
+
+
+def _seconds(text):
+    """An argparse type: a finite number of seconds >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0 (got {text!r})")
+    return value
 
 
 def _positive(text):
@@ -314,6 +371,30 @@ def main(argv=None):
                    help="run only this stage (repeatable; default all)")
     t.add_argument("--seed", type=_count(0), default=0)
 
+    c = sub.add_parser("convert", help="score a network that `nengo-lmu train` trained "
+                       "at each step of its conversion to neurons and spikes")
+    c.add_argument("--out", default="train-results",
+                   help="the folder of `nengo-lmu train` (network.npz, results.json); "
+                   "conversion.json is written there")
+    c.add_argument("--stage", action="append",
+                   help="run only this stage (repeatable; default all)")
+    c.add_argument("--n-test", type=_count(1), help="score this many test sequences")
+    c.add_argument("--n-neurons", type=_count(1), help="neurons of every memory")
+    c.add_argument("--rate-scale", type=_positive,
+                   help="hidden units' rate in Hz for an activation of 1")
+    c.add_argument("--time-scale", type=_count(1), default=1,
+                   help="hold each item this many times as many steps (theta times "
+                   "this, the synapses as they are)")
+    c.add_argument("--hidden-synapse", type=_seconds,
+                   help="seconds of the memory-to-hidden synapse, 0 for none "
+                   "(default as trained)")
+    c.add_argument("--readout-synapse", type=_seconds,
+                   help="seconds of the readout synapse, 0 for none (default as trained)")
+    c.add_argument("--compensate", action="store_true",
+                   help="compensate the memory-to-hidden synapse (the hidden units see "
+                   "the state they were trained on)")
+    c.add_argument("--seed", type=_count(0), default=0)
+
     p = sub.add_parser("report", help="fit exponents and plot a store's results")
     p.add_argument("store", help="the results store's folder")
     p.add_argument("--out", help="folder for fits.csv and the figures (default STORE/report)")
@@ -321,7 +402,7 @@ def main(argv=None):
 
     args = parser.parse_args(argv)
     commands = dict(demo=demo, run=run, sweep=sweep, report=report, analog=analog,
-                    train=train)
+                    train=train, convert=convert)
     try:
         status = commands[args.command](args)
     except USER_ERRORS as e:

@@ -24,16 +24,22 @@ from nengo_lmu.networks.cell import load
 KERAS = "keras"
 
 
-def deploy(trained, backend="reference", spiking=True, **overrides):
+def deploy(trained, backend="reference", spiking=True, memory_options=None, **overrides):
     """The trained network built for ``backend``, with rates or spikes.
 
     ``trained`` is a :class:`.Training` or the path of a saved network. On
-    backends whose memories differ (``deploys_memory``; ``"loihi"``) every
-    memory is that backend's, e.g. a
-    :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory`.
+    backends whose memories differ (``deploys_memory``: ``"loihi"``,
+    ``"analog"``) every neural memory is that backend's, e.g. a
+    :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory`, unless
+    ``overrides`` give a ``memory`` (``memory=None`` asks for the neural one
+    even where the network was trained with the ideal memory);
+    ``memory_options`` are passed to that memory (e.g. the analog memory's
+    ``substrate``, see :func:`nengo_lmu.hardware.split_options`).
     """
     if backend != KERAS and backends.get(backend).deploys_memory:
-        overrides.setdefault("memory", functools.partial(hardware.memory, backend))
+        if overrides.get("memory") is None:
+            overrides["memory"] = functools.partial(hardware.memory, backend,
+                                                    **(memory_options or {}))
     if isinstance(trained, Training):
         return trained.network(spiking=spiking, **overrides)
     return load(trained, spiking=spiking, **overrides)
@@ -55,11 +61,12 @@ def _item_ends(n_items, steps_per_item):
 
 def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
              dt=None, n_test=None, gap=None, seed=0, batch_size=None,
-             progress_bar=True, **options):
+             progress_bar=True, overrides=None, **options):
     """Run the trained network on ``task``'s test set and score it.
 
     The output is read at the last step of each item. Each example starts
-    from rest: on the reference simulator after ``sim.reset``; on Loihi all
+    from rest: on the reference simulator (and the analog chip) after
+    ``sim.reset``; on Loihi all
     examples run as one batch on the fast emulator (``target="fast"``, the
     default: the integers of nengo-loihi's emulator, see
     :mod:`nengo_lmu.hardware.loihi.fast`), in pieces of ``batch_size``, with
@@ -76,7 +83,7 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
     trained : Training or str
         Trained parameters, or the path of a saved network.
     task : nengo_lmu.tasks.Task
-    backend : {"reference", "loihi", "dl", "keras"}
+    backend : {"reference", "loihi", "analog", "dl", "keras"}
     spiking : bool
         Spiking neurons (default) or rates.
     steps_per_item : int
@@ -98,8 +105,13 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
         that the fast Loihi emulator runs at once (default all).
     progress_bar : bool
         Show the fast Loihi emulator's progress (default True).
+    overrides : dict, optional
+        Network arguments to change (:func:`deploy`), e.g. ``memory`` or
+        ``cells`` (see :func:`.conversion.overrides`).
     **options
-        Passed to the simulator (e.g. ``target`` on Loihi).
+        The backend's options (e.g. ``target`` on Loihi; ``chip``,
+        ``without`` on the analog chip), split between its memory and its
+        simulator (:func:`nengo_lmu.hardware.split_options`).
 
     Returns
     -------
@@ -123,8 +135,14 @@ def evaluate(trained, task, backend="reference", spiking=True, steps_per_item=1,
     steps_per_item = check_integer(steps_per_item, "steps_per_item")
     x = task.x_test if n_test is None else task.x_test[: check_integer(n_test, "n_test")]
     inputs = hold(x, steps_per_item)
-    net = deploy(trained, backend=backend, spiking=spiking,
-                 **({} if dt is None else {"dt": dt}))
+    overrides = dict(overrides or {})
+    if dt is not None:
+        overrides["dt"] = dt
+    memory_options = {}
+    if backend != KERAS:
+        memory_options, options = backends.get(backend).split_options(options)
+    net = deploy(trained, backend=backend, spiking=spiking, memory_options=memory_options,
+                 **overrides)
     start = time.perf_counter()
     if backend == KERAS:
         from nengo_lmu.analysis import parallel  # noqa: PLC0415

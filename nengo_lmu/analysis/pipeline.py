@@ -19,13 +19,28 @@ from nengo_lmu.analysis.deployment import evaluate
 from nengo_lmu.analysis.store import write_atomic
 from nengo_lmu.analysis.training import memory_radii, n_parameters, network_for, train
 
-#: The stages of :func:`run`: (label, backend, spiking).
+#: The stages of :func:`run`: label -> (backend, spiking, memory), where
+#: memory ``"ideal"`` is the exact linear memory and None the memory the
+#: network was trained with (a backend with memories of its own, Loihi or
+#: analog, deploys its own neural memory). The conversion's steps
+#: (:mod:`.conversion`) in the pipeline's words.
 STAGES = {
-    "rate (nengo-dl)": ("dl", False),
-    "rate (reference)": ("reference", False),
-    "spiking (reference)": ("reference", True),
-    "spiking (Loihi emulator)": ("loihi", True),
-    "rate (keras)": ("keras", False),
+    "rate (nengo-dl)": ("dl", False, None),
+    "rate (ideal memory)": ("reference", False, "ideal"),
+    "rate (reference)": ("reference", False, None),
+    "spiking (reference)": ("reference", True, None),
+    "spiking (Loihi emulator)": ("loihi", True, None),
+    "spiking (analog)": ("analog", True, None),
+    "rate (keras)": ("keras", False, None),
+}
+
+#: The stage each stage converts from: its row's ``lost`` is the score lost
+#: at that step.
+AFTER = {
+    "rate (reference)": "rate (ideal memory)",
+    "spiking (reference)": "rate (reference)",
+    "spiking (Loihi emulator)": "spiking (reference)",
+    "spiking (analog)": "spiking (reference)",
 }
 
 
@@ -40,6 +55,7 @@ SETTINGS = {
         learning_rate=5e-3,
         n_test=None,
         loihi_n_test=4,  # nengo-loihi's builder takes hours on 6,400 neurons
+        analog_n_test=100,
     ),
     "mackey-glass": dict(
         task="mackey-glass",
@@ -50,6 +66,7 @@ SETTINGS = {
         learning_rate=5e-3,
         n_test=None,
         loihi_n_test=4,
+        analog_n_test=4,
     ),
     # the LMU paper's setup: 4 stacked cells of order 4, theta 4 steps, the
     # ideal memory and no synapses on the trained path, trained in parallel;
@@ -89,11 +106,11 @@ SETTINGS = {
 #: Smaller settings for tests and the notebook in CI.
 QUICK = {
     "digits": dict(n_train=256, epochs=10, batch_size=16, learning_rate=1e-2,
-                   n_test=60, loihi_n_test=4,
+                   n_test=60, loihi_n_test=4, analog_n_test=20,
                    cells=[dict(units=50, order=24, n_neurons=1200,
                                hidden_to_hidden=False)]),
     "mackey-glass": dict(n_train=32, n_test=8, epochs=12, learning_rate=1e-2,
-                         loihi_n_test=2),
+                         loihi_n_test=2, analog_n_test=2),
     "mackey-glass-paper": dict(n_train=16, n_test=4, n_steps=400, epochs=10,
                                batch_size=4, learning_rate=1e-2,
                                cells=[dict(units=8, order=4, theta_items=4,
@@ -148,6 +165,15 @@ def make_network(config, task, dt=0.001, seed=0):
 
 
 
+def _lost(row, rows):
+    """The score lost at ``row``'s step (:data:`AFTER`), or None."""
+    before = [r for r in rows if r["stage"] == AFTER.get(row["stage"])]
+    if not before:
+        return None
+    sign = 1 if row["metric"] == "accuracy" else -1
+    return sign * (before[0]["score"] - row["score"])
+
+
 def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
         log=print, **changes):
     """Train the network of task ``name`` and score it at every stage.
@@ -180,7 +206,9 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
     dict
         ``config``, ``training`` (seconds, loss, parameters) and ``rows``:
         one per stage, with ``stage``, ``metric``, ``score``, ``n_test``
-        and ``seconds``.
+        and ``seconds``, and ``lost``: the score lost at the step from the
+        stage it converts from (:data:`AFTER`; accuracy points, or NRMSE
+        gained), None when that stage was not run.
     """
     if stages is not None:
         for stage in stages:
@@ -238,14 +266,16 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
             row.pop("loss")
             row["n_test"] = len(task.x_test[: config["n_test"]])
         else:
-            backend, spiking = STAGES[stage]
+            backend, spiking, memory = STAGES[stage]
             # a backend may score fewer examples (e.g. "loihi_n_test")
             n_test = config.get(f"{backend}_n_test", config["n_test"])
             row = evaluate(net_path, task, backend=backend, spiking=spiking,
                            steps_per_item=config["steps_per_item"], n_test=n_test,
-                           seed=seed)
+                           seed=seed,
+                           overrides=None if memory is None else {"memory": memory})
             row.pop("outputs")
         row["stage"] = stage
+        row["lost"] = _lost(row, results["rows"])
         results["rows"].append(row)
         write_atomic(results_path, json.dumps(results, indent=1), replace=True)
         log(f"{stage}: {row['metric']} {row['score']:.4f} "

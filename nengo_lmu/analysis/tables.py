@@ -66,10 +66,12 @@ def format_stages(results):
     config = results["config"]
     lines = [f"{config['task']}: {results['training']['parameters']} weights, trained in "
              f"{results['training']['seconds']:.0f} s ({config['epochs']} epochs)",
-             f"{'stage':<26} {'metric':<9} {'score':>7} {'test':>6} {'seconds':>8}"]
+             f"{'stage':<26} {'metric':<9} {'score':>7} {'lost':>8} {'test':>6} "
+             f"{'seconds':>8}"]
     for row in results["rows"]:
+        lost = "" if row.get("lost") is None else f"{row['lost']:+8.4f}"
         lines.append(f"{row['stage']:<26} {row['metric']:<9} {row['score']:7.4f} "
-                     f"{row['n_test']:>6} {row['seconds']:8.1f}")
+                     f"{lost:>8} {row['n_test']:>6} {row['seconds']:8.1f}")
     return "\n".join(lines)
 
 

@@ -131,6 +131,7 @@ class AnalogBackend(Backend):
     )
     options = ("calibrate", "chip", "compensations", "optimize", "seed", "substrate",
                "without")
+    deploys_memory = True
     table_note = (
         "Analog row: the emulated Braindrop-like substrate (nengo_lmu.hardware."
         "analog); energy per simulated second from the run's equivalent synaptic "

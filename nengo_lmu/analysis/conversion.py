@@ -1,0 +1,381 @@
+r"""Conversion of a trained LMU to neurons and spikes, one scored stage at a time.
+
+A network trained with rates (:mod:`.training`, or in parallel with the
+ideal memory, :mod:`.parallel`) is deployed in steps, each changing one
+thing, and each step is scored on the same test examples (:data:`STAGES`):
+
+1. ``"ideal rates"``: the exact linear memory (:class:`.IdealMemory`) and
+   rate neurons, the network keras-lmu would compute;
+2. ``"neural rates"``: the memory realised by rate neurons (a neural
+   :class:`.LegendreMemory` with the same state, its radii measured on the
+   training inputs when the network was trained with the ideal memory,
+   :func:`state_radii`);
+3. ``"spikes (reference)"``: spiking neurons everywhere, on nengo's
+   reference simulator;
+4. ``"spikes (Loihi emulator)"``: the Loihi memory on the fast integer
+   emulator;
+5. ``"spikes (analog)"``: the analog memory on the emulated analog chip.
+
+:func:`convert` scores the stages and each one's loss against the stage it
+is converted from (``after``); :func:`format_table` prints them. What makes
+spikes track rates is a conversion option (:data:`KNOBS`, :func:`converted`):
+memory neurons, the hidden units' rate scale, the synapses on the
+memory-to-hidden path and the readout, the compensation of the former
+(:func:`compensated`: the hidden units see the state they were trained on,
+filtered), and ``time_scale``, which holds each item for more steps (and
+spikes) while the memory's window covers the same items. :func:`finetune`
+trains the network again with the neural memory and the synapses it will be
+deployed with, starting from the trained weights.
+"""
+
+import dataclasses
+
+import numpy as np
+import nengo
+from nengo.exceptions import ValidationError
+
+from nengo_lmu.analysis import deployment
+from nengo_lmu.analysis.training import Training, hold, train
+from nengo_lmu.dynamics import check_integer, check_positive
+from nengo_lmu.networks.cell import check_synapse, load
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """One stage of the conversion: where and how the trained network runs."""
+
+    backend: str
+    spiking: bool
+    memory: str  # "ideal" or "neural" (the backend's own neural memory)
+    after: str = None  # the stage it is converted from
+
+
+#: The conversion's stages, in order.
+STAGES = {
+    "ideal rates": Stage("reference", False, "ideal"),
+    "neural rates": Stage("reference", False, "neural", after="ideal rates"),
+    "spikes (reference)": Stage("reference", True, "neural", after="neural rates"),
+    "spikes (Loihi emulator)": Stage("loihi", True, "neural", after="spikes (reference)"),
+    "spikes (analog)": Stage("analog", True, "neural", after="spikes (reference)"),
+}
+
+#: The options of :func:`convert` that make spikes track rates.
+KNOBS = ("n_neurons", "rate_scale", "time_scale", "hidden_synapse", "readout_synapse",
+         "compensate")
+
+#: A knob's default: the trained network's value.
+TRAINED = "trained"
+
+#: The memory-to-hidden synapse when a cell does not give one (:class:`.LMUCell`'s).
+_HIDDEN_SYNAPSE = 0.005
+
+
+def check_stages(stages):
+    """``stages`` as a list of :data:`STAGES` keys; a ``ValidationError`` names a bad one."""
+    if stages is None:
+        return list(STAGES)
+    if isinstance(stages, str):
+        stages = [stages]
+    stages = list(stages)
+    for stage in stages:
+        if stage not in STAGES:
+            raise ValidationError(
+                f"must be among {list(STAGES)} (got {stage!r})", "stages"
+            )
+    return stages
+
+
+def state_radii(trained, task, steps_per_item=1, n_examples=32, n_std=3.0, seed=0):
+    """Radii for each cell's neural memory: ``n_std`` RMS of its ideal state.
+
+    The trained network runs with the ideal memory and rates on the first
+    ``n_examples`` training examples of ``task`` (each from rest, on nengo's
+    reference simulator); each Legendre state's root-mean-square about zero
+    over all of them, times ``n_std``, is its radius, so that the neural
+    memory's neurons span the states the trained network visits.
+
+    Returns
+    -------
+    list of ndarray
+        One ``(order * memory_d,)`` array per cell.
+    """
+    n_examples = check_integer(n_examples, "n_examples")
+    n_std = check_positive(n_std, "n_std")
+    net = deployment.deploy(trained, backend="reference", spiking=False, memory="ideal")
+    with net:
+        probes = [nengo.Probe(cell.memory.state, synapse=None) for cell in net.cells]
+    inputs = hold(task.x_train[:n_examples], steps_per_item)
+    net.input.output = deployment.Feed(inputs[0], net.spec["dt"])
+    total = [np.zeros(cell.memory.dimensions) for cell in net.cells]
+    count = 0
+    with nengo.Simulator(net, seed=seed, progress_bar=False) as sim:
+        for example in inputs:
+            sim.reset(seed=seed)
+            net.input.output.data = example
+            sim.run_steps(len(example))
+            for i, probe in enumerate(probes):
+                total[i] += (sim.data[probe] ** 2).sum(axis=0)
+            count += len(example)
+    out = []
+    for sq in total:
+        rms = np.sqrt(sq / count)
+        out.append(n_std * np.maximum(rms, 1e-3 * max(rms.max(), 1e-12)))
+    return out
+
+
+def _load(trained):
+    if isinstance(trained, Training):
+        return dict(trained.spec), dict(trained.parameters)
+    net = load(trained)
+    return dict(net.spec), net.parameters()
+
+
+def _given(value):
+    return not (isinstance(value, str) and value == TRAINED)
+
+
+def converted(trained, memory="neural", n_neurons=None, rate_scale=None, time_scale=1,
+              hidden_synapse=TRAINED, readout_synapse=TRAINED, compensate=False,
+              radii=None):
+    """The trained network with the conversion's knobs set, as a :class:`.Training`.
+
+    Parameters
+    ----------
+    trained : Training or str
+        Trained parameters, or the path of a saved network.
+    memory : {"ideal", "neural"}
+        The exact linear memory, or neurons (the backend's neural memory).
+    n_neurons : int, optional
+        Neurons of every cell's memory (default the trained network's).
+    rate_scale : float, optional
+        Every hidden unit's rate in Hz for an activation of 1.
+    time_scale : int, optional
+        Multiplies every cell's ``theta``: deployed with ``time_scale`` times
+        as many steps per item, the network sees the same sequence, each
+        item lasting longer (more spikes per item) while the synapses stay
+        as they are.
+    hidden_synapse, readout_synapse : float or None, optional
+        Every cell's ``hidden_synapse`` (the memory-to-hidden path's) and the
+        readout's, seconds or None for none; default :data:`TRAINED`, the
+        trained network's.
+    compensate : bool, optional
+        Compensate the memory-to-hidden synapse (see :func:`compensated`).
+    radii : list of array_like, optional
+        Each cell's memory radii (see :func:`state_radii`).
+
+    Returns
+    -------
+    Training
+    """
+    if memory not in ("ideal", "neural"):
+        raise ValidationError(f"must be 'ideal' or 'neural' (got {memory!r})", "memory")
+    time_scale = check_integer(time_scale, "time_scale")
+    spec, values = _load(trained)
+    cells = []
+    for i, cell in enumerate(spec["cells"]):
+        cell = dict(cell)
+        if n_neurons is not None:
+            cell["n_neurons"] = check_integer(n_neurons, "n_neurons")
+        if rate_scale is not None:
+            cell["rate_scale"] = check_positive(rate_scale, "rate_scale")
+        if radii is not None:
+            cell["radii"] = np.asarray(radii[i], dtype=float).tolist()
+        if _given(hidden_synapse):
+            cell["hidden_synapse"] = check_synapse(hidden_synapse, "hidden_synapse")
+        cell["theta"] = cell["theta"] * time_scale
+        cells.append(cell)
+    spec.update(cells=cells, memory="ideal" if memory == "ideal" else None)
+    if _given(readout_synapse):
+        spec["readout_synapse"] = check_synapse(readout_synapse, "readout_synapse")
+    out = Training(parameters=values, loss=[], seconds=0.0, spec=spec)
+    return compensated(out) if compensate else out
+
+
+def _steps(steps_per_item, time_scale):
+    return check_integer(steps_per_item, "steps_per_item") * check_integer(
+        time_scale, "time_scale")
+
+
+def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
+            n_neurons=None, rate_scale=None, time_scale=1, hidden_synapse=TRAINED,
+            readout_synapse=TRAINED, compensate=False, radii=None, stage_n_test=None,
+            log=None, **options):
+    """Score the trained network at each stage of the conversion.
+
+    Parameters
+    ----------
+    trained : Training or str
+        Trained parameters, or the path of a saved network.
+    task : nengo_lmu.tasks.Task
+    stages : list of str, optional
+        Keys of :data:`STAGES` (default all), run in the order given.
+    steps_per_item : int
+        Steps each item was held for in training.
+    n_test : int, optional
+        Test examples of every stage (default all).
+    seed : int
+        The simulators' seed.
+    n_neurons, rate_scale, time_scale, hidden_synapse, readout_synapse, compensate
+        The knobs (see :func:`converted`). A knob changes every stage, the
+        ideal rates included (e.g. the lag a synapse adds).
+    radii : list of array_like, optional
+        Each cell's memory radii; by default the trained network's where it
+        has them, else measured (:func:`state_radii`).
+    stage_n_test : dict, optional
+        Fewer test examples for some stages, by stage name.
+    log : callable, optional
+        Called with each row's line as it is scored.
+    **options
+        Passed to :func:`.deployment.evaluate` (e.g. ``batch_size``, or a
+        backend's options such as the analog chip's ``without``).
+
+    Returns
+    -------
+    list of dict
+        One row per stage: ``stage``, ``backend``, ``spiking``, ``memory``,
+        ``metric``, ``score``, ``n_test``, ``seconds``, ``after`` and
+        ``lost`` (the score lost at this step: the ``after`` stage's score
+        less this one's for accuracy, this one's less the ``after`` stage's
+        for NRMSE; None when ``after`` was not run).
+    """
+    stages = check_stages(stages)
+    steps = _steps(steps_per_item, time_scale)
+    stage_n_test = dict(stage_n_test or {})
+    check_stages(list(stage_n_test))
+    spec, _ = _load(trained)
+    if radii is None and any("radii" not in c for c in spec["cells"]) and any(
+        STAGES[s].memory == "neural" for s in stages
+    ):
+        radii = state_radii(trained, task, steps_per_item, seed=seed)
+    rows, scores = [], {}
+    for name in stages:
+        stage = STAGES[name]
+        network = converted(trained, stage.memory, n_neurons, rate_scale, time_scale,
+                            hidden_synapse, readout_synapse, compensate, radii)
+        result = deployment.evaluate(
+            network, task, backend=stage.backend, spiking=stage.spiking,
+            steps_per_item=steps, n_test=stage_n_test.get(name, n_test), seed=seed,
+            progress_bar=False, **options,
+        )
+        row = {k: result[k] for k in ("metric", "score", "n_test", "seconds")}
+        row.update(stage=name, backend=stage.backend, spiking=stage.spiking,
+                   memory=stage.memory, after=stage.after, lost=None)
+        if stage.after in scores:
+            sign = 1 if row["metric"] == "accuracy" else -1
+            row["lost"] = sign * (scores[stage.after] - row["score"])
+        scores[name] = row["score"]
+        rows.append(row)
+        if log is not None:
+            log(format_row(row))
+    return rows
+
+
+def compensated(trained):
+    r"""``trained`` with every cell's memory-to-hidden synapse compensated.
+
+    A lowpass synapse of :math:`\tau` seconds on the memory-to-hidden path
+    turns the state :math:`m_t` the hidden units were trained on into
+    :math:`y_t = a y_{t-1} + (1 - a) m_{t-1}`, :math:`a = e^{-dt/\tau}`
+    (nengo's lowpass, one step late). Since :math:`m_{t-1} = A_d m_{t-2} +
+    B_d u_{t-1}`, the state one step back is a combination of the filtered
+    state and the filtered memory input :math:`\tilde u`,
+
+    .. math:: m_{t-1} = \frac{(I - a A_d^{-1}) y_t + a A_d^{-1} B_d \tilde u_t}{1 - a},
+
+    so the memory kernel :math:`W_m` becomes :math:`W_m (I - a A_d^{-1}) /
+    (1 - a)` and the input kernel (added where the cell had none) gains
+    :math:`W_m a A_d^{-1} B_d e_x / (1 - a)`, through the same synapse.
+    With the ideal memory and rates the hidden units then see exactly the
+    state they were trained on, one step late, while the synapse filters
+    the neural memory's spikes (and the compensation amplifies what is left
+    of them in the fast Legendre dimensions).
+
+    Parameters
+    ----------
+    trained : Training or str
+        A network whose cells have a ``hidden_synapse`` and whose memories
+        see only the input (``hidden_to_memory``, ``memory_to_memory``
+        False).
+
+    Returns
+    -------
+    Training
+    """
+    from nengo_lmu.dynamics import lmu_discrete  # noqa: PLC0415
+
+    spec, values = _load(trained)
+    dt = spec.get("dt", 0.001)
+    cells = []
+    for i, cell in enumerate(spec["cells"]):
+        for flag in ("hidden_to_memory", "memory_to_memory"):
+            if cell.get(flag, False):
+                raise ValidationError(
+                    f"must be False in every cell to compensate the synapse, whose "
+                    f"memory must see only the input (cell {i} has {flag}=True)", flag
+                )
+        tau = check_synapse(cell.get("hidden_synapse", _HIDDEN_SYNAPSE), "hidden_synapse")
+        if tau is None:
+            raise ValidationError(
+                f"must be a synapse to compensate (cell {i} has None)", "hidden_synapse"
+            )
+        a = np.exp(-dt / tau)
+        Ad, Bd = lmu_discrete(cell["order"], cell["theta"], dt,
+                              method=cell.get("discretizer", "zoh"))
+        eye = np.eye(cell.get("memory_d", 1))
+        Ainv = np.linalg.inv(np.kron(eye, Ad))
+        W = values[f"cell{i}.memory_kernel"]
+        values[f"cell{i}.memory_kernel"] = W @ (np.eye(len(Ainv)) - a * Ainv) / (1 - a)
+        extra = (W @ (a * Ainv @ np.kron(eye, Bd)) / (1 - a)
+                 @ values[f"cell{i}.input_encoders"])
+        values[f"cell{i}.input_kernel"] = values.get(f"cell{i}.input_kernel", 0) + extra
+        cells.append(dict(cell, input_to_hidden=True))
+    spec["cells"] = cells
+    return Training(parameters=values, loss=[], seconds=0.0, spec=spec)
+
+
+def finetune(trained, task, epochs=5, batch_size=32, learning_rate=1e-3,
+             steps_per_item=1, seed=0, radii=None, **knobs):
+    """Train ``trained`` again as it will be deployed, from the trained weights.
+
+    The network is rebuilt with rates and the neural memory (with ``radii``
+    or those of :func:`state_radii`) and the ``knobs`` of :func:`converted`
+    (e.g. ``hidden_synapse`` and ``compensate``), then trained with nengo-dl
+    (:func:`.training.train`).
+
+    Parameters
+    ----------
+    trained : Training or str
+    task : nengo_lmu.tasks.Task
+    epochs, batch_size, learning_rate, steps_per_item, seed
+        As for :func:`.training.train`.
+    radii : list of array_like, optional
+    **knobs
+        Passed to :func:`converted` (not ``memory``).
+
+    Returns
+    -------
+    Training
+    """
+    spec, _ = _load(trained)
+    if radii is None and any("radii" not in c for c in spec["cells"]):
+        radii = state_radii(trained, task, steps_per_item, seed=seed)
+    network = converted(trained, radii=radii, **knobs).network(spiking=False)
+    steps = _steps(steps_per_item, knobs.get("time_scale", 1))
+    return train(network, task, epochs=epochs, batch_size=batch_size,
+                 learning_rate=learning_rate, steps_per_item=steps, seed=seed)
+
+
+def format_row(row):
+    """One row of :func:`format_table`."""
+    lost = "" if row["lost"] is None else f"{row['lost']:+8.4f}"
+    return (f"{row['stage']:<24} {row['metric']:<9} {row['score']:7.4f} {lost:>8} "
+            f"{row['n_test']:>5} {row['seconds']:8.1f}")
+
+
+def format_table(rows, title=None):
+    """:func:`convert`'s rows as text, with the score lost at each step."""
+    lines = [] if title is None else [title]
+    lines.append(f"{'stage':<24} {'metric':<9} {'score':>7} {'lost':>8} "
+                 f"{'test':>5} {'seconds':>8}")
+    lines.extend(format_row(row) for row in rows)
+    return "\n".join(lines)

@@ -1,0 +1,149 @@
+"""Conversion of a trained network to neurons and spikes, stage by stage."""
+
+import json
+
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+
+pytest.importorskip("nengo_dl", reason="the dl extra (make install-dl) is not installed")
+
+from nengo_lmu import cli  # noqa: E402
+from nengo_lmu.analysis import conversion, deployment, parallel, pipeline  # noqa: E402
+from nengo_lmu.analysis.training import hold  # noqa: E402
+from nengo_lmu.dynamics import lmu_discrete  # noqa: E402
+from nengo_lmu.hardware import backends, split_options  # noqa: E402
+
+#: The quick setting: d = 12, trained with the ideal memory in parallel (~10 s).
+CELLS = [dict(units=30, order=12, hidden_synapse=None, n_neurons=600)]
+#: Deployed with a compensated 10 ms memory-to-hidden synapse, a 5 ms readout
+#: and each item held 8 steps (4x as trained).
+KNOBS = dict(hidden_synapse=0.01, compensate=True, readout_synapse=0.005, time_scale=4)
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    config = pipeline.settings("digits", quick=True, cells=CELLS, n_train=512, n_test=40,
+                               network=dict(memory="ideal", readout_synapse=None))
+    task = pipeline.make_task(config)
+    net = pipeline.make_network(config, task)
+    trained = parallel.train(net, task, epochs=20, batch_size=32, learning_rate=1e-2,
+                             steps_per_item=2)
+    out = tmp_path_factory.mktemp("conversion")
+    trained.save(out / "network.npz")
+    (out / "results.json").write_text(json.dumps({"config": config}))
+    return trained, task, out
+
+
+@pytest.fixture(scope="module")
+def rows(quick):
+    trained, task, _ = quick
+    hw = {"spikes (Loihi emulator)": 8, "spikes (analog)": 8}
+    return conversion.convert(trained, task, steps_per_item=2, n_test=40,
+                              stage_n_test=hw, **KNOBS)
+
+
+def test_each_stage_tracks_the_one_before(rows):
+    by = {row["stage"]: row for row in rows}
+    assert list(by) == list(conversion.STAGES)
+    ideal, neural = by["ideal rates"]["score"], by["neural rates"]["score"]
+    spikes = by["spikes (reference)"]["score"]
+    assert ideal > 0.55, ideal  # chance is 0.1
+    # measured: ideal 0.675, neural rates 0.6, spikes 0.5 (40 test digits)
+    assert neural >= ideal - 0.15, (ideal, neural)
+    assert spikes >= neural - 0.2, (neural, spikes)
+    assert by["neural rates"]["lost"] == pytest.approx(ideal - neural)
+    assert by["spikes (reference)"]["lost"] == pytest.approx(neural - spikes)
+    for stage in ("spikes (Loihi emulator)", "spikes (analog)"):
+        assert by[stage]["n_test"] == 8
+        assert 0 <= by[stage]["score"] <= 1
+        assert by[stage]["lost"] == pytest.approx(spikes - by[stage]["score"])
+    assert by["ideal rates"]["lost"] is None
+    table = conversion.format_table(rows)
+    assert len(table.splitlines()) == 1 + len(rows) and "spikes (analog)" in table
+
+
+def test_compensated_synapse_gives_the_trained_state_one_step_late(quick):
+    """With rates and the ideal memory, the compensated network's output is the
+    trained network's one step later (to rounding)."""
+    trained, task, _ = quick
+    inputs = hold(task.x_test[:3], 2)
+    ref = backends.get("reference")
+    plain = deployment.deploy(trained, spiking=False)
+    comp = deployment.deploy(conversion.converted(trained, "ideal", hidden_synapse=0.01,
+                                                  compensate=True), spiking=False)
+    assert comp.cells[0].trainable["memory_kernel"].synapse.tau == 0.01
+    a = ref.run_examples(plain, inputs)
+    b = ref.run_examples(comp, inputs)
+    np.testing.assert_allclose(b[:, 1:], a[:, :-1], atol=1e-6)
+    # without the compensation the synapse's lag changes the outputs
+    lag = ref.run_examples(deployment.deploy(conversion.converted(
+        trained, "ideal", hidden_synapse=0.01), spiking=False), inputs)
+    assert np.abs(lag[:, 1:] - a[:, :-1]).max() > 0.1
+
+
+def test_state_radii_are_the_ideal_states_rms(quick):
+    trained, task, _ = quick
+    radii = conversion.state_radii(trained, task, steps_per_item=2, n_examples=5,
+                                   n_std=2.0)
+    cell = trained.spec["cells"][0]
+    A, B = lmu_discrete(cell["order"], cell["theta"], trained.spec["dt"])
+    u = hold(task.x_train[:5], 2) @ trained.parameters["cell0.input_encoders"].T
+    m, total = np.zeros((5, cell["order"])), 0
+    for k in range(u.shape[1]):
+        m = m @ A.T + u[:, k] @ B.T
+        total = total + (m**2).sum(axis=0)
+    expected = 2.0 * np.sqrt(total / u.shape[0] / u.shape[1])
+    np.testing.assert_allclose(radii[0], expected, rtol=1e-6)
+
+
+def test_analog_stage_deploys_the_analog_memory_and_resets(quick):
+    from nengo_lmu.hardware.analog import AnalogLegendreMemory
+
+    trained, task, _ = quick
+    # without the analog noise and drift, whose random streams run on through
+    # resets (fresh noise for every example)
+    memory_options, options = split_options("analog", {"without": "noise+drift"})
+    net = deployment.deploy(conversion.converted(trained, **KNOBS), backend="analog",
+                            memory_options=memory_options)
+    assert all(isinstance(cell.memory, AnalogLegendreMemory) for cell in net.cells)
+    assert net.cells[0].memory.substrate.noise == 0
+    example = hold(task.x_test[:1], 8)
+    out = backends.get("analog").run_examples(net, np.concatenate([example, example]),
+                                              **options)
+    assert np.abs(out).max() > 0 and np.all(np.isfinite(out))
+    np.testing.assert_array_equal(out[0], out[1])  # each from rest, after reset
+
+
+def test_convert_from_the_command_line(quick, capsys):
+    _, _, out = quick
+    cli.main(["convert", "--out", str(out), "--stage", "ideal rates",
+              "--stage", "neural rates", "--n-test", "4", "--hidden-synapse", "0.01",
+              "--compensate", "--time-scale", "2"])
+    printed = capsys.readouterr().out
+    assert "ideal rates" in printed and "neural rates" in printed
+    saved = json.loads((out / "conversion.json").read_text())
+    assert [row["stage"] for row in saved["rows"]] == ["ideal rates", "neural rates"]
+    assert saved["knobs"]["time_scale"] == 2 and saved["rows"][0]["n_test"] == 4
+    with pytest.raises(SystemExit):
+        cli.main(["convert", "--out", str(out), "--stage", "spikes"])
+    assert "stages: must be among" in capsys.readouterr().err
+
+
+def test_conversion_errors(quick):
+    trained, task, _ = quick
+    with pytest.raises(ValidationError, match=r"stages: must be among .* \(got 'spikes'\)"):
+        conversion.convert(trained, task, stages=["spikes"])
+    with pytest.raises(ValidationError, match=r"stages: must be among .* \(got 'analog'\)"):
+        conversion.convert(trained, task, stage_n_test={"analog": 2})
+    with pytest.raises(ValidationError, match=r"memory: must be 'ideal' or 'neural'"):
+        conversion.converted(trained, memory="loihi")
+    with pytest.raises(ValidationError, match=r"time_scale: must be an integer"):
+        conversion.converted(trained, time_scale=1.5)
+    with pytest.raises(ValidationError, match=r"hidden_synapse: must be a synapse to "
+                                              r"compensate \(cell 0 has None\)"):
+        conversion.converted(trained, compensate=True)
+    fed_back = conversion.converted(trained, hidden_synapse=0.01)
+    fed_back.spec["cells"][0]["memory_to_memory"] = True
+    with pytest.raises(ValidationError, match=r"memory_to_memory: must be False"):
+        conversion.compensated(fed_back)
