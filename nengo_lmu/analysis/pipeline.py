@@ -48,13 +48,15 @@ AFTER = {
 SETTINGS = {
     "digits": dict(
         task="digits",
-        cells=[dict(units=100, order=64, n_neurons=6400, hidden_to_hidden=False)],
+        # 63 neurons per dimension: the most a dense Loihi memory of order 64
+        # can have (each core takes one input axon per neuron, 4,096 at most)
+        cells=[dict(units=100, order=64, n_neurons=4032, hidden_to_hidden=False)],
         steps_per_item=2,
         epochs=40,
         batch_size=64,
         learning_rate=5e-3,
         n_test=None,
-        loihi_n_test=4,  # nengo-loihi's builder takes hours on 6,400 neurons
+        loihi_n_test=100,
         analog_n_test=100,
     ),
     "mackey-glass": dict(
