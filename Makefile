@@ -106,9 +106,14 @@ install-nir: $(NIR_VENV)/.installed-nir
 test-nir: $(NIR_VENV)/.installed-nir
 	$(NIR_PY) -m pytest -ra tests/export nengo_lmu/export
 
-# the exported memory in nengo, NumPy and snnTorch: d = 3, 6, 12, three seeds
-bench-nir: $(NIR_VENV)/.installed-nir
+# the exported memory in nengo, NumPy and snnTorch: d = 3, 6, 12, three seeds;
+# then the quick digits network, trained with nengo-dl (main venv) and scored
+# in nengo, NumPy and snnTorch (NIR_NETWORK_ARGS= for the full setting: slow)
+NIR_NETWORK_ARGS ?= --quick
+bench-nir: $(NIR_VENV)/.installed-nir $(VENV)/.installed-dl
 	$(NIR_PY) benchmarks/bench_nir.py
+	$(PY) benchmarks/bench_nir_network.py train $(NIR_NETWORK_ARGS) --out bench-results/nir-digits.npz
+	$(NIR_PY) benchmarks/bench_nir_network.py score bench-results/nir-digits.npz $(NIR_NETWORK_ARGS)
 
 clean:
 	rm -rf $(VENV) $(NIR_VENV) plots lmu-demo bench-results study-results analog-results train-results
