@@ -113,7 +113,7 @@ NIR_NETWORK_ARGS ?= --quick
 bench-nir: $(NIR_VENV)/.installed-nir $(VENV)/.installed-dl
 	$(NIR_PY) benchmarks/bench_nir.py
 	$(PY) benchmarks/bench_nir_network.py train $(NIR_NETWORK_ARGS) --out bench-results/nir-digits.npz
-	$(NIR_PY) benchmarks/bench_nir_network.py score bench-results/nir-digits.npz $(NIR_NETWORK_ARGS)
+	$(NIR_PY) benchmarks/bench_nir_network.py score bench-results/nir-digits.npz --ablation $(NIR_NETWORK_ARGS)
 
 clean:
 	rm -rf $(VENV) $(NIR_VENV) plots lmu-demo bench-results study-results analog-results train-results

@@ -14,7 +14,7 @@ Usage::
     python benchmarks/bench_nir_network.py train [--quick] [--units N --order D
         --n-neurons M] --out PATH.npz
     python benchmarks/bench_nir_network.py score PATH.npz [--quick] [--n-test N]
-        [--numpy-only] [--hidden-tau-rc S]
+        [--numpy-only] [--hidden-tau-rc S] [--ablation]
 
 (``make bench-nir`` runs both on the quick setting.)
 """
@@ -77,11 +77,43 @@ def score(args):
         print(f"  {e + ', exported to NIR:':<51}{r['score_' + e]:.4f}  "
               f"(class as nengo's on {r['agree_' + e]:.1%}; "
               f"{r['score_' + e] - r['score_nengo']:+.4f} points)")
+    if args.ablation:
+        ablation(args, task, spi, n_test, r)
     worst = max(abs(r[f"score_{e}"] - r["score_nengo"]) for e in executors)
     print(f"target (each within 0.02 of nengo's NIR-expressible score) met: {worst <= 0.02}")
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "bench_nir_network.json"), "w") as f:
         json.dump(r, f, indent=1)
+
+
+def ablation(args, task, spi, n_test, record):
+    """Which floor costs what: the hidden layer as the export's LIF neurons,
+    with and without nengo-loihi's voltage floor, the memory as trained."""
+    import numpy as np  # noqa: PLC0415
+    from nengo_loihi.neurons import LoihiLIF  # noqa: PLC0415
+
+    from nengo_lmu.analysis.deployment import deploy, run_reset, score  # noqa: PLC0415
+    from nengo_lmu.analysis.training import hold  # noqa: PLC0415
+    from nengo_lmu.export.nir_network import HIDDEN_TAU_RC, exportable_neurons  # noqa: PLC0415
+
+    inputs = hold(task.x_test[:n_test], spi)
+    ends = np.arange(1, task.x_test.shape[1] + 1) * spi - 1
+    tau = args.hidden_tau_rc or HIDDEN_TAU_RC
+    print(f"  ablation (the memory as trained; hidden LIF tau_rc = {tau} s):")
+    for floor in (0.0, -np.inf):
+        cell = exportable_neurons({}, tau)
+        h = cell["hidden_neurons"]
+        hidden = LoihiLIF(tau_rc=h.tau_rc, tau_ref=0, amplitude=h.amplitude,
+                          min_voltage=floor)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            net = deploy(args.network, backend="reference", spiking=True,
+                         cell_overrides=dict(hidden_neurons=hidden,
+                                             rate_scale=cell["rate_scale"]))
+            value = score(task, run_reset(net, inputs, "reference", args.seed, {})[:, ends])
+        label = "with the voltage floor" if floor == 0 else "without it (as NIR)"
+        record[f"score_hidden_lif_floor_{floor}"] = value
+        print(f"    hidden LIF {label + ':':<38}{value:.4f}")
 
 
 def main():
@@ -97,6 +129,8 @@ def main():
     s.add_argument("--n-test", type=int)
     s.add_argument("--numpy-only", action="store_true")
     s.add_argument("--hidden-tau-rc", type=float)
+    s.add_argument("--ablation", action="store_true",
+                   help="also score the hidden LIF layer with and without its floor")
     s.add_argument("--out", default="bench-results")
     for p in (t, s):
         p.add_argument("--quick", action="store_true", help="the quick setting")

@@ -51,7 +51,9 @@ def test_graph_of_a_trained_network():
     graph = nir_network.to_nir(net)
     assert set(graph.inputs) == {"input"} and set(graph.outputs) == {"output"}
     assert graph.outputs["output"].output_type["output"].tolist() == [10]
-    assert isinstance(graph.nodes["cell0_memory"], nir.CubaLIF)
+    memory = graph.nodes["cell0_memory"]
+    assert isinstance(memory, nir.CubaLIF) and memory.r.shape == (300,)
+    assert np.allclose(memory.tau_mem, 0.005, rtol=0.05)
     hidden = graph.nodes["cell0_hidden"]
     assert isinstance(hidden, nir.CubaLIF) and hidden.r.shape == (20,)
     assert np.allclose(hidden.tau_syn, 0.005)
@@ -97,5 +99,7 @@ def test_what_nir_cannot_express_is_refused():
             nir_network.to_nir(untrained(**cell))
     with pytest.raises(ValidationError, match=r"finite number of seconds > 0 \(got 0\)"):
         nir_network.deploy_exportable(NETWORK, hidden_tau_rc=0)
+    with pytest.raises(ValidationError, match=r"seconds > 0 \(got nan\)"):
+        nir_network.deploy_exportable(NETWORK, memory_tau_rc=float("nan"))
     with pytest.raises(ValidationError, match="not be given with cells="):
         deploy(NETWORK, cell_overrides={}, cells=[])
