@@ -51,8 +51,8 @@ late when its drive returns. On the quick digits network (order 24 over
 alone takes the spiking score from 0.68 to 0.33 (with the floor, the 1 s LIF
 hidden layer scores 0.68, as the rectified-linear one does), and LIF
 memories that fast lose their high orders, with or without the floor;
-``python benchmarks/bench_nir_network.py score`` prints the scores. A network
-meant for NIR should therefore be trained for the neurons it will run with.
+``python benchmarks/bench_nir_network.py score --ablation`` prints the scores.
+A network meant for NIR should therefore be trained for the neurons it will run with.
 
 The other cells' connections NIR cannot express as nengo runs them are
 refused too: a cell without ``hidden_synapse`` (nengo delivers its input in
