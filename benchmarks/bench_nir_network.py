@@ -87,33 +87,41 @@ def score(args):
 
 
 def ablation(args, task, spi, n_test, record):
-    """Which floor costs what: the hidden layer as the export's LIF neurons,
-    with and without nengo-loihi's voltage floor, the memory as trained."""
+    """What the voltage floor is worth in the hidden layer (the memory as
+    trained): LIF neurons with a 1 s membrane (near rectified-linear) with and
+    without nengo-loihi's floor, and the export's hidden neurons (short
+    membrane, bias raised by the threshold) without it."""
     import numpy as np  # noqa: PLC0415
     from nengo_loihi.neurons import LoihiLIF  # noqa: PLC0415
 
     from nengo_lmu.analysis.deployment import deploy, run_reset, score  # noqa: PLC0415
     from nengo_lmu.analysis.training import hold  # noqa: PLC0415
-    from nengo_lmu.export.nir_network import HIDDEN_TAU_RC, exportable_neurons  # noqa: PLC0415
+    from nengo_lmu.export.nir_network import (  # noqa: PLC0415
+        HIDDEN_BIAS_OFFSET, HIDDEN_TAU_RC, _values)
 
     inputs = hold(task.x_test[:n_test], spi)
     ends = np.arange(1, task.x_test.shape[1] + 1) * spi - 1
     tau = args.hidden_tau_rc or HIDDEN_TAU_RC
-    print(f"  ablation (the memory as trained; hidden LIF tau_rc = {tau} s):")
-    for floor in (0.0, -np.inf):
-        cell = exportable_neurons({}, tau)
-        h = cell["hidden_neurons"]
-        hidden = LoihiLIF(tau_rc=h.tau_rc, tau_ref=0, amplitude=h.amplitude,
-                          min_voltage=floor)
+    print("  ablation, the memory as trained, hidden layer as:")
+    for label, tau_rc, offset, floor in [
+        ("LIF, 1 s membrane, with the floor", 1.0, 0.0, 0.0),
+        ("LIF, 1 s membrane, without it", 1.0, 0.0, -np.inf),
+        (f"the export's ({tau} s, bias + 1, no floor)", tau, HIDDEN_BIAS_OFFSET, -np.inf),
+    ]:
+        def neurons(cell, tau_rc=tau_rc, floor=floor):
+            rate_scale = cell.get("rate_scale", 200.0)
+            return dict(rate_scale=rate_scale * tau_rc, hidden_neurons=LoihiLIF(
+                tau_rc=tau_rc, tau_ref=0, amplitude=1 / rate_scale, min_voltage=floor))
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             net = deploy(args.network, backend="reference", spiking=True,
-                         cell_overrides=dict(hidden_neurons=hidden,
-                                             rate_scale=cell["rate_scale"]))
+                         cell_overrides=neurons)
+            for cell in net.cells:
+                cell.hidden.bias = _values(cell.hidden.bias, cell.units) + offset
             value = score(task, run_reset(net, inputs, "reference", args.seed, {})[:, ends])
-        label = "with the voltage floor" if floor == 0 else "without it (as NIR)"
-        record[f"score_hidden_lif_floor_{floor}"] = value
-        print(f"    hidden LIF {label + ':':<38}{value:.4f}")
+        record[f"score_hidden {label}"] = value
+        print(f"    {label + ':':<49}{value:.4f}")
 
 
 def main():
