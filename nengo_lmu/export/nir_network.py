@@ -17,7 +17,8 @@ Spike amplitudes are folded into the weights that leave a population.
 
 ``output`` is the readout's weighted spikes, unfiltered: the network's
 output is that through a lowpass of ``readout_synapse`` seconds (nengo's
-``Lowpass``, applied offline, as :func:`filtered_output` does), recorded in
+``Lowpass``, applied offline, one step later, as :func:`filtered_output`
+does), recorded in
 the graph's metadata with ``dt`` and the time-step convention of
 :mod:`nengo_lmu.export.nir`.
 
@@ -33,8 +34,11 @@ with neurons NIR expresses:
 
 - each memory a :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory` of
   ``LoihiLIF(tau_rc=memory_tau_rc, tau_ref=0, min_voltage=-inf)`` neurons
-  (unquantised weights; a 5 ms membrane by default, whose leak pulls a
-  neuron driven far below threshold back sooner than nengo's 20 ms);
+  (unquantised weights; a 10 ms membrane by default, whose leak pulls a
+  neuron driven far below threshold back sooner than nengo's 20 ms), with
+  radii twice the trained ones (``radius_scale``), so that a state beyond
+  its radius drives the neurons that do not encode it less far below
+  threshold;
 - each hidden layer ``LoihiLIF(tau_rc=hidden_tau_rc, tau_ref=0,
   amplitude=1 / rate_scale, min_voltage=-inf)`` with gain
   ``g = rate_scale * hidden_tau_rc`` and its bias current raised by the
@@ -58,7 +62,7 @@ with a floor and about half as well without; the short membrane and raised
 bias above recover the score without one. Memories whose dynamics are fast
 for LIF neurons (that network's, order 24 over 0.128 s) lose their high
 orders with or without the floor, so that network is not exportable as
-trained; slower memories are.
+trained; slower memories (order 6 over 0.128 s) are.
 
 The other cells' connections NIR cannot express as nengo runs them are
 refused too: a cell without ``hidden_synapse`` (nengo delivers its input in
@@ -86,18 +90,22 @@ HIDDEN_TAU_RC = 0.01
 HIDDEN_BIAS_OFFSET = 1.0
 
 #: The memory neurons' membrane time constant :func:`deploy_exportable` uses.
-MEMORY_TAU_RC = 0.005
+MEMORY_TAU_RC = 0.01
+
+#: How much :func:`deploy_exportable` widens every memory's radii.
+RADIUS_SCALE = 2.0
 
 #: Node names of an exported network's input and output.
 INPUT, OUTPUT = "input", "output"
 
 
-def exportable_neurons(cell, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY_TAU_RC):
-    """The neuron types that make ``cell`` (an LMUCell's arguments) exportable.
+def exportable_neurons(cell, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY_TAU_RC,
+                       radius_scale=RADIUS_SCALE):
+    """The arguments that make ``cell`` (an LMUCell's arguments) exportable.
 
-    Returns a dict of ``hidden_neurons`` and ``memory_neurons`` (see this
-    module's documentation), the ``cell_overrides`` of
-    :func:`nengo_lmu.analysis.deployment.deploy`.
+    Returns a dict of ``hidden_neurons``, ``memory_neurons``, ``rate_scale``
+    and ``radii`` (see this module's documentation), the ``cell_overrides``
+    of :func:`nengo_lmu.analysis.deployment.deploy`.
     """
     from nengo_loihi.neurons import LoihiLIF  # noqa: PLC0415
 
@@ -111,11 +119,12 @@ def exportable_neurons(cell, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY_T
             min_voltage=-np.inf,
         ),
         memory_neurons=LoihiLIF(tau_rc=memory_tau_rc, tau_ref=0, min_voltage=-np.inf),
+        radii=(radius_scale * np.asarray(cell.get("radii", 1.0), dtype=float)).tolist(),
     )
 
 
 def deploy_exportable(trained, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY_TAU_RC,
-                      **overrides):
+                      radius_scale=RADIUS_SCALE, **overrides):
     """A trained network deployed, spiking, with neurons NIR can express.
 
     Parameters
@@ -126,6 +135,8 @@ def deploy_exportable(trained, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY
         The hidden and memory LIF neurons' membrane time constants in
         seconds (default :data:`HIDDEN_TAU_RC`, :data:`MEMORY_TAU_RC`); see
         this module's documentation.
+    radius_scale : float, optional
+        Every memory's radii times this (default :data:`RADIUS_SCALE`).
     **overrides
         Passed to :func:`nengo_lmu.analysis.deployment.deploy` (e.g. ``dt``).
 
@@ -136,17 +147,20 @@ def deploy_exportable(trained, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY
     """
     from nengo_lmu.analysis.deployment import deploy  # noqa: PLC0415
 
-    for name, tau in (("hidden_tau_rc", hidden_tau_rc), ("memory_tau_rc", memory_tau_rc)):
+    for name, tau in (("hidden_tau_rc", hidden_tau_rc), ("memory_tau_rc", memory_tau_rc),
+                      ("radius_scale", radius_scale)):
         if not (np.isfinite(tau) and tau > 0):
             raise ValidationError(
-                f"Must be a finite number of seconds > 0 (got {tau})", attr=name
+                f"Must be a finite number > 0 (got {tau})", attr=name
             )
     overrides.setdefault(
         "memory", functools.partial(hardware.memory, "loihi", quantize=False)
     )
     net = deploy(
         trained, backend="reference", spiking=True,
-        cell_overrides=lambda cell: exportable_neurons(cell, hidden_tau_rc, memory_tau_rc),
+        cell_overrides=lambda cell: exportable_neurons(
+            cell, hidden_tau_rc, memory_tau_rc, radius_scale
+        ),
         **overrides,
     )
     for cell in net.cells:
@@ -291,8 +305,9 @@ def to_nir(net):
         "readout_synapse": float(net.spec["readout_synapse"] or 0.0),
         "readout": (
             "the network's output is 'output' through a lowpass of readout_synapse "
-            "seconds (nengo.Lowpass); a classifier's class is its argmax at the "
-            "last step of a sequence"
+            "seconds (nengo.Lowpass), one step later (as nengo's simulator "
+            "delivers it); a classifier's class is its argmax at the last step "
+            "of a sequence"
         ),
         "time_step": nir_memory.TIME_STEP,
         "size_in": int(net.spec["size_in"]),
@@ -305,10 +320,14 @@ def to_nir(net):
 
 
 def filtered_output(graph, output):
-    """``output`` (steps, size_out) through the graph's readout lowpass."""
+    """``output`` (steps, size_out) through the graph's readout lowpass.
+
+    As nengo's simulator applies a connection's ``Lowpass``: the readout of
+    step ``n`` reaches the network's output at step ``n + 1``.
+    """
+    output = np.asarray(output, dtype=float)
     tau = float(graph.metadata["readout_synapse"])
-    if tau <= 0:
-        return np.asarray(output, dtype=float)
-    return nengo.Lowpass(tau).filt(
-        np.asarray(output, dtype=float), dt=float(graph.metadata["dt"]), y0=0
-    )
+    if tau > 0:
+        output = nengo.Lowpass(tau).filt(output, dt=float(graph.metadata["dt"]), y0=0)
+        output = np.concatenate([np.zeros_like(output[:1]), output[:-1]])
+    return output
