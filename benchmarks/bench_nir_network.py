@@ -16,7 +16,8 @@ Usage::
     python benchmarks/bench_nir_network.py score PATH.npz [--quick] [--n-test N]
         [--numpy-only] [--hidden-tau-rc S] [--ablation]
 
-(``make bench-nir`` runs both on the quick setting.)
+(``make bench-nir`` runs both on the quick setting with an order-6 memory of
+600 neurons, ``--quick --units 50 --order 6 --n-neurons 600``.)
 """
 
 import argparse
