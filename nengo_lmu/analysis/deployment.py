@@ -17,6 +17,7 @@ from nengo_lmu.hardware import backends
 from nengo_lmu.analysis.training import Training, hold
 from nengo_lmu.dynamics import check_integer, check_positive
 from nengo_lmu.networks.cell import load
+from nengo_lmu.networks.files import read_spec
 
 
 #: Not a simulator backend: :func:`evaluate` runs the parallel Keras model
@@ -24,7 +25,8 @@ from nengo_lmu.networks.cell import load
 KERAS = "keras"
 
 
-def deploy(trained, backend="reference", spiking=True, memory_options=None, **overrides):
+def deploy(trained, backend="reference", spiking=True, memory_options=None,
+           cell_overrides=None, **overrides):
     """The trained network built for ``backend``, with rates or spikes.
 
     ``trained`` is a :class:`.Training` or the path of a saved network. On
@@ -35,11 +37,26 @@ def deploy(trained, backend="reference", spiking=True, memory_options=None, **ov
     even where the network was trained with the ideal memory);
     ``memory_options`` are passed to that memory (e.g. the analog memory's
     ``substrate``, see :func:`nengo_lmu.hardware.split_options`).
+
+    ``cell_overrides`` changes every cell's :class:`.LMUCell` arguments: a
+    dict, or a function of a cell's arguments that returns the dict, e.g.
+    ``dict(hidden_neurons=..., memory_neurons=...)`` to deploy with other
+    neuron types (:func:`nengo_lmu.export.nir_network.deploy_exportable`
+    deploys this way for NIR); ``overrides`` change the
+    :class:`.LMUNetwork`'s.
     """
     if backend != KERAS and backends.get(backend).deploys_memory:
         if overrides.get("memory") is None:
             overrides["memory"] = functools.partial(hardware.memory, backend,
                                                     **(memory_options or {}))
+    if cell_overrides is not None:
+        if "cells" in overrides:
+            raise ValidationError(
+                "must not be given with cells= (got both)", "cell_overrides"
+            )
+        spec = trained.spec if isinstance(trained, Training) else read_spec(trained)
+        change = cell_overrides if callable(cell_overrides) else (lambda _: cell_overrides)
+        overrides["cells"] = [dict(cell, **change(cell)) for cell in spec["cells"]]
     if isinstance(trained, Training):
         return trained.network(spiking=spiking, **overrides)
     return load(trained, spiking=spiking, **overrides)

@@ -1,4 +1,4 @@
-r"""A memory run in nengo and, exported to NIR, in other executors.
+r"""A memory or a trained network run in nengo and, exported to NIR, in other executors.
 
 :func:`compare_memory` builds a Loihi memory, runs it in nengo's reference
 simulator, exports it with :func:`nengo_lmu.export.nir.to_nir`, writes the
@@ -6,6 +6,9 @@ graph to a NIR file and reads it back, runs what it read in the NumPy
 executor (and in snnTorch when asked), and scores every run's decoded state
 against the ideal discrete memory on the same input (state error ``E``, after
 a warm-up of ``theta``, all through the same probe filter).
+
+:func:`compare_network` does the same for a trained :class:`.LMUNetwork`
+(:mod:`nengo_lmu.export.nir_network`), scored on a task's test set.
 """
 
 import os
@@ -139,4 +142,101 @@ def compare_memory(
     record.update(
         order=order, n_neurons=n_neurons, theta=theta, duration=duration, seed=seed
     )
+    return record
+
+
+def compare_network(trained, task, steps_per_item=1, n_test=None,
+                    executors=("numpy",), seed=0, hidden_tau_rc=None, **overrides):
+    """Score a trained network in nengo and, exported to NIR, in other executors.
+
+    The network is deployed with :func:`.nir_network.deploy_exportable` and
+    run on ``task``'s test set in nengo's reference simulator (each example
+    from rest, as :func:`nengo_lmu.analysis.deployment.evaluate` runs it);
+    its export (written to a NIR file and read back) runs the same examples
+    in each executor, its output through the readout's lowpass.
+
+    Parameters
+    ----------
+    trained : Training or str
+        Trained parameters, or the path of a saved network.
+    task : nengo_lmu.tasks.Task
+    steps_per_item : int
+        Steps each item is held for.
+    n_test : int, optional
+        Test examples (default all).
+    executors : tuple of str
+        Any of :data:`EXECUTORS`.
+    seed : int
+        The reference simulator's seed.
+    hidden_tau_rc : float, optional
+        Passed to :func:`.nir_network.deploy_exportable`.
+    **overrides
+        Passed to :func:`.nir_network.deploy_exportable`.
+
+    Returns
+    -------
+    dict
+        ``score_nengo`` and ``score_<executor>`` (accuracy or NRMSE),
+        ``metric``, ``agree_<executor>`` (fraction of examples whose
+        predicted class, or for regression whose every output to 1e-6, is
+        nengo's), ``max_difference_<executor>`` (largest output difference
+        from nengo's), ``seconds_<name>``, ``n_test`` and ``graph`` (the
+        graph read back).
+    """
+    from nengo_lmu.analysis.deployment import score  # noqa: PLC0415
+    from nengo_lmu.analysis.training import hold  # noqa: PLC0415
+    from nengo_lmu.export import nir_network  # noqa: PLC0415
+    from nengo_lmu.hardware import backends  # noqa: PLC0415
+
+    unknown = set(executors) - set(EXECUTORS)
+    if unknown:
+        raise nengo.exceptions.ValidationError(
+            f"Must be among {EXECUTORS} (got {sorted(unknown)})", attr="executors"
+        )
+    if hidden_tau_rc is not None:
+        overrides["hidden_tau_rc"] = hidden_tau_rc
+    x = task.x_test if n_test is None else task.x_test[:n_test]
+    inputs = hold(x, steps_per_item)
+    ends = np.arange(1, x.shape[1] + 1) * steps_per_item - 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = nir_network.deploy_exportable(trained, **overrides)
+        graph = round_trip(nir_network.to_nir(net))
+        t0 = time.perf_counter()
+        outputs = {"nengo": backends.get("reference").run_examples(
+            net, inputs, seed=seed, batch_size=None, progress_bar=False, gap=None
+        )}
+    record = {"seconds_nengo": time.perf_counter() - t0}
+    dt = graph.metadata["dt"]
+    for name in executors:
+        t0 = time.perf_counter()
+        rows = []
+        for example in inputs:
+            if name == "numpy":
+                y = nir_numpy.simulate(graph, {nir_network.INPUT: example}, dt)
+                y = y[nir_network.OUTPUT]
+            else:
+                from nengo_lmu.export import nir_snntorch  # noqa: PLC0415
+
+                y = nir_snntorch.simulate(graph, example, dt, nir_network.OUTPUT)
+            rows.append(nir_network.filtered_output(graph, y))
+        outputs[name] = np.stack(rows)
+        record[f"seconds_{name}"] = time.perf_counter() - t0
+    for name, out in outputs.items():
+        record[f"score_{name}"] = score(task, out[:, ends])
+    for name in executors:
+        a, b = outputs[name][:, ends[-1]], outputs["nengo"][:, ends[-1]]
+        if task.kind == "classification":
+            same = np.argmax(a, axis=-1) == np.argmax(b, axis=-1)
+        else:
+            same = np.all(np.abs(outputs[name] - outputs["nengo"]) < 1e-6, axis=(1, 2))
+        record[f"agree_{name}"] = float(np.mean(same))
+        record[f"max_difference_{name}"] = float(
+            np.max(np.abs(outputs[name] - outputs["nengo"]))
+        )
+    if len(executors) == 2:
+        a, b = (outputs[e] for e in executors)
+        record["max_difference_executors"] = float(np.max(np.abs(a - b)))
+    record.update(metric="accuracy" if task.kind == "classification" else "NRMSE",
+                  n_test=len(x), graph=graph)
     return record

@@ -23,6 +23,10 @@ time-step convention of :mod:`nengo_lmu.export.nir`:
   makes the graph's input wait one step as well, so :func:`simulate`
   passes the input of step ``n - 1`` at call ``n``.
 - snnTorch emits spikes of 1; the mapped neurons return ``1/dt`` pulses.
+- Spikes from one population to another (an exported network's memory to
+  its hidden layer) would reach the second population's membrane in the
+  call they are emitted, so the ``Linear`` node they leave through holds
+  them for a call (:class:`DelayedLinear`).
 
 nirtorch 2.6 executes graphs with one ``Output`` node (with two, or with a
 node whose result no output uses, building never returns), so
@@ -130,8 +134,76 @@ def to_snntorch(graph, dt, output, dtype=torch.float64):
         edges=[e for e in graph.edges if e[0] in keep and e[1] in keep],
         metadata=graph.metadata,
     )
-    node_map = {nir.CubaLIF: lambda node: SynapticNeurons(node, dt, dtype)}
+    delayed = {id(graph.nodes[k]) for k in _feed_forward(graph)}
+    node_map = {
+        nir.CubaLIF: lambda node: SynapticNeurons(node, dt, dtype),
+        nir.Linear: lambda node: (DelayedLinear if id(node) in delayed else _linear)(
+            node, dtype
+        ),
+    }
     return nirtorch.nir_to_torch(graph, node_map, dtype=dtype)
+
+
+def _linear(node, dtype):
+    weight = torch.as_tensor(np.asarray(node.weight, dtype=float), dtype=dtype)
+    linear = torch.nn.Linear(weight.shape[1], weight.shape[0], bias=False, dtype=dtype)
+    linear.weight.data = weight
+    return linear
+
+
+class DelayedLinear(torch.nn.Module):
+    """A NIR ``Linear`` node whose result leaves one call later.
+
+    Its ``forward(x, state=None)`` returns ``(W x of the previous call, W x)``
+    (zeros on the first call), the form nirtorch's executor passes state in.
+    """
+
+    def __init__(self, node, dtype=torch.float64):
+        super().__init__()
+        self.linear = _linear(node, dtype)
+
+    def forward(self, x, state=None):
+        y = self.linear(x)
+        return (torch.zeros_like(y) if state is None else state), y
+
+
+def _feed_forward(graph):
+    """The ``Linear`` nodes that carry one population's spikes to another.
+
+    A ``SynapticNeurons`` call takes its input before it fires, so spikes
+    passed on within a call would reach the next population's membrane in the
+    step they are emitted, one step early; these nodes pass them a call later.
+    (Spikes back into their own population already wait a call: nirtorch feeds
+    a cycle with the previous call's output.)
+    """
+    out = {}
+    for src, dst in graph.edges:
+        out.setdefault(src, []).append(dst)
+    delayed = []
+    for name, node in graph.nodes.items():
+        sources = {s for s, d in graph.edges if d == name}
+        if not isinstance(node, nir.Linear) or not any(
+            isinstance(graph.nodes[s], nir.CubaLIF) for s in sources
+        ):
+            continue
+        reached, frontier = set(), [name]
+        while frontier:
+            for nxt in out.get(frontier.pop(), []):
+                if isinstance(graph.nodes[nxt], nir.CubaLIF):
+                    reached.add(nxt)
+                elif nxt not in reached:
+                    reached.add(nxt)
+                    frontier.append(nxt)
+        neurons = {k for k in reached if isinstance(graph.nodes[k], nir.CubaLIF)}
+        if neurons - sources:
+            if neurons & sources:
+                raise ValidationError(
+                    f"Must lead from a population either back to itself or to "
+                    f"others, not both (got Linear node {name!r})",
+                    attr="graph",
+                )
+            delayed.append(name)
+    return delayed
 
 
 def simulate(graph, inputs, dt, output, dtype=torch.float64):

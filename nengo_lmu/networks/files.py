@@ -42,6 +42,11 @@ def _read(path):
     return spec, values
 
 
+def read_spec(path):
+    """The network specification (``LMUNetwork.spec``) of a saved network."""
+    return _read(path)[0]
+
+
 def _check_size(spec):
     """Refuse a spec whose memories would not fit in this machine (BuildError)."""
     from nengo_lmu.networks import footprint  # noqa: PLC0415

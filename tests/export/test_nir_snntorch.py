@@ -51,3 +51,20 @@ def test_what_snntorch_cannot_run_is_refused():
     graph.nodes["lif"] = cuba
     with pytest.raises(ValidationError, match="reset to v_reset = 0"):
         nir_snntorch.to_snntorch(graph, 0.001, "y")
+
+
+def test_snntorch_scores_the_trained_network_as_nengo_does():
+    pytest.importorskip("sklearn", reason="needs the nir extra: pip install 'nengo-lmu[nir]'")
+    from nengo_lmu.analysis.pipeline import make_task, settings  # noqa: PLC0415
+    from nengo_lmu.export.compare import compare_network  # noqa: PLC0415
+
+    from .test_nir_network import NETWORK  # noqa: PLC0415
+
+    task = make_task(settings("digits", quick=True))
+    record = compare_network(NETWORK, task, steps_per_item=2, n_test=10,
+                             executors=("numpy", "snntorch"))
+    # the two NIR executors share the time-step convention: the same outputs
+    assert record["max_difference_executors"] < 1e-9
+    # and nengo's, the same neurons without a floor
+    assert record["max_difference_snntorch"] < 1e-9
+    assert record["score_snntorch"] == record["score_nengo"]

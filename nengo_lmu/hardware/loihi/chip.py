@@ -69,7 +69,10 @@ def chip_tau(tau, dt=0.001):
 def _neuron_args(neuron_type):
     args = {"amplitude": neuron_type.amplitude}
     if isinstance(neuron_type, nengo.LIF):
-        args.update(tau_rc=neuron_type.tau_rc, tau_ref=neuron_type.tau_ref)
+        # min_voltage too: a floorless memory runs as NIR's neurons do (the
+        # chip's floor is its own, whatever this says)
+        args.update(tau_rc=neuron_type.tau_rc, tau_ref=neuron_type.tau_ref,
+                    min_voltage=neuron_type.min_voltage)
     return args
 
 
