@@ -136,3 +136,17 @@ def test_api_reference_lists_every_module():
     missing, unknown = sorted(modules - set(listed)), sorted(set(listed) - modules)
     assert not missing, f"not in docs/api.rst: {missing}"
     assert not unknown, f"no such module: {unknown}"
+
+
+def test_section_underlines_fit_their_titles():
+    """A quick form of the check `make docs` (warnings as errors) makes: every
+    reStructuredText title is underlined to its full length."""
+    short = []
+    for path in sorted(DOCS.glob("*.rst")):
+        lines = path.read_text().splitlines()
+        for i in range(1, len(lines)):
+            line, title = lines[i], lines[i - 1]
+            if line and set(line) <= set("-=*~^") and title.strip() and not set(title) <= set("-=*~^"):
+                if len(line) < len(title):
+                    short.append(f"{path.name}:{i + 1}: {title}")
+    assert not short, short
