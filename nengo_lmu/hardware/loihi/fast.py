@@ -83,8 +83,10 @@ class _SpikeCollector:
 class Simulator(nengo_loihi.Simulator):
     """``nengo_loihi.Simulator`` with the fast emulator (``target="fast"``).
 
-    It builds the network with nengo-loihi's builder (as for ``target="sim"``)
-    and runs the chip's part on :class:`~nengo_lmu.hardware.loihi.emulator.Emulator`:
+    It builds the network with nengo-loihi's builder, made faster for large
+    populations (:class:`nengo_lmu.hardware.loihi.build.Builder`, the same
+    model as for ``target="sim"``; pass ``model`` to choose another), and
+    runs the chip's part on :class:`~nengo_lmu.hardware.loihi.emulator.Emulator`:
     the same spikes and probe data, bit for bit, much faster. Parameters as
     for ``nengo_loihi.Simulator``; ``target`` must be ``"fast"``. What the
     emulator does not support raises ``BuildError`` here, before any step.
@@ -98,6 +100,12 @@ class Simulator(nengo_loihi.Simulator):
             raise ValidationError(
                 f"Must be 'fast'; use nengo_loihi.Simulator for other targets "
                 f"(got {target!r})", attr="target"
+            )
+        if model is None:
+            from nengo_lmu.hardware.loihi.build import Builder  # noqa: PLC0415
+
+            model = nengo_loihi.builder.Model(
+                dt=float(dt), label=f"{network}, dt={dt:f}", builder=Builder()
             )
         super().__init__(network, dt=dt, seed=seed, model=model, precompute=precompute,
                          target="sim", progress_bar=progress_bar,
