@@ -34,7 +34,7 @@ STEPS_PER_ITEM = 2
 PROBE_SYNAPSE = 0.01
 
 
-def run(order, m, u, radii, gain, target, seed=0):
+def run(order, m, u, radii, target, seed=0):
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(signals.input_process(u))
         mem = LoihiLegendreMemory(order, THETA, m, radii=radii,
@@ -68,7 +68,7 @@ def main():
             ideal = metrics.filtered(signals.ideal_memory(u, order, THETA), PROBE_SYNAPSE)
             warm = lambda v: metrics.after_warmup(v, THETA)  # noqa: E731
             errors = {
-                target: metrics.state_error(warm(run(order, m, u, gain * base, gain, target)),
+                target: metrics.state_error(warm(run(order, m, u, gain * base, target)),
                                             warm(ideal))
                 for target in ("fast", "reference")
             }

@@ -33,9 +33,10 @@ from nengo_lmu.hardware.analog.builder import SynapseDerivative
 from nengo_lmu.hardware.analog.substrate import Substrate
 from nengo_lmu.dynamics import scale_system
 from nengo_lmu.mapping import (
-    GeneralSynapseMapping,
+    SynapseMapping,
     derivative_systems,
     double_exponential_coefficients,
+    general_synapse,
 )
 from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.networks.population import Output, Population, Ports
@@ -91,16 +92,15 @@ def chip_synapse(substrate, tau, dt):
     return double_exponential_coefficients(tau, substrate.tau2, substrate.pulse_width, hold=dt)
 
 
-class ChipSynapseMapping(GeneralSynapseMapping):
+class ChipSynapseMapping(SynapseMapping):
     """Principle 3 for ``substrate``'s synapse (:func:`chip_synapse`) instead
-    of the lowpass the memory asks for."""
+    of the lowpass the memory asks for (:func:`~nengo_lmu.mapping.general_synapse`)."""
 
     def __init__(self, substrate):
         self.substrate = substrate
 
     def map(self, A, B, tau, dt):
-        self.coefficients = chip_synapse(self.substrate, tau, dt)
-        return super().map(A, B, tau, dt)
+        return general_synapse(A, B, chip_synapse(self.substrate, tau, dt))
 
 
 class AnalogLegendreMemory(LegendreMemory):

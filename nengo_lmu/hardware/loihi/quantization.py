@@ -103,7 +103,7 @@ def quantize(memory, W, activities):
             warnings.warn("could not read the chip's weight grid; not quantising")
             return None, None
         step = step_int / (K * scale)
-        rounded[rows] = _dense(syn, block) / (K * scale[:, None])
+        rounded[rows] = effective_weights(syn, block, Wf, Wr)
         # keep the largest weights exact, so the grid stays where it is
         keep = np.abs(Wf) >= min(info["w_max"], np.abs(Wf).max()) * (1 - 1e-7)
         for j, act in enumerate(acts):
