@@ -159,7 +159,7 @@ MEM = dict(order=4, theta=1.0, n_neurons=100)
 for field, value in (("order", 0), ("theta", 0.0), ("n_neurons", 3), ("dt", 1.0),
                      ("mapping", "cont"), ("synapse", -1.0), ("discretizer", "rk4"),
                      ("size_in", 0), ("single_ensemble", "no"), ("n_eval_points", 0),
-                     ("solver", "lstsq"), ("neuron_type", nengo.neurons.NeuronType())):
+                     ("eval_points", "gauss"), ("solver", "lstsq"), ("neuron_type", nengo.neurons.NeuronType())):
     cases(f"LegendreMemory.{field}", ValidationError, rf"{field}: ", [
         (repr(value), lambda tmp, f=field, v=value: LegendreMemory(**dict(MEM, **{f: v})))])
 cases("memory.backend", ValidationError, r"backend: must be one of", [

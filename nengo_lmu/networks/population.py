@@ -103,6 +103,8 @@ class EnsemblesPopulation(Population):
             parts = [(int(n), slice(i, i + 1)) for i, n in enumerate(memory.split_sizes())]
         for n, dims in parts:
             k = len(range(memory.dimensions)[dims])
+            dist = memory.eval_points_dist(k)
+            extra = {} if dist is None else {"eval_points": dist}
             ens = nengo.Ensemble(
                 n,
                 k,
@@ -110,6 +112,7 @@ class EnsemblesPopulation(Population):
                 neuron_type=memory.neuron_type,
                 n_eval_points=memory.eval_points_for(n, k),
                 label=f"x[{dims.start}]" if k == 1 else "x",
+                **extra,
             )
             nengo.Connection(current[dims], ens, synapse=None)
             outputs.append(Output(ens, np.diag(memory.radii_full[dims]), dims, memory.solver))

@@ -54,23 +54,27 @@ def test_direct_matches_ideal_memory(Simulator, seed, allclose, mapping_name):
 @pytest.mark.parametrize(
     "neuron_type, tol",
     [
-        (nengo.LIFRate(), 0.1),  # measured 0.052-0.058 over 3 seeds
-        (nengo.LIF(), 0.12),  # measured 0.068-0.078
-        (nengo.PoissonSpiking(nengo.LIFRate()), 0.5),  # measured 0.25-0.35
+        # means over seeds 0-2, measured 0.071 (nengo's uniform eval points
+        # give 0.062 on this slow memory), 0.091 (0.084) and 0.314 (0.342)
+        (nengo.LIFRate(), 0.09),
+        (nengo.LIF(), 0.11),
+        (nengo.PoissonSpiking(nengo.LIFRate()), 0.4),
     ],
 )
-def test_neuron_types_track_ideal_memory(Simulator, seed, plt, neuron_type, tol):
-    decoded, ideal, mem, data = run_memory(
-        Simulator, seed, neuron_type=neuron_type, radii=white()
-    )
-    e_n = metrics.normalised_state_error(warm(decoded), warm(ideal), mem.radii)
+def test_neuron_types_track_ideal_memory(Simulator, plt, neuron_type, tol):
+    e_n, e_delay = [], []
+    for seed in range(3):
+        decoded, ideal, mem, data = run_memory(
+            Simulator, seed, neuron_type=neuron_type, radii=white()
+        )
+        e_n.append(metrics.normalised_state_error(warm(decoded), warm(ideal), mem.radii))
+        C = mem.readout  # the delay readout follows the ideal memory's
+        e_delay.append(metrics.nrmse(warm(decoded @ C), warm(ideal @ C)))
     plt.plot(data["t"], ideal / mem.radii + 2 * np.arange(6), "k", lw=1)
     plt.plot(data["t"], decoded / mem.radii + 2 * np.arange(6), lw=0.5)
-    plt.title(f"{neuron_type}: E_n = {e_n:.3f}")
-    assert e_n < tol
-    # and the delay readout follows the ideal memory's
-    C = mem.readout
-    assert metrics.nrmse(warm(decoded @ C), warm(ideal @ C)) < 2 * tol
+    plt.title(f"{neuron_type}: E_n = {np.mean(e_n):.3f}")
+    assert np.mean(e_n) < tol
+    assert np.mean(e_delay) < 2 * tol
 
 
 def test_poisson_error_falls_with_neurons(Simulator):
@@ -187,6 +191,52 @@ def test_eval_points_are_capped_so_decoders_cost_o_m():
     assert single.ensembles[0].n_eval_points == 1500
 
 
+def test_eval_points_follow_the_states_distribution_with_process_radii():
+    def built(**kwargs):
+        mem = LegendreMemory(3, 0.1, 300, neuron_type=nengo.LIFRate(), **kwargs)
+        mem.seed = 0
+        with nengo.Simulator(mem, progress_bar=False) as sim:
+            return [sim.data[ens].eval_points[:, 0] for ens in mem.ensembles]
+
+    # radii of two standard deviations: x has standard deviation 1/2
+    for points in built(radii=white()):
+        assert 0.45 < points.std() < 0.55 and np.abs(points).max() > 1.2
+    # given radii: nengo's default, uniform in [-1, 1]
+    for points in built(radii=1.0):
+        assert np.abs(points).max() <= 1 and 0.5 < points.std() < 0.65
+    # given points win
+    dist = nengo.dists.Uniform(-0.5, 0.5)
+    for points in built(radii=white(), eval_points=dist):
+        assert np.abs(points).max() <= 0.5
+
+
+def test_decoding_the_tails_holds_a_fast_lif_memory(Simulator):
+    """A fast memory (theta = 0.1 s) of LIF neurons amplifies, through its
+    recurrence, the errors of states beyond the radii, where LIF rates bend;
+    decoders fit on the states' own distribution hold it (the thesis's delay
+    network: d = 3, 384 neurons, 3 Hz input of RMS 1)."""
+    u = signals.white_signal(10.0, DT, high=3.0, rms=1.0, seed=0)
+    process = signals.white_signal_process(10.0, high=3.0, rms=1.0)
+    errors = {}
+    for name, dist in (("state", None), ("uniform", nengo.dists.UniformHypersphere())):
+        e = []
+        for seed in (0, 1):
+            with nengo.Network(seed=seed) as net:
+                stim = nengo.Node(signals.input_process(u, DT))
+                mem = LegendreMemory(3, 0.1, 384, neuron_type=nengo.LIF(), radii=process,
+                                     eval_points=dist)
+                nengo.Connection(stim, mem.input, synapse=None)
+                p = nengo.Probe(mem.state, synapse=0.02)
+            with Simulator(net, progress_bar=False) as sim:
+                sim.run_steps(len(u))
+            e.append(metrics.window_nrmse(sim.data[p], metrics.filtered(u, 0.02), 0.1,
+                                          DT, warmup=1.0))
+        errors[name] = np.mean(e)
+    # measured 0.04 against 0.08
+    assert errors["state"] < 0.7 * errors["uniform"]
+    assert errors["state"] < 0.057  # the thesis's CPU figure
+
+
 class NoStep(nengo.neurons.NeuronType):
     pass
 
@@ -217,6 +267,7 @@ class NoStep(nengo.neurons.NeuronType):
         (dict(radii=np.nan), r"LegendreMemory.radii: Must be finite and > 0"),
         (dict(solver="lstsq"), r"LegendreMemory.solver: Must be a nengo.solvers.Solver"),
         (dict(n_eval_points=0), r"LegendreMemory.n_eval_points: Value must be greater than"),
+        (dict(eval_points="gauss"), r"LegendreMemory.eval_points: Must be a nengo.dists.Distribution"),
     ],
 )
 def test_validation(kwargs, match):
