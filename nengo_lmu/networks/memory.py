@@ -21,6 +21,11 @@ MAX_EVAL_POINTS_PER_DIMENSION = 750
 #: process span (:func:`.signals.state_radii`).
 STATE_SCALE = 2.0
 
+#: The :attr:`LegendreMemory.recurrent_gain` above which a memory with radii
+#: from an input process decodes the tails of its states' distribution too
+#: (:meth:`LegendreMemory.eval_points_dist`).
+FAST_RECURRENCE = 1.0
+
 
 class FiniteNumberParam(NumberParam):
     """A NumberParam that also rejects NaN and infinity."""
@@ -116,11 +121,9 @@ class LegendreMemory(nengo.Network):
         Range each state variable's neurons represent: one number, one per
         Legendre dimension (``order``), or the input process the memory will
         see, from which ``2`` standard deviations of each state are computed
-        (:func:`.signals.state_radii`). Default 1. With a process, the
-        neurons are also decoded where the state goes: evaluation points are
-        drawn from a normal distribution of the states' standard deviation
-        (:meth:`eval_points_dist`), so the tails beyond the radii, which a
-        fast memory's recurrence amplifies, are decoded too.
+        (:func:`.signals.state_radii`). Default 1. With a process, a fast
+        memory is also decoded where its state goes, tails included
+        (:meth:`eval_points_dist`).
     size_in : int, optional
         Input channels, each with its own memory (default 1).
     single_ensemble : bool, optional
@@ -140,10 +143,11 @@ class LegendreMemory(nengo.Network):
     eval_points : nengo.dists.Distribution, optional
         Where each ensemble's decoders are fit, sampled as nengo samples an
         ensemble's ``eval_points`` (on its unit ball, then scaled by its
-        radius). Default: the states' own distribution when ``radii`` is an
-        input process (:meth:`eval_points_dist`), nengo's default (uniform
-        in the ball) otherwise. Pass ``nengo.dists.UniformHypersphere()``
-        for nengo's default always.
+        radius). Default: the states' own distribution for a fast memory
+        with ``radii`` from an input process (:meth:`eval_points_dist`),
+        nengo's default (points scattered evenly in the ball) otherwise.
+        Pass ``nengo.Ensemble.eval_points.default`` for nengo's default
+        always.
     population : nengo_lmu.networks.population.Population, optional
         What makes the neurons (default
         :class:`~nengo_lmu.networks.population.EnsemblesPopulation`: the
@@ -347,33 +351,43 @@ class LegendreMemory(nengo.Network):
         sizes[: self.n_neurons % self.dimensions] += 1
         return sizes
 
+    @property
+    def recurrent_gain(self):
+        """How much the recurrence amplifies an error in the decoded state:
+        the spectral radius of ``A' - I`` (about ``synapse.tau * max|eig(A)|
+        / theta``). Below 1 the recurrence mostly carries the state over
+        from step to step; above it, it multiplies what it is fed back."""
+        eye = np.eye(len(self._mapped_A))
+        return float(np.abs(np.linalg.eigvals(self._mapped_A - eye)).max())
+
     def eval_points_dist(self, k=1):
         """Where an ensemble representing ``k`` dimensions of ``x`` is decoded,
         as a distribution on its unit ball (nengo scales it by the ensemble's
-        radius, ``sqrt(k)``), or None for nengo's default (uniform in the ball):
+        radius, ``sqrt(k)``), or None for nengo's default (even in the ball):
         ``eval_points`` if given, else as follows.
 
-        With radii from an input process, each state of ``x`` has standard
-        deviation ``1 / STATE_SCALE`` (the radii are that many standard
-        deviations), and white-noise states are normal: the points are drawn
-        from that normal, so decoders are fit where the state is, tails
-        beyond the radii included. This is for the split into one-dimensional
-        ensembles; a ``single_ensemble`` keeps nengo's default, which
-        measured better there. With given radii the distribution is unknown
-        and nengo's default is kept.
+        A fast memory (:attr:`recurrent_gain` above :data:`FAST_RECURRENCE`)
+        with radii from an input process decodes each one-dimensional
+        ensemble on the states' own distribution: each state of ``x`` has
+        standard deviation ``1 / STATE_SCALE`` (the radii are that many
+        standard deviations), and white-noise states are normal, so the
+        points are drawn from that normal and the decoders also hold in the
+        tails beyond the radii, which the recurrence amplifies. Everything
+        else keeps nengo's default: a slow memory's recurrence does not
+        amplify the tails, and even points are more precise inside the
+        radii; a ``single_ensemble`` measured better with the default; with
+        given radii the distribution is unknown.
 
-        Measured (window NRMSE, means over seeds): the thesis's fast delay
-        network (d = 3, theta = 0.1 s, 384 LIF neurons, 3 Hz input) 0.083
-        -> 0.042, because its errors come from excursions beyond the radii
-        that the recurrence amplifies; the slow d = 6, theta = 1 s memory of
-        Poisson neurons 0.213 -> 0.192 (600 neurons) and 0.127 -> 0.105
-        (3,000). Noise-free rate neurons on that slow memory lose core
-        precision (0.055 -> 0.070): pass ``nengo.dists.UniformHypersphere()``
-        as ``eval_points`` there.
+        Measured (means over five seeds, ``benchmarks/bench_eval_points.py``):
+        the thesis's delay network (d = 3, theta = 0.1 s, 0.1 s synapse,
+        gain 4.0, 384 LIF neurons, 3 Hz input) window NRMSE 0.074 -> 0.042;
+        on a slow memory the normal points would cost precision (d = 3,
+        theta = 1 s, gain 0.41, 300 Poisson neurons: state error 0.044 ->
+        0.052), hence the threshold.
         """
         if self.eval_points is not None:
             return self.eval_points
-        if not self._radii_from_process or k != 1:
+        if not self._radii_from_process or k != 1 or self.recurrent_gain <= FAST_RECURRENCE:
             return None
         return nengo.dists.Gaussian(0.0, 1.0 / STATE_SCALE)
 
