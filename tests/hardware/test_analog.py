@@ -491,3 +491,15 @@ def test_trial_on_analog_backend():
     assert record["state_error"] < 0.5
     assert record["chip"] == 1 and record["calibrated"]
     assert record["energy_braindrop_j"] > 0
+
+
+def test_a_mapping_unstable_on_the_chip_synapse_warns():
+    # the lowpass mapping on the chip's double exponential and pulse: order
+    # 24 over 0.128 s grows by 1.061 per step; the chip's own mapping holds it
+    with pytest.warns(analog.UnstableMappingWarning, match=r"grows by 1\.06.*must be < 1"):
+        fast = analog.AnalogLegendreMemory(24, 0.128, 240, compensations=("calibrate",))
+    assert fast.loop_radius() > 1.05
+    assert analog.AnalogLegendreMemory(24, 0.128, 240).loop_radius() < 0.98
+    # the same order over a 16 times longer window is stable either way
+    slow = analog.AnalogLegendreMemory(24, 2.048, 240, compensations=("calibrate",))
+    assert slow.loop_radius() < 1
