@@ -50,6 +50,7 @@ class Stage:
     spiking: bool
     memory: str  # "ideal" or "neural" (the backend's own neural memory)
     after: str = None  # the stage it is converted from
+    input_range: bool = False  # its memories take the measured input range
 
 
 #: The conversion's stages, in order.
@@ -57,7 +58,8 @@ STAGES = {
     "ideal rates": Stage("reference", False, "ideal"),
     "neural rates": Stage("reference", False, "neural", after="ideal rates"),
     "spikes (reference)": Stage("reference", True, "neural", after="neural rates"),
-    "spikes (Loihi emulator)": Stage("loihi", True, "neural", after="spikes (reference)"),
+    "spikes (Loihi emulator)": Stage("loihi", True, "neural", after="spikes (reference)",
+                                     input_range=True),
     "spikes (analog)": Stage("analog", True, "neural", after="spikes (reference)"),
 }
 
@@ -281,7 +283,7 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
         STAGES[s].memory == "neural" for s in stages
     ):
         radii = state_radii(trained, task, steps_per_item, seed=seed)
-    if loihi_input_range is None and any(STAGES[s].backend == "loihi" for s in stages):
+    if loihi_input_range is None and any(STAGES[s].input_range for s in stages):
         loihi_input_range = input_range(trained, task, steps_per_item, seed=seed)
     rows, scores = [], {}
     for name in stages:
@@ -289,9 +291,9 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
         network = converted(trained, stage.memory, n_neurons, rate_scale, time_scale,
                             hidden_synapse, readout_synapse, compensate, radii)
         overrides = None
-        if stage.backend == "loihi":
+        if stage.input_range:
             overrides = {"memory": functools.partial(
-                hardware.memory, "loihi",
+                hardware.memory, stage.backend,
                 input_range=check_positive(loihi_input_range, "loihi_input_range"))}
         result = deployment.evaluate(
             network, task, backend=stage.backend, spiking=stage.spiking,
