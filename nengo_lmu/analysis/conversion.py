@@ -13,7 +13,7 @@ thing, and each step is scored on the same test examples (:data:`STAGES`):
 3. ``"spikes (reference)"``: spiking neurons everywhere, on nengo's
    reference simulator;
 4. ``"spikes (Loihi emulator)"``: the Loihi memory on the fast integer
-   emulator;
+   emulator, told the range of its input (:func:`input_range`);
 5. ``"spikes (analog)"``: the analog memory on the emulated analog chip.
 
 :func:`convert` scores the stages and each one's loss against the stage it
@@ -29,11 +29,13 @@ deployed with, starting from the trained weights.
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 import nengo
 from nengo.exceptions import ValidationError
 
+from nengo_lmu import hardware
 from nengo_lmu.analysis import deployment
 from nengo_lmu.analysis.training import Training, hold, train
 from nengo_lmu.dynamics import check_integer, check_positive
@@ -48,6 +50,7 @@ class Stage:
     spiking: bool
     memory: str  # "ideal" or "neural" (the backend's own neural memory)
     after: str = None  # the stage it is converted from
+    input_range: bool = False  # its memories take the measured input range
 
 
 #: The conversion's stages, in order.
@@ -55,7 +58,8 @@ STAGES = {
     "ideal rates": Stage("reference", False, "ideal"),
     "neural rates": Stage("reference", False, "neural", after="ideal rates"),
     "spikes (reference)": Stage("reference", True, "neural", after="neural rates"),
-    "spikes (Loihi emulator)": Stage("loihi", True, "neural", after="spikes (reference)"),
+    "spikes (Loihi emulator)": Stage("loihi", True, "neural", after="spikes (reference)",
+                                     input_range=True),
     "spikes (analog)": Stage("analog", True, "neural", after="spikes (reference)"),
 }
 
@@ -85,6 +89,31 @@ def check_stages(stages):
     return stages
 
 
+def _ideal_run(trained, task, steps_per_item, n_examples, seed):
+    """Each cell's summed squared ideal state, its largest memory input |u|
+    and the number of steps, over the first ``n_examples`` training examples."""
+    n_examples = check_integer(n_examples, "n_examples")
+    net = deployment.deploy(trained, backend="reference", spiking=False, memory="ideal")
+    with net:
+        probes = [nengo.Probe(cell.memory.state, synapse=None) for cell in net.cells]
+        u_probes = [nengo.Probe(cell.u, synapse=None) for cell in net.cells]
+    inputs = hold(task.x_train[:n_examples], steps_per_item)
+    net.input.output = deployment.Feed(inputs[0], net.spec["dt"])
+    total = [np.zeros(cell.memory.dimensions) for cell in net.cells]
+    largest = [0.0 for _ in net.cells]
+    count = 0
+    with nengo.Simulator(net, seed=seed, progress_bar=False) as sim:
+        for example in inputs:
+            sim.reset(seed=seed)
+            net.input.output.data = example
+            sim.run_steps(len(example))
+            for i, (probe, u_probe) in enumerate(zip(probes, u_probes)):
+                total[i] += (sim.data[probe] ** 2).sum(axis=0)
+                largest[i] = max(largest[i], float(np.max(np.abs(sim.data[u_probe]))))
+            count += len(example)
+    return total, largest, count
+
+
 def state_radii(trained, task, steps_per_item=1, n_examples=32, n_std=3.0, seed=0):
     """Radii for each cell's neural memory: ``n_std`` RMS of its ideal state.
 
@@ -99,28 +128,32 @@ def state_radii(trained, task, steps_per_item=1, n_examples=32, n_std=3.0, seed=
     list of ndarray
         One ``(order * memory_d,)`` array per cell.
     """
-    n_examples = check_integer(n_examples, "n_examples")
     n_std = check_positive(n_std, "n_std")
-    net = deployment.deploy(trained, backend="reference", spiking=False, memory="ideal")
-    with net:
-        probes = [nengo.Probe(cell.memory.state, synapse=None) for cell in net.cells]
-    inputs = hold(task.x_train[:n_examples], steps_per_item)
-    net.input.output = deployment.Feed(inputs[0], net.spec["dt"])
-    total = [np.zeros(cell.memory.dimensions) for cell in net.cells]
-    count = 0
-    with nengo.Simulator(net, seed=seed, progress_bar=False) as sim:
-        for example in inputs:
-            sim.reset(seed=seed)
-            net.input.output.data = example
-            sim.run_steps(len(example))
-            for i, probe in enumerate(probes):
-                total[i] += (sim.data[probe] ** 2).sum(axis=0)
-            count += len(example)
+    total, _, count = _ideal_run(trained, task, steps_per_item, n_examples, seed)
     out = []
     for sq in total:
         rms = np.sqrt(sq / count)
         out.append(n_std * np.maximum(rms, 1e-3 * max(rms.max(), 1e-12)))
     return out
+
+
+def input_range(trained, task, steps_per_item=1, n_examples=32, margin=1.25, seed=0):
+    """The largest memory input ``|u|`` of any cell, times ``margin``.
+
+    Measured as :func:`state_radii` measures the states (ideal memory,
+    rates, the first ``n_examples`` training examples), for a Loihi
+    memory's ``input_range``: nengo-loihi sends host values to the chip as
+    on/off spikes that clip beyond +-1 unless the memory is told the range
+    (:class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory`). One value for
+    all cells, since the host-to-chip encoder is one.
+
+    Returns
+    -------
+    float
+    """
+    margin = check_positive(margin, "margin")
+    _, largest, _ = _ideal_run(trained, task, steps_per_item, n_examples, seed)
+    return max(margin * max(largest), 1e-3)
 
 
 def _load(trained):
@@ -199,7 +232,7 @@ def _steps(steps_per_item, time_scale):
 def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
             n_neurons=None, rate_scale=None, time_scale=1, hidden_synapse=TRAINED,
             readout_synapse=TRAINED, compensate=False, radii=None, stage_n_test=None,
-            log=None, **options):
+            log=None, loihi_input_range=None, **options):
     """Score the trained network at each stage of the conversion.
 
     Parameters
@@ -223,6 +256,9 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
         has them, else measured (:func:`state_radii`).
     stage_n_test : dict, optional
         Fewer test examples for some stages, by stage name.
+    loihi_input_range : float, optional
+        The Loihi memories' ``input_range``; by default measured
+        (:func:`input_range`) when a Loihi stage runs.
     log : callable, optional
         Called with each row's line as it is scored.
     **options
@@ -247,15 +283,22 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
         STAGES[s].memory == "neural" for s in stages
     ):
         radii = state_radii(trained, task, steps_per_item, seed=seed)
+    if loihi_input_range is None and any(STAGES[s].input_range for s in stages):
+        loihi_input_range = input_range(trained, task, steps_per_item, seed=seed)
     rows, scores = [], {}
     for name in stages:
         stage = STAGES[name]
         network = converted(trained, stage.memory, n_neurons, rate_scale, time_scale,
                             hidden_synapse, readout_synapse, compensate, radii)
+        overrides = None
+        if stage.input_range:
+            overrides = {"memory": functools.partial(
+                hardware.memory, stage.backend,
+                input_range=check_positive(loihi_input_range, "loihi_input_range"))}
         result = deployment.evaluate(
             network, task, backend=stage.backend, spiking=stage.spiking,
             steps_per_item=steps, n_test=stage_n_test.get(name, n_test), seed=seed,
-            progress_bar=False, **options,
+            progress_bar=False, overrides=overrides, **options,
         )
         row = {k: result[k] for k in ("metric", "score", "n_test", "seconds")}
         row.update(stage=name, backend=stage.backend, spiking=stage.spiking,

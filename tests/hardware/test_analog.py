@@ -305,6 +305,30 @@ def test_accumulator_spikes_carry_the_decoded_value():
     assert np.abs(np.diff(counts)).max() >= 1  # and it did spike
 
 
+def test_accumulator_weighs_spikes_whatever_their_amplitude():
+    # a hidden layer at 800 Hz per unit spikes with amplitude 1/800; the chip
+    # weighs each spike, so the same weights per spike (W a) give the same
+    # accumulator and the same output spikes as amplitude 1 (before, the
+    # accumulator's range went to the activities and each output spike
+    # carried 800 times as much, one per hundreds of input spikes)
+    sub = analog.Substrate.ideal().replace(weight_bits=8, spike_thinning=True)
+    W = np.random.RandomState(0).uniform(-1, 1, size=(3, 40))
+    runs = []
+    for amplitude in (1.0, 1.0 / 800):
+        with nengo.Network(seed=0) as net:
+            a = nengo.Ensemble(40, 1, neuron_type=nengo.SpikingRectifiedLinear(
+                amplitude=amplitude), max_rates=nengo.dists.Uniform(200, 400))
+            nengo.Connection(nengo.Node(0.3), a, synapse=None)
+            out = nengo.Node(size_in=3)
+            conn = nengo.Connection(a.neurons, out, transform=W / amplitude, synapse=None)
+            p = nengo.Probe(out, synapse=0.02)
+        with analog.Simulator(net, substrate=sub, progress_bar=False) as sim:
+            sim.run(0.3)
+        runs.append((sim.model.connections[conn]["unit"], sim.data[p]))
+    assert runs[1][0] == pytest.approx(runs[0][0])
+    np.testing.assert_allclose(runs[1][1], runs[0][1], atol=1e-9)
+
+
 def test_heterogeneous_synapses_filter_per_neuron():
     """With synapses ideal but for a tiny spread, the bank is nengo's lowpass."""
     net, _, pb, _ = channel(neuron_type=nengo.LIFRate(), n=50)
@@ -467,3 +491,15 @@ def test_trial_on_analog_backend():
     assert record["state_error"] < 0.5
     assert record["chip"] == 1 and record["calibrated"]
     assert record["energy_braindrop_j"] > 0
+
+
+def test_a_mapping_unstable_on_the_chip_synapse_warns():
+    # the lowpass mapping on the chip's double exponential and pulse: order
+    # 24 over 0.128 s grows by 1.061 per step; the chip's own mapping holds it
+    with pytest.warns(analog.UnstableMappingWarning, match=r"grows by 1\.06.*must be < 1"):
+        fast = analog.AnalogLegendreMemory(24, 0.128, 240, compensations=("calibrate",))
+    assert fast.loop_radius() > 1.05
+    assert analog.AnalogLegendreMemory(24, 0.128, 240).loop_radius() < 0.98
+    # the same order over a 16 times longer window is stable either way
+    slow = analog.AnalogLegendreMemory(24, 2.048, 240, compensations=("calibrate",))
+    assert slow.loop_radius() < 1

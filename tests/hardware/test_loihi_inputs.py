@@ -83,19 +83,19 @@ def test_inputs_beyond_one_reach_the_chip():
 def test_ensemble_targets_get_wide_inputs_too():
     # an ordinary decoded ensemble beside the memory receives the same
     # scaled host spikes, multiplied back through its encoders; on chip its
-    # input is filtered by the memories' synapse (one filter per compartment)
+    # input is filtered by its own synapse, not the memory's
     with nengo.Network(seed=0) as net:
         stim = nengo.Node(lambda t: 2.0 * np.sin(2 * np.pi * 2 * t))
         mem = LoihiLegendreMemory(ORDER, THETA, 60, radii=PROCESS, seed=0)
         nengo.Connection(stim, mem.input, synapse=None)
         ens = nengo.Ensemble(200, 1, radius=2.5, neuron_type=nengo.SpikingRectifiedLinear())
-        nengo.Connection(stim, ens, synapse=None)
+        nengo.Connection(stim, ens, synapse=0.02)
         probe = nengo.Probe(ens, synapse=0.02)
     with nengo_lmu.simulator(net, backend="loihi", target="sim") as sim:
         sim.run(0.6)
     assert isinstance(sim.model.node_neurons, loihi.WideInputNeurons)
     u = 2.0 * np.sin(2 * np.pi * 2 * sim.trange())
-    truth = metrics.filtered(metrics.filtered(u, mem.synapse), 0.02)[100:]
+    truth = metrics.filtered(metrics.filtered(u, 0.02), 0.02)[100:]
     assert np.max(np.abs(truth)) > 1.3
     assert metrics.nrmse(sim.data[probe][100:, 0], truth) < 0.15
 
@@ -138,3 +138,52 @@ def test_fast_memories_get_lif_neurons_and_a_warning_for_rectified_linear():
     _, g_relu, _ = short_window("reference", neuron_type=nengo.SpikingRectifiedLinear())
     _, g_lif, _ = short_window("reference")
     assert np.max(np.abs(g_relu - 1)) > 1.5 * np.max(np.abs(g_lif - 1))
+
+
+def cell_like(synapse=0.01, memory_to_hidden=0.01):
+    """A trained cell's wiring: a memory fed from the host, and a "hidden"
+    ensemble fed from the host and from the memory, both through ``synapse``."""
+    with nengo.Network(seed=0) as net:
+        stim = nengo.Node(lambda t: 0.8 * (t > 0.05))
+        mem = LoihiLegendreMemory(ORDER, THETA, 60, seed=0)
+        nengo.Connection(stim, mem.input, synapse=None)
+        hidden = nengo.Ensemble(100, 1, neuron_type=nengo.SpikingRectifiedLinear(),
+                                max_rates=nengo.dists.Uniform(200, 300))
+        nengo.Connection(stim, hidden, synapse=synapse)
+        nengo.Connection(mem.state[0], hidden, transform=0.1, synapse=memory_to_hidden)
+        probe = nengo.Probe(hidden, synapse=0.005)
+    return net, mem, hidden, probe
+
+
+def test_a_chip_ensemble_gets_its_own_synapse_on_host_inputs():
+    # nengo-loihi filters host inputs on the chip with one decode_tau; the
+    # memory's 0.0994 s used to become the hidden block's filter (the block
+    # keeps the largest) and its host input was filtered on the host as well
+    net, mem, hidden, probe = cell_like()
+    inputs = loihi.HostInputs(net)
+    assert inputs.decode_tau == pytest.approx(0.01)
+    assert inputs.targets[hidden] == pytest.approx(0.01)
+    assert inputs.targets[mem.ensemble] == pytest.approx(mem.synapse.tau)
+    runs = {}
+    for target in ("fast", "reference"):
+        with nengo_lmu.simulator(net, backend="loihi", target=target) as sim:
+            sim.run(0.2)
+            runs[target] = sim.data[probe][:, 0]
+            if target == "fast":
+                blocks = sim.model.objs[hidden]["out"]
+                assert {b.compartment.tau_s for b in blocks} == {0.01}
+    # the response to the step rises as the reference's (10 ms), not 100 ms
+    t = np.arange(1, len(runs["fast"]) + 1) * 0.001
+    late = t > 0.09  # four time constants after the step: about 98 % there
+    ratio = runs["fast"][late].mean() / runs["reference"][late].mean()
+    assert 0.85 < ratio < 1.15, ratio
+    assert metrics.nrmse(runs["fast"][40:], runs["reference"][40:]) < 0.25
+
+
+def test_a_block_whose_inputs_need_two_filters_is_refused():
+    net, _, hidden, _ = cell_like(synapse=0.005, memory_to_hidden=0.05)
+    with pytest.raises(nengo.exceptions.BuildError,
+                       match="filters all its inputs with one time constant.*got"):
+        loihi.HostInputs(net)
+    with pytest.raises(nengo.exceptions.BuildError, match="one synapse for all of them"):
+        nengo_lmu.simulator(net, backend="loihi", target="fast")

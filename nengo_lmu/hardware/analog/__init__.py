@@ -17,7 +17,11 @@ References
 
 from nengo_lmu.hardware.analog.builder import SynapseDerivative
 from nengo_lmu.hardware.analog.energy import analog_counts, analog_dense_counts
-from nengo_lmu.hardware.analog.memory import COMPENSATIONS, AnalogLegendreMemory
+from nengo_lmu.hardware.analog.memory import (
+    COMPENSATIONS,
+    AnalogLegendreMemory,
+    UnstableMappingWarning,
+)
 from nengo_lmu.hardware.analog.simulator import IdealSimulator, Simulator, describe
 from nengo_lmu.hardware.analog.substrate import NON_IDEALITIES, Substrate
 

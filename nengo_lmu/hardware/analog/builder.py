@@ -339,6 +339,13 @@ def build_solver(model, solver, conn, rng):
     return eval_points, decoders.T, info
 
 
+def _amplitude(pre):
+    """The value one spike of ``pre``'s neurons carries (``amplitude``; 1 if none)."""
+    ens = pre.ensemble if isinstance(pre, Neurons) else pre
+    amplitude = getattr(getattr(ens, "neuron_type", None), "amplitude", 1.0)
+    return float(amplitude) if amplitude else 1.0
+
+
 @AnalogBuilder.register(nengo.transforms.Dense)
 @AnalogBuilder.register(nengo.transforms.NoTransform)
 def build_transform(model, transform, sig_in, decoders=None, encoders=None, rng=np.random):
@@ -364,11 +371,18 @@ def build_transform(model, transform, sig_in, decoders=None, encoders=None, rng=
         W = multiply(encoders.T, W)
     if W.ndim < 2:
         W = np.diag(np.broadcast_to(W, (sig_in.size,)))
+    # the chip weighs each spike; a spike of neurons with amplitude a carries
+    # a (activities a / dt), so the weights per spike, a W, are what the
+    # accumulator's range must hold (else a hidden layer at amplitude 1 / 800
+    # would use 1/800 of it and leave the accumulator one output spike in
+    # hundreds of input spikes)
+    amplitude = _amplitude(conn.pre_obj)
     if sub.weight_bits is not None:
-        Wq, unit, exponents = quantize_weights(W, sub.weight_bits)
+        Wq, unit, exponents = quantize_weights(W * amplitude, sub.weight_bits)
     else:
-        largest = np.max(np.abs(W)) or 1.0
-        Wq, unit, exponents = W / largest, largest, None
+        largest = np.max(np.abs(W * amplitude)) or 1.0
+        Wq, unit, exponents = W * amplitude / largest, largest, None
+    Wq = Wq / amplitude  # per unit of activity, as the accumulator reads it
     weighted = Signal(shape=W.shape[0], name=f"{transform}.accumulated")
     accumulator = _signal(np.zeros(W.shape[0]), f"{transform}.accumulator")
     model.add_op(

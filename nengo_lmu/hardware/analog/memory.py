@@ -25,6 +25,8 @@ Without ``"synapse"`` or ``"heterogeneous"`` the mapping is the one for a
 lowpass (``mapping``, discrete by default), as on the reference simulator.
 """
 
+import warnings
+
 import numpy as np
 import nengo
 from nengo.exceptions import ValidationError
@@ -90,6 +92,10 @@ def chip_synapse(substrate, tau, dt):
     time constant ``tau``, as the emulator realises it: held over each step
     (:func:`~nengo_lmu.mapping.double_exponential_coefficients`)."""
     return double_exponential_coefficients(tau, substrate.tau2, substrate.pulse_width, hold=dt)
+
+
+class UnstableMappingWarning(UserWarning):
+    """An analog memory whose mapped recurrence is unstable on the chip's synapse."""
 
 
 class ChipSynapseMapping(SynapseMapping):
@@ -202,6 +208,46 @@ class AnalogLegendreMemory(LegendreMemory):
             ),
             **kwargs,
         )
+        radius = self.loop_radius()
+        if radius >= 1.0:
+            warnings.warn(
+                f"{self}: on the chip's synapse (tau2 {substrate.tau2:g} s, pulse "
+                f"{substrate.pulse_width:g} s) the mapped recurrence grows by "
+                f"{radius:.4f} per step (must be < 1 to be stable): order "
+                f"{order} over theta = {theta} s is too fast for the lowpass "
+                "mapping; add the 'synapse' compensation, or use a longer theta "
+                "or a lower order",
+                UnstableMappingWarning,
+                stacklevel=2,
+            )
+
+    def loop_radius(self):
+        """The spectral radius of the linear closed loop on the substrate's
+        nominal synapse: the mapped recurrence (``scaled_A``) fed back through
+        the exactly discretised pulse-extended double exponential, as the
+        emulator runs it, neurons taken as linear. Below 1 the loop is stable.
+        """
+        from nengo_lmu.hardware.analog.operators import discretize_synapses  # noqa: PLC0415
+
+        sub = self.substrate
+        Ad, G0, G1 = discretize_synapses(np.array([self.synapse.tau]), sub.tau2,
+                                         sub.pulse_width, self.dt)
+        Ad, G0, G1 = Ad[:, :, 0], G0[:, 0], G1[:, 0]
+        k, D = Ad.shape[0], self.dimensions
+        eye = np.eye(D)
+        # state: the synapse's k stages per dimension, then the previous input
+        Y = np.zeros((D, (k + 1) * D))
+        Y[:, (k - 1) * D:k * D] = eye
+        V = self.scaled_A @ Y
+        M = np.zeros(((k + 1) * D, (k + 1) * D))
+        for i in range(k):
+            rows = slice(i * D, (i + 1) * D)
+            for j in range(k):
+                M[rows, j * D:(j + 1) * D] += Ad[i, j] * eye
+            M[rows] += G0[i] * V
+            M[rows, k * D:] += G1[i] * eye
+        M[k * D:] = V
+        return float(np.max(np.abs(np.linalg.eigvals(M))))
 
     @property
     def substrate(self):

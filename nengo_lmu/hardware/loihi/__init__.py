@@ -14,8 +14,9 @@ Loihi computes (:ref:`hardware-loihi` has the facts behind each choice):
   event per spike per core instead of one per dimension.
 - **The filter on chip.** A Loihi compartment has one synaptic filter for all
   its inputs, so the input connection's lowpass is applied there too
-  (nengo-loihi's ``decode_tau``); :func:`nengo_lmu.simulator` arranges this
-  while it builds (see :func:`chip_input_filter`).
+  (nengo-loihi's ``decode_tau``), and every other host input is filtered
+  there with its own block's synapse: :func:`nengo_lmu.simulator` arranges
+  this while it builds (see :class:`HostInputs`).
 - **The decay Loihi applies.** Loihi stores the current decay in 12 bits;
   the memory's synapse is the time constant the chip actually realises
   (:func:`chip_tau`), so the discrete Principle 3 is exact on the chip, on
@@ -52,6 +53,7 @@ from nengo_lmu.hardware.loihi.chip import (
 from nengo_lmu.hardware.loihi import build
 from nengo_lmu.hardware.loihi.energy import dense_counts, loihi_counts
 from nengo_lmu.hardware.loihi.inputs import (
+    HostInputs,
     WideInputNeurons,
     chip_input_filter,
     input_neurons,

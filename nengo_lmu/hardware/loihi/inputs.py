@@ -1,11 +1,16 @@
 """Host-to-chip input: nengo-loihi's on/off encoder widened, and the on-chip input filter."""
 
 import contextlib
+import re
+import warnings
 
 import nengo
 import nengo_loihi
+from nengo.exceptions import BuildError
 from nengo_loihi.builder.inputs import ChipReceiveNode
 from nengo_loihi.decode_neurons import OnOffDecodeNeurons
+from nengo_loihi.passthrough import base_obj
+from nengo_loihi.splitter import Split
 
 class WideInputNeurons(OnOffDecodeNeurons):
     """nengo-loihi's host-to-chip on/off encoder for values up to ``input_range``.
@@ -49,11 +54,12 @@ def input_neurons(memories, dt=0.001):
     return WideInputNeurons(largest, dt=dt) if largest > 1.0 else None
 
 
-def loihi_model(memories, dt=0.001, fast_build=False):
+def loihi_model(memories, dt=0.001, fast_build=False, decode_tau=None):
     """The nengo-loihi ``Model`` that :func:`simulator` builds these memories into.
 
-    Its on-chip input filter (``decode_tau``) is the memories' synapse, and
-    its host-to-chip encoder carries their ``input_range``
+    Its on-chip input filter (``decode_tau``) is ``decode_tau`` if given
+    (:attr:`HostInputs.decode_tau`), else the memories' synapse, and its
+    host-to-chip encoder carries their ``input_range``
     (:func:`input_neurons`). With ``fast_build`` it builds with
     :class:`nengo_lmu.hardware.loihi.build.Builder` (the same model, made
     faster for large populations).
@@ -65,7 +71,9 @@ def loihi_model(memories, dt=0.001, fast_build=False):
         builder = Builder()
     model = nengo_loihi.builder.Model(dt=dt, builder=builder)
     taus = {mem.synapse.tau for mem in memories}
-    if taus:
+    if decode_tau is not None:
+        model.decode_tau = decode_tau
+    elif taus:
         model.decode_tau = taus.pop()
     node_neurons = input_neurons(memories, dt)
     if node_neurons is not None:
@@ -127,3 +135,137 @@ def chip_input_filter(memories):
         for conn, syn in zip(conns, synapses):
             conn.synapse = syn
 
+
+
+def _tau(synapse):
+    """A connection's lowpass in seconds (0 for none), or None for other synapses."""
+    if synapse is None:
+        return 0.0
+    if type(synapse) is nengo.Lowpass:
+        return float(synapse.tau)
+    return None
+
+
+class HostInputs:
+    """The connections nengo-loihi builds from the host into ``network``'s chip
+    ensembles, and the one on-chip filter that gives each its own synapse.
+
+    nengo-loihi filters every value the host sends to the chip on the chip,
+    with one time constant for the whole model (``Model.decode_tau``), after
+    filtering it on the host with the connection's own synapse; and a Loihi
+    block has one synaptic filter for all its inputs, the largest time
+    constant any of them asks for. A trained LMU cell's hidden layer receives
+    the input from the host and the memory's state on the chip, each through
+    the cell's hidden synapse, while the memory's input comes from the host
+    through the memory's synapse: with ``decode_tau`` set to the memory's,
+    the hidden layer was filtered with the memory's time constant, and its
+    host input twice.
+
+    Here every host-to-chip connection is filtered on the chip only
+    (:meth:`on_chip`, its host synapse removed while nengo-loihi builds),
+    and ``decode_tau`` is the shortest of their synapses. A block whose
+    inputs all have one synapse then gets exactly that synapse: a host
+    input's shorter ``decode_tau`` gives way to the block's own. That is the
+    condition checked here, before anything is built: each chip ensemble
+    with host inputs must receive all its inputs through one synapse, and
+    one that receives only host inputs must have ``decode_tau`` as that
+    synapse; otherwise a ``BuildError`` names the ensemble and its synapses
+    (the chip cannot give one block two filters; give its inputs one
+    synapse, or run it on the host with ``nengo_loihi.add_params`` and
+    ``on_chip=False``).
+
+    Connections from host ``Neurons`` keep their own synapse on the chip
+    (nengo-loihi's rule) and are not counted; synapses other than a
+    ``nengo.Lowpass`` are left to nengo-loihi.
+
+    Attributes
+    ----------
+    connections : list of nengo.Connection
+        The host-to-chip connections filtered with ``decode_tau``.
+    targets : dict
+        The synapse (seconds) of each chip ensemble that receives them.
+    decode_tau : float or None
+        The on-chip filter of host inputs; None where there are none.
+    """
+
+    def __init__(self, network):
+        split = Split(network, precompute=False, remove_passthrough=True)
+        removed = split.passthrough.to_remove
+        conns = [c for c in network.all_connections if c not in removed]
+        conns += sorted(split.passthrough.to_add, key=str)
+
+        def on_chip(obj):
+            return split.on_chip(base_obj(obj))
+
+        self.connections = []
+        inputs = {}  # chip ensemble -> [(conn, tau, from host)]
+        for conn in conns:
+            if isinstance(conn.post_obj, nengo.connection.LearningRule):
+                continue
+            if not on_chip(conn.post):
+                continue
+            host = not on_chip(conn.pre)
+            if host and isinstance(conn.pre_obj, nengo.ensemble.Neurons):
+                continue  # nengo-loihi applies these connections' own synapse
+            tau = _tau(conn.synapse)
+            if tau is None:
+                continue
+            inputs.setdefault(base_obj(conn.post), []).append((conn, tau, host))
+            if host:
+                self.connections.append(conn)
+        host_taus = [tau for ins in inputs.values() for _, tau, host in ins if host]
+        self.decode_tau = min(host_taus) if host_taus else None
+        self.targets = {}
+        for ens, ins in inputs.items():
+            if not any(host for _, _, host in ins):
+                continue
+            taus = sorted({tau for _, tau, _ in ins})
+            only_host = all(host for _, _, host in ins)
+            if len(taus) > 1 or (only_host and taus[0] != self.decode_tau):
+                names = ", ".join(
+                    f"{c.label or c} {tau:g} s{' (host)' if host else ''}"
+                    for c, tau, host in ins
+                )
+                need = (
+                    f"the host inputs' shortest synapse, {self.decode_tau:g} s, "
+                    "since it receives only host inputs"
+                    if len(taus) == 1 else "one synapse for all of them"
+                )
+                raise BuildError(
+                    f"{ens}: a Loihi block filters all its inputs with one time "
+                    f"constant, so its inputs must have {need}; give them one "
+                    "synapse, or run it on the host (nengo_loihi.add_params, "
+                    f"on_chip=False) (got {names})"
+                )
+            self.targets[ens] = taus[0]
+
+    def expected_warnings(self):
+        """Messages of nengo-loihi's ``tau_s`` warnings this arrangement causes
+        by design (a block's own synapse overriding ``decode_tau``)."""
+        out = []
+        for tau in sorted(set(self.targets.values())):
+            if tau != self.decode_tau:
+                out.append(f"tau_s is already set to {tau:g}, which is larger than "
+                           f"{self.decode_tau:g}")
+                out.append(f"tau_s is currently {self.decode_tau:g}, which is smaller "
+                           f"than {tau:g}")
+        return out
+
+    @contextlib.contextmanager
+    def on_chip(self):
+        """While nengo-loihi builds, filter the host inputs on the chip only.
+
+        The connections get their synapse back on exit; nengo-loihi's
+        ``tau_s`` warnings of :meth:`expected_warnings` are silenced (call
+        inside ``warnings.catch_warnings()``).
+        """
+        for message in self.expected_warnings():
+            warnings.filterwarnings("ignore", message=re.escape(message))
+        synapses = [conn.synapse for conn in self.connections]
+        try:
+            for conn in self.connections:
+                conn.synapse = None
+            yield
+        finally:
+            for conn, syn in zip(self.connections, synapses):
+                conn.synapse = syn

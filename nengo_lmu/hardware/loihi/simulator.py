@@ -7,7 +7,7 @@ import nengo_loihi
 from nengo.exceptions import BuildError, ValidationError
 from nengo_loihi.hardware import HAS_NXSDK
 
-from nengo_lmu.hardware.loihi.inputs import chip_input_filter, loihi_model
+from nengo_lmu.hardware.loihi.inputs import HostInputs, loihi_model
 from nengo_lmu.hardware.loihi.memory import LoihiLegendreMemory
 from nengo_lmu.hardware.loihi.resources import resources
 
@@ -27,8 +27,10 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
     ----------
     network : nengo.Network
         May contain :class:`LoihiLegendreMemory` networks (all with one
-        synapse, which becomes nengo-loihi's on-chip input filter);
-        a plain :class:`.LegendreMemory` is refused with a ``BuildError``.
+        synapse); a plain :class:`.LegendreMemory` is refused with a
+        ``BuildError``. Every host-to-chip connection is filtered on the
+        chip only, with its own synapse (:class:`.HostInputs`, which refuses
+        a chip ensemble whose inputs need two filters).
     dt : float
     target : {"sim", "simreal", "loihi", "fast", "reference"}
         The integer emulator (default; what the chip computes), the float
@@ -74,8 +76,10 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
         )
     options.pop("progress_bar", None)
     options.pop("cache", None)
-    model = loihi_model(memories, dt, fast_build=target == "fast")
-    with warnings.catch_warnings(), chip_input_filter(memories):
+    host_inputs = HostInputs(network)  # refuses blocks that need two filters
+    model = loihi_model(memories, dt, fast_build=target == "fast",
+                        decode_tau=host_inputs.decode_tau)
+    with warnings.catch_warnings(), host_inputs.on_chip():
         warnings.filterwarnings("ignore", message=".*extra bits in weight")
         if target == "fast":
             from nengo_lmu.hardware.loihi.fast import Simulator  # noqa: PLC0415
