@@ -22,7 +22,8 @@ from nengo_loihi.probe import LoihiProbe  # noqa: E402
 
 from nengo_lmu.hardware import memory as make_memory  # noqa: E402
 from nengo_lmu.hardware.loihi import LoihiLegendreMemory  # noqa: E402
-from nengo_lmu.hardware.loihi.emulator import Emulator, _Delivery  # noqa: E402
+from nengo_lmu.hardware.loihi.delivery import Delivery  # noqa: E402
+from nengo_lmu.hardware.loihi.emulator import Emulator  # noqa: E402
 from nengo_lmu.hardware.loihi.fast import Sequences, Simulator  # noqa: E402
 from nengo_lmu.networks.cell import LMUNetwork  # noqa: E402
 
@@ -297,7 +298,7 @@ def test_unsupported_and_bad_input():
     # sums a float could not hold exactly
     too_big = r"must sum to less than 2\*\*53.*\(got 9007199254740993\)"
     with pytest.raises(BuildError, match=too_big):
-        _Delivery([0, 1], [0, 0], [2**52 + 1, 2**52], 2, 1)
+        Delivery(lambda: [([0, 1], [0, 0], [2**52 + 1, 2**52])], 2, 1)
 
 
 def test_evaluate_scores_the_test_set_in_one_batch(tmp_path):
@@ -334,7 +335,7 @@ def test_spike_delivery_sums_exactly():
     w = rng.randint(-300, 300, size=len(src)) * 4  # a common power of two
     W = np.zeros((n, n), dtype=np.int64)
     np.add.at(W, (src, dst), w)
-    delivery = _Delivery(src, dst, w, n, n)
+    delivery = Delivery(lambda: [(src, dst, w)], n, n)
     for p in (0.05, 0.5):  # rows gathered sequence by sequence, or one product
         spikes = rng.rand(7, n) < p
         spikes[3] = False  # a silent sequence

@@ -221,9 +221,7 @@ class Simulator(nengo_loihi.Simulator):
                         out[p][i] = np.array(host_pre.data[p])
         emu.reset_state(batch_size=B)
         emu.input_spikes = spikes
-        for _ in range(n_steps):
-            emu.step()
-            bar.update(B)
+        emu.run_steps(n_steps, progress=lambda k: bar.update(k * B))
         chip = [p for p in probes if p in self.model.nengo_probes
                 and p not in self.model.chip2host_params]
         for b, i in enumerate(indices):
