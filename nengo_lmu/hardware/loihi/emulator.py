@@ -175,20 +175,26 @@ class Emulator:
 
     def _init_delivery(self, model):
         slices = self.block_info.slices
-        cache = {}
         target_block = {}
         for block in model.blocks:
             for syn in block.synapses:
                 target_block[syn] = block
 
         def entries(sources):
+            # the axons grouped by the synapse they reach, so that only one
+            # synapse's rows are kept at a time
+            by_synapse = OrderedDict()
+            for offset, n_src, axons in sources:
+                for axon in axons:
+                    if axon.target not in target_block:
+                        raise BuildError(
+                            f"{axon}: its target {axon.target} is on no block")
+                    by_synapse.setdefault(axon.target, []).append((offset, n_src, axon))
+
             def chunks():
-                for offset, n_src, axons in sources:
-                    for axon in axons:
-                        syn = axon.target
-                        if syn not in target_block:
-                            raise BuildError(f"{axon}: its target {syn} is on no block")
-                        start = slices[target_block[syn]].start
+                for syn, group in by_synapse.items():
+                    start, cache = slices[target_block[syn]].start, {}
+                    for offset, n_src, axon in group:
                         for s, d, w in axon_chunks(axon, n_src, cache):
                             yield s + offset, d + start, w
             return chunks
