@@ -22,6 +22,7 @@ from nengo_loihi.probe import LoihiProbe  # noqa: E402
 
 from nengo_lmu.hardware import memory as make_memory  # noqa: E402
 from nengo_lmu.hardware.loihi import LoihiLegendreMemory  # noqa: E402
+from nengo_lmu.hardware.loihi import delivery, emulator  # noqa: E402
 from nengo_lmu.hardware.loihi.delivery import Delivery  # noqa: E402
 from nengo_lmu.hardware.loihi.emulator import Emulator  # noqa: E402
 from nengo_lmu.hardware.loihi.fast import Sequences, Simulator  # noqa: E402
@@ -185,6 +186,28 @@ def test_hand_built_model_is_bit_exact(noise_at_membrane, monkeypatch):
     assert_identical(*outputs)
 
 
+@pytest.mark.parametrize("noise_at_membrane", [0, 1])
+def test_chunks_and_blocks_are_bit_exact(noise_at_membrane, monkeypatch):
+    """Tiny chunks (the delivery matrix folded a few paths at a time, large
+    synapses' rows built per chunk) and tiny blocks of steps (input currents
+    and noise drawn a few steps at a time) change nothing."""
+    monkeypatch.setattr(EmulatorInterface, "strict", False)
+    monkeypatch.setattr(delivery, "CHUNK", 7)
+    monkeypatch.setattr(emulator, "BLOCK_VALUES", 100)  # 5 steps of 20 compartments
+    outputs = []
+    for cls in (EmulatorInterface, Emulator):
+        model = hand_model(noise_at_membrane)
+        with cls(model, seed=5) as emu:
+            emu.run_steps(23)
+            emu.run_steps(37)
+            outputs.append([emu.collect_probe_output(p) for p in model.probes])
+    assert_identical(*outputs)
+    net, probes, steps = memory_net(3, 90, duration=0.2, neurons_per_core=40)
+    expected, actual = run_both(net, probes, steps)
+    assert expected[1].any()
+    assert_identical(expected, actual)
+
+
 def test_overflow_warns_like_nengo_loihi():
     model = Model()
     inp = SpikeInput(1000)
@@ -327,17 +350,34 @@ def test_evaluate_scores_the_test_set_in_one_batch(tmp_path):
         assert np.array_equal(result["outputs"][i], expected)
 
 
-def test_spike_delivery_sums_exactly():
-    """Gathered or multiplied, float sums equal the integer product."""
+@pytest.mark.parametrize(
+    "n_src, n_dst, p, dense, dtype",
+    [
+        (50, 50, 0.5, True, np.float64),  # small: float64
+        (300, 200, 0.01, False, np.float64),  # sparse
+        (800, 700, 0.1, True, np.float32),  # large: float32
+    ],
+)
+def test_spike_delivery_sums_exactly(n_src, n_dst, p, dense, dtype):
+    """Gathered or multiplied, float sums equal the integer product, for
+    triples given in chunks, some (source, target) pairs in several."""
     rng = np.random.RandomState(0)
-    n = 50
-    src, dst = np.nonzero(rng.rand(n, n) < 0.5)
+    src, dst = np.nonzero(rng.rand(n_src, n_dst) < p)
     w = rng.randint(-300, 300, size=len(src)) * 4  # a common power of two
-    W = np.zeros((n, n), dtype=np.int64)
+    W = np.zeros((n_src, n_dst), dtype=np.int64)
     np.add.at(W, (src, dst), w)
-    delivery = Delivery(lambda: [(src, dst, w)], n, n)
-    for p in (0.05, 0.5):  # rows gathered sequence by sequence, or one product
-        spikes = rng.rand(7, n) < p
+    again = rng.rand(len(src)) < 0.3  # these paths again, in a later chunk
+    W[src[again], dst[again]] += 8
+    chunks = np.array_split(np.arange(len(src)), 5)
+    deliver = Delivery(lambda: [(src[c], dst[c], w[c]) for c in chunks]
+                       + [(src[again], dst[again], np.full(again.sum(), 8))],
+                       n_src, n_dst)
+    assert deliver.dense == dense and deliver.dtype == dtype
+    assert not deliver.unit_scale  # columns scaled by their power of two
+    for q in (0.1, 0.5):  # rows gathered sequence by sequence, or one product
+        spikes = rng.rand(7, n_src) < q
         spikes[3] = False  # a silent sequence
-        assert np.array_equal(delivery(spikes), spikes.astype(np.int64) @ W)
-        assert np.array_equal(delivery(spikes[:1]), spikes[:1].astype(np.int64) @ W)
+        assert np.array_equal(deliver(spikes), spikes.astype(np.int64) @ W)
+        assert np.array_equal(deliver(spikes[:1]), spikes[:1].astype(np.int64) @ W)
+        assert np.array_equal(deliver.block(spikes), spikes.astype(np.int64) @ W)
+    assert deliver.add(np.zeros((1, n_src), dtype=bool)) is None

@@ -16,6 +16,9 @@ from nengo.exceptions import BuildError
 #: Largest integer every partial sum of which float32 / float64 hold exactly.
 EXACT_FLOAT32, EXACT_FLOAT64 = 2**24, 2**53
 
+#: Matrices of at most this many bytes in float64 are kept in float64.
+SMALL = 4 << 20
+
 #: Triples per chunk: enough to amortise the Python overhead, few enough to
 #: keep each chunk's arrays at a few MiB.
 CHUNK = 1 << 16
@@ -139,8 +142,9 @@ class Delivery:
     (source, target, weight) triples, as separate spikes add up. Each column
     is divided by a power of two that divides all its weights; the products
     are computed in float32 where every column's absolute sum stays below
-    2**24 (so every partial sum is an exact integer), in float64 otherwise,
-    and scaled back in float64 (exact below 2**53).
+    2**24 (so every partial sum is an exact integer) and the matrix is
+    large, in float64 otherwise, and scaled back in float64 (exact below
+    2**53).
 
     Parameters
     ----------
@@ -177,6 +181,8 @@ class Delivery:
                 f"less than 2**53, which the fast emulator sums exactly (got {big})"
             )
         self.dtype = np.float32 if big < EXACT_FLOAT32 else np.float64
+        if n_src * n_dst * 8 <= SMALL:  # saves a conversion each step
+            self.dtype = np.float64
         self.unit_scale = bool(np.all(shift == 0))
         self.scale = (np.int64(1) << shift).astype(np.float64)
         #: the largest input each compartment can receive in one step
@@ -233,7 +239,7 @@ class Delivery:
         if not self.unit_scale:
             out = out * self.scale
         if base is not None:
-            return np.add(out, base, dtype=np.float64)
+            return np.add(out, base)  # float64, as base is
         return out.astype(np.float64, copy=False)
 
     def _gather_batch(self, spikes):

@@ -418,7 +418,8 @@ class Emulator:
             cur += q
         u2 = self._u2
         if self.check_u2:
-            lo, hi, lim = cur.min(), cur.max(), float(1 << U_BITS)
+            lim = float(1 << U_BITS)
+            lo, hi = np.minimum.reduce(cur, axis=None), np.maximum.reduce(cur, axis=None)
             if self.check_current and (lo < -lim or hi >= lim):
                 cur[...] = self._wrap(cur, U_BITS, "current")
                 lo, hi = -lim, lim
