@@ -370,7 +370,8 @@ def test_spike_delivery_sums_exactly(n_src, n_dst, p, dense, dtype):
     W[src[again], dst[again]] += 8
     chunks = np.array_split(np.arange(len(src)), 5)
     deliver = Delivery(lambda: [(src[c], dst[c], w[c]) for c in chunks]
-                       + [(src[again], dst[again], np.full(again.sum(), 8))],
+                       + [(src[again], dst[again], np.full(again.sum(), 8)),
+                          (src[:3], dst[:3], np.zeros(3, dtype=int))],  # all zero
                        n_src, n_dst)
     assert deliver.dense == dense and deliver.dtype == dtype
     assert not deliver.unit_scale  # columns scaled by their power of two

@@ -207,7 +207,8 @@ class Delivery:
         for src, dst, w in chunks():
             src, dst, w = (np.asarray(x) for x in (src, dst, w))
             nz = w != 0
-            yield src[nz], dst[nz], w[nz].astype(np.int64)
+            if nz.any():
+                yield src[nz], dst[nz], w[nz].astype(np.int64)
 
     def _csr(self, chunks, counts, shift):
         """The CSR matrix, filled row by row in place, duplicates then summed."""
