@@ -17,11 +17,19 @@ from nengo.exceptions import BuildError
 EXACT_FLOAT32, EXACT_FLOAT64 = 2**24, 2**53
 
 #: Matrices of at most this many bytes in float64 are kept in float64.
-SMALL = 4 << 20
+SMALL = 256 << 10
 
-#: Triples per chunk: enough to amortise the Python overhead, few enough to
-#: keep each chunk's arrays at a few MiB.
+#: Triples per chunk, at most: enough to amortise the Python overhead, few
+#: enough to keep each chunk's arrays at a few MiB. :func:`chunk_size` takes
+#: fewer for small models, whose chunks must stay small beside their weights.
 CHUNK = 1 << 16
+
+
+def chunk_size(synapses):
+    """Triples per chunk for a model with these synapses: 1/64 of its
+    weights, between 4096 and :data:`CHUNK`."""
+    total = sum(w.size for syn in synapses for w in syn.weights)
+    return int(np.clip(total // 64, min(4096, CHUNK), CHUNK))
 
 
 def synapse_rows(synapse, widx):
@@ -73,14 +81,16 @@ def synapse_rows(synapse, widx):
     return n_pop, indptr, cols, vals.astype(np.int32, copy=False)
 
 
-def axon_chunks(axon, n_src, cache):
+def axon_chunks(axon, n_src, cache, chunk=None):
     """(source, target compartment in the block, weight) for every spike path
     of ``axon``, a chunk of sources at a time.
 
     Each chunk holds every path of its sources, and no (source, target)
     pair twice. ``cache`` (a dict) keeps the rows of small synapses, which
-    many axons share, between calls.
+    many axons share, between calls; ``chunk`` is the number of triples per
+    chunk (default :data:`CHUNK`).
     """
+    chunk = CHUNK if chunk is None else chunk
     synapse = axon.target
     src = np.arange(n_src)
     axon_ids = np.asarray(axon.map_axon(src), dtype=np.int64)
@@ -106,13 +116,13 @@ def axon_chunks(axon, n_src, cache):
     )
     if synapse not in cache:
         sizes = np.array([w.shape[1] for w in synapse.weights], dtype=np.int64)
-        small = sizes.sum() * max(w.shape[0] for w in synapse.weights) <= 4 * CHUNK
+        small = sizes.sum() * max(w.shape[0] for w in synapse.weights) <= 4 * chunk
         rows = synapse_rows(synapse, range(len(sizes))) if small else None
         cache[synapse] = (sizes, rows)
     sizes, rows = cache[synapse]
-    # chunks of consecutive sources with about CHUNK paths each
+    # chunks of consecutive sources with about ``chunk`` paths each
     ends = np.cumsum(sizes[widx])
-    cuts = np.flatnonzero(np.diff(ends // CHUNK) > 0) + 1
+    cuts = np.flatnonzero(np.diff(ends // chunk) > 0) + 1
     bounds = np.concatenate([[0], cuts, [len(src)]]).astype(np.int64)
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         w_c, a_c = widx[lo:hi], atoms[lo:hi]

@@ -38,10 +38,15 @@ from nengo_loihi.emulator.interface import BlockInfo
 from nengo_loihi.inputs import SpikeInput
 from nengo_loihi.probe import ProbeFilter
 
-from nengo_lmu.hardware.loihi.delivery import EXACT_FLOAT64, Delivery, axon_chunks
+from nengo_lmu.hardware.loihi.delivery import (
+    EXACT_FLOAT64,
+    Delivery,
+    axon_chunks,
+    chunk_size,
+)
 
 #: Input currents precomputed at a time, at most (steps x batch x compartments).
-BLOCK_VALUES = 1 << 18
+BLOCK_VALUES = 1 << 16
 
 
 def _unsupported(model):
@@ -180,6 +185,8 @@ class Emulator:
             for syn in block.synapses:
                 target_block[syn] = block
 
+        chunk = chunk_size(target_block)
+
         def entries(sources):
             # the axons grouped by the synapse they reach, so that only one
             # synapse's rows are kept at a time
@@ -195,7 +202,7 @@ class Emulator:
                 for syn, group in by_synapse.items():
                     start, cache = slices[target_block[syn]].start, {}
                     for offset, n_src, axon in group:
-                        for s, d, w in axon_chunks(axon, n_src, cache):
+                        for s, d, w in axon_chunks(axon, n_src, cache, chunk):
                             yield s + offset, d + start, w
             return chunks
 
