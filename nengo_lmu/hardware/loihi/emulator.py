@@ -13,9 +13,12 @@ integers) and computes the same step with whole-array integer arithmetic:
   an integer the format holds exactly, then wrapped to 32 bits as the
   emulator's ``int32`` accumulator wraps);
 - the compartment update (current and voltage decay, bias, noise,
-  overflow, thresholds, refractory periods, reset) is nengo-loihi's own
-  integer expressions on arrays with a leading batch axis, so ``B``
-  independent input sequences run at once.
+  overflow, thresholds, refractory periods, reset) is nengo-loihi's integer
+  arithmetic on arrays with a leading batch axis, so ``B`` independent
+  input sequences run at once; the integers are held in float64, where
+  every sum and decay is exact, which saves conversions each step;
+- the currents of the input spikes (which the host sends before the chip
+  runs) and the noise are computed for blocks of steps at once.
 
 :class:`nengo_lmu.hardware.loihi.fast.Simulator` is ``nengo_loihi.Simulator``
 with this emulator in place of nengo-loihi's (``target="fast"``); its
