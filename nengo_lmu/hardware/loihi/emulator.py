@@ -174,6 +174,15 @@ class Emulator:
                 f"to less than 2**53, which the fast emulator sums exactly (got "
                 f"{int(q.max())})"
             )
+        # |voltage| stays below |u2| * 2**12 / decay_v (the decay's geometric
+        # sum; without decay it is unbounded): clip only where it can reach
+        # vmin or vmax
+        u2 = np.minimum(u2, 2**U_BITS).astype(np.float64)  # u2 is wrapped there
+        decay_v = self.decay_v.astype(np.float64)
+        with np.errstate(divide="ignore"):
+            v = np.where(decay_v > 0, u2 * 4096 / decay_v + 1, np.inf)
+        self.clip_vmin = bool(np.any(-v < self.vmin))
+        self.clip_vmax = bool(np.any(v > self.vmax))
         # u2 lies within [min(current) + u2_pad[0], max(current) + u2_pad[1]]
         noise_u = np.where(self.noise_target_u, noise, 0)
         self.u2_pad = (float(np.min(self.bias - noise_u, initial=0)),
@@ -353,11 +362,13 @@ class Emulator:
             if hi > lo:
                 x[lo - first:hi - first] = self.input_spikes[lo:hi]
         else:
-            for j in range(max(0, -first), k):
-                for inp, sl in self.input_slices.items():
-                    idx = np.asarray(inp.spike_idxs(first + j + 1), dtype=np.int64)
-                    if idx.size:
-                        x[j, :, sl.start + idx] = True
+            steps = range(max(0, -first), k)
+            for inp, sl in self.input_slices.items():
+                got = [np.asarray(inp.spike_idxs(first + j + 1)) for j in steps]
+                counts = [len(g) for g in got]
+                if sum(counts):
+                    rows = np.repeat(np.asarray(steps), counts)
+                    x[rows, :, np.concatenate(got).astype(np.int64) + sl.start] = True
         q = self.input.block(x.reshape(k * B, -1))
         return None if q is None else q.reshape(k, B, -1)
 
@@ -447,8 +458,10 @@ class Emulator:
         np.multiply(v, self.f_v, out=v)
         np.trunc(v, out=v)
         v += u2
-        np.maximum(v, self.vmin_f, out=v)
-        np.minimum(v, self.vmax_f, out=v)
+        if self.clip_vmin:
+            np.maximum(v, self.vmin_f, out=v)
+        if self.clip_vmax:
+            np.minimum(v, self.vmax_f, out=v)
         if self.refractory:
             np.copyto(v, 0, where=self.ref_count > 0)
         np.greater(v, self.vth_f, out=self.spiked)
