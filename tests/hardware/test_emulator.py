@@ -114,6 +114,35 @@ def test_decoded_network_is_bit_exact():
     assert_identical(out["sim"], out["fast"])
 
 
+@pytest.mark.parametrize("host_pre, host", [(True, True), (True, False), (False, True)])
+def test_host_parts_run_in_bulk_bit_exact(host_pre, host):
+    """Each precomputed mode of the step runner (host before the chip, after
+    it, or both), whose host parts run all their steps at once."""
+    with nengo.Network(seed=1) as net:
+        a = nengo.Ensemble(40, 1, neuron_type=nengo.SpikingRectifiedLinear())
+        if host_pre:
+            nengo.Connection(nengo.Node(lambda t: np.sin(10 * t)), a)
+        else:
+            a.gain, a.bias = nengo.dists.Uniform(50, 100), nengo.dists.Uniform(50, 200)
+        probes = [nengo.Probe(a.neurons)]
+        if host:  # decoded onto a node: on the host
+            out = nengo.Node(size_in=1)
+            nengo.Connection(a, out, synapse=0.01)
+            probes.append(nengo.Probe(out))
+    out = {}
+    for cls, target in ((nengo_loihi.Simulator, "sim"), (Simulator, "fast")):
+        with cls(net, target=target) as sim:
+            assert ("host_pre" in sim.sims, "host" in sim.sims) == (host_pre, host)
+            assert sim.precompute
+            sim.run_steps(70)
+            sim.run_steps(50)
+            out[target] = [np.array(sim.data[p]) for p in probes]
+    assert out["sim"][0].any()
+    assert_identical(out["sim"], out["fast"])
+    with pytest.raises(nengo.exceptions.SimulatorClosed, match="closed"):
+        sim.run_steps(1)
+
+
 def hand_model(noise_at_membrane):
     """A model built by hand: noise, LIF refractory periods, population axons
     (atoms, compartment bases, shared weights), repeated indices, overflow."""
