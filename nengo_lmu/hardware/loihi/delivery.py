@@ -49,12 +49,13 @@ def synapse_rows(synapse, widx):
     """
     weights = [synapse.weights[i] for i in widx]
     indices = [synapse.indices[i] for i in widx]
-    n_pop = max(w.shape[0] for w in weights)
-    if all(w.shape[0] == n_pop for w in weights):
+    shapes = np.array([w.shape for w in weights], dtype=np.int64).reshape(-1, 2)
+    n_pop = int(shapes[:, 0].max())
+    if np.all(shapes[:, 0] == n_pop):
         # rows in order: every weight index's atoms, as ravel lays them out
-        lengths = np.repeat([w.shape[1] for w in weights], n_pop)
-        vals = np.concatenate([w.ravel() for w in weights])
-        cols = np.concatenate([i.ravel() for i in indices])
+        lengths = np.repeat(shapes[:, 1], n_pop)
+        vals = np.concatenate(weights, axis=None)
+        cols = np.concatenate(indices, axis=None)
     else:  # weight indices with fewer atoms: empty rows for the missing ones
         lengths, vals, cols = [], [], []
         for w, idx in zip(weights, indices):
@@ -145,6 +146,20 @@ def axon_chunks(axon, n_src, cache, chunk=None):
         )
 
 
+def _lowest_bits(low, dst, bit):
+    """``low[c] = min(low[c], log2(bit))`` over the entries of each column
+    ``c = dst``, where each ``bit`` is a power of two: level by level, from
+    the lowest, which most weights (odd ones) have."""
+    k = 0
+    while dst.size:
+        hit = bit == (1 << k)
+        if hit.any():
+            cols = np.bincount(dst[hit], minlength=len(low)) > 0
+            low[cols] = np.minimum(low[cols], k)
+            dst, bit = dst[~hit], bit[~hit]
+        k += 1
+
+
 class Delivery:
     """Sums the weights of the spikes of a step: ``spikes @ W``, exactly.
 
@@ -168,22 +183,21 @@ class Delivery:
 
     def __init__(self, chunks, n_src, n_dst):
         self.n_src, self.n_dst = n_src, n_dst
-        # first pass: each column's bits and absolute sum, each row's length
-        bits = np.zeros(n_dst, dtype=np.int64)
+        # first pass: each column's lowest set bit and absolute sum, each
+        # row's length
+        low = np.full(n_dst, 64, dtype=np.int64)
         colsum = np.zeros(n_dst, dtype=np.int64)
         counts = np.zeros(n_src, dtype=np.int64)
         for src, dst, w in self._nonzero(chunks):
-            a = np.abs(w.astype(np.int64))
-            np.bitwise_or.at(bits, dst, a)
+            a = np.abs(w)
+            _lowest_bits(low, dst, a & -a)
             # in two 26-bit halves, each of whose sums float64 holds exactly
             for part, sh in ((a & (2**26 - 1), 0), (a >> 26, 26)):
                 sums = np.bincount(dst, weights=part, minlength=n_dst)
                 colsum += sums.astype(np.int64) << sh
             counts += np.bincount(src, minlength=n_src)
         # the largest power of two dividing every weight of a column
-        shift = np.zeros(n_dst, dtype=np.int64)
-        full = bits > 0
-        shift[full] = np.round(np.log2(bits[full] & -bits[full])).astype(np.int64)
+        shift = np.where(low < 64, low, 0)
         big = int((colsum >> shift).max(initial=0))
         if big >= EXACT_FLOAT64:
             raise BuildError(
