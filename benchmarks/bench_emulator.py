@@ -13,7 +13,8 @@ white-noise input), in one run:
   then nengo-loihi's builder and each emulator's set-up);
 - peak memory (tracemalloc) of each emulator: its set-up plus 20 steps,
   beside the built model's weights (which nengo-loihi's emulator reads in
-  place and the fast one copies into its matrices);
+  place and the fast one copies into its matrices), and the ratio of the
+  totals (model + fast) / (model + nengo-loihi's);
 - batched throughput: ``run_batch`` on B sequences, per sequence-step;
 - with ``--digits``: the quick digits network scored on the whole test set
   by ``analysis.deployment.evaluate`` (batched, fast) against nengo-loihi's
@@ -230,7 +231,8 @@ def main():
     rows, batched = [], []
     print(f"{'d':>3} {'m':>5} | ms/step: {'fast':>6} {'sim':>7} {'ref':>6} | "
           f"{'fast/sim':>8} {'fast/ref':>8} | {'exact':>5} | build s: {'mem':>5} "
-          f"{'loihi':>6} {'fast':>5} | MiB: {'model':>5} {'fast':>5} {'sim':>5}")
+          f"{'loihi':>6} {'fast':>5} | MiB: {'model':>5} {'fast':>5} {'sim':>5} "
+          f"{'ratio':>5}")
     for order, m in configs:
         r = measure(order, m, args.quick, repeats=args.repeats)
         rows.append(r)
@@ -240,7 +242,7 @@ def main():
               f"{r['construct_s']:>14.1f} {r['build_loihi_s']:>6.1f} "
               f"{r['setup_fast_s']:>5.2f} | {r['model_mib']:>10.1f} "
               f"{r['peak_fast_mib']:>5.1f} "
-              f"{r['peak_sim_mib']:>5.1f}", flush=True)
+              f"{r['peak_sim_mib']:>5.1f} {r['memory_fast_vs_sim']:>4.2f}x", flush=True)
     for order, m in [c for c in BATCHED if c in configs]:
         b = measure_batch(order, m, args.batch)
         one = next(r for r in rows if (r["order"], r["m"]) == (order, m))
