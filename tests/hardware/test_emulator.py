@@ -22,7 +22,9 @@ from nengo_loihi.probe import LoihiProbe  # noqa: E402
 
 from nengo_lmu.hardware import memory as make_memory  # noqa: E402
 from nengo_lmu.hardware.loihi import LoihiLegendreMemory  # noqa: E402
-from nengo_lmu.hardware.loihi.emulator import Emulator, _Delivery  # noqa: E402
+from nengo_lmu.hardware.loihi import delivery, emulator  # noqa: E402
+from nengo_lmu.hardware.loihi.delivery import Delivery  # noqa: E402
+from nengo_lmu.hardware.loihi.emulator import Emulator  # noqa: E402
 from nengo_lmu.hardware.loihi.fast import Sequences, Simulator  # noqa: E402
 from nengo_lmu.networks.cell import LMUNetwork  # noqa: E402
 
@@ -112,6 +114,35 @@ def test_decoded_network_is_bit_exact():
     assert_identical(out["sim"], out["fast"])
 
 
+@pytest.mark.parametrize("host_pre, host", [(True, True), (True, False), (False, True)])
+def test_host_parts_run_in_bulk_bit_exact(host_pre, host):
+    """Each precomputed mode of the step runner (host before the chip, after
+    it, or both), whose host parts run all their steps at once."""
+    with nengo.Network(seed=1) as net:
+        a = nengo.Ensemble(40, 1, neuron_type=nengo.SpikingRectifiedLinear())
+        if host_pre:
+            nengo.Connection(nengo.Node(lambda t: np.sin(10 * t)), a)
+        else:
+            a.gain, a.bias = nengo.dists.Uniform(50, 100), nengo.dists.Uniform(50, 200)
+        probes = [nengo.Probe(a.neurons)]
+        if host:  # decoded onto a node: on the host
+            out = nengo.Node(size_in=1)
+            nengo.Connection(a, out, synapse=0.01)
+            probes.append(nengo.Probe(out))
+    out = {}
+    for cls, target in ((nengo_loihi.Simulator, "sim"), (Simulator, "fast")):
+        with cls(net, target=target) as sim:
+            assert ("host_pre" in sim.sims, "host" in sim.sims) == (host_pre, host)
+            assert sim.precompute
+            sim.run_steps(70)
+            sim.run_steps(50)
+            out[target] = [np.array(sim.data[p]) for p in probes]
+    assert out["sim"][0].any()
+    assert_identical(out["sim"], out["fast"])
+    with pytest.raises(nengo.exceptions.SimulatorClosed, match="closed"):
+        sim.run_steps(1)
+
+
 def hand_model(noise_at_membrane):
     """A model built by hand: noise, LIF refractory periods, population axons
     (atoms, compartment bases, shared weights), repeated indices, overflow."""
@@ -182,6 +213,28 @@ def test_hand_built_model_is_bit_exact(noise_at_membrane, monkeypatch):
             outputs.append([emu.collect_probe_output(p) for p in model.probes])
     assert outputs[0][2].any() and outputs[0][5].any()  # both blocks spiked
     assert_identical(*outputs)
+
+
+@pytest.mark.parametrize("noise_at_membrane", [0, 1])
+def test_chunks_and_blocks_are_bit_exact(noise_at_membrane, monkeypatch):
+    """Tiny chunks (the delivery matrix folded a few paths at a time, large
+    synapses' rows built per chunk) and tiny blocks of steps (input currents
+    and noise drawn a few steps at a time) change nothing."""
+    monkeypatch.setattr(EmulatorInterface, "strict", False)
+    monkeypatch.setattr(delivery, "CHUNK", 7)
+    monkeypatch.setattr(emulator, "BLOCK_VALUES", 100)  # 5 steps of 20 compartments
+    outputs = []
+    for cls in (EmulatorInterface, Emulator):
+        model = hand_model(noise_at_membrane)
+        with cls(model, seed=5) as emu:
+            emu.run_steps(23)
+            emu.run_steps(37)
+            outputs.append([emu.collect_probe_output(p) for p in model.probes])
+    assert_identical(*outputs)
+    net, probes, steps = memory_net(3, 90, duration=0.2, neurons_per_core=40)
+    expected, actual = run_both(net, probes, steps)
+    assert expected[1].any()
+    assert_identical(expected, actual)
 
 
 def test_overflow_warns_like_nengo_loihi():
@@ -297,7 +350,7 @@ def test_unsupported_and_bad_input():
     # sums a float could not hold exactly
     too_big = r"must sum to less than 2\*\*53.*\(got 9007199254740993\)"
     with pytest.raises(BuildError, match=too_big):
-        _Delivery([0, 1], [0, 0], [2**52 + 1, 2**52], 2, 1)
+        Delivery(lambda: [([0, 1], [0, 0], [2**52 + 1, 2**52])], 2, 1)
 
 
 def test_evaluate_scores_the_test_set_in_one_batch(tmp_path):
@@ -326,17 +379,35 @@ def test_evaluate_scores_the_test_set_in_one_batch(tmp_path):
         assert np.array_equal(result["outputs"][i], expected)
 
 
-def test_spike_delivery_sums_exactly():
-    """Gathered or multiplied, float sums equal the integer product."""
+@pytest.mark.parametrize(
+    "n_src, n_dst, p, dense, dtype",
+    [
+        (50, 50, 0.5, True, np.float64),  # small: float64
+        (300, 200, 0.01, False, np.float32),  # sparse
+        (800, 700, 0.1, True, np.float32),  # large: float32
+    ],
+)
+def test_spike_delivery_sums_exactly(n_src, n_dst, p, dense, dtype):
+    """Gathered or multiplied, float sums equal the integer product, for
+    triples given in chunks, some (source, target) pairs in several."""
     rng = np.random.RandomState(0)
-    n = 50
-    src, dst = np.nonzero(rng.rand(n, n) < 0.5)
+    src, dst = np.nonzero(rng.rand(n_src, n_dst) < p)
     w = rng.randint(-300, 300, size=len(src)) * 4  # a common power of two
-    W = np.zeros((n, n), dtype=np.int64)
+    W = np.zeros((n_src, n_dst), dtype=np.int64)
     np.add.at(W, (src, dst), w)
-    delivery = _Delivery(src, dst, w, n, n)
-    for p in (0.05, 0.5):  # rows gathered sequence by sequence, or one product
-        spikes = rng.rand(7, n) < p
+    again = rng.rand(len(src)) < 0.3  # these paths again, in a later chunk
+    W[src[again], dst[again]] += 8
+    chunks = np.array_split(np.arange(len(src)), 5)
+    deliver = Delivery(lambda: [(src[c], dst[c], w[c]) for c in chunks]
+                       + [(src[again], dst[again], np.full(again.sum(), 8)),
+                          (src[:3], dst[:3], np.zeros(3, dtype=int))],  # all zero
+                       n_src, n_dst)
+    assert deliver.dense == dense and deliver.dtype == dtype
+    assert not deliver.unit_scale  # columns scaled by their power of two
+    for q in (0.1, 0.5):  # rows gathered sequence by sequence, or one product
+        spikes = rng.rand(7, n_src) < q
         spikes[3] = False  # a silent sequence
-        assert np.array_equal(delivery(spikes), spikes.astype(np.int64) @ W)
-        assert np.array_equal(delivery(spikes[:1]), spikes[:1].astype(np.int64) @ W)
+        assert np.array_equal(deliver(spikes), spikes.astype(np.int64) @ W)
+        assert np.array_equal(deliver(spikes[:1]), spikes[:1].astype(np.int64) @ W)
+        assert np.array_equal(deliver.block(spikes), spikes.astype(np.int64) @ W)
+    assert deliver.add(np.zeros((1, n_src), dtype=bool)) is None

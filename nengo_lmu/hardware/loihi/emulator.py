@@ -13,9 +13,12 @@ integers) and computes the same step with whole-array integer arithmetic:
   an integer the format holds exactly, then wrapped to 32 bits as the
   emulator's ``int32`` accumulator wraps);
 - the compartment update (current and voltage decay, bias, noise,
-  overflow, thresholds, refractory periods, reset) is nengo-loihi's own
-  integer expressions on arrays with a leading batch axis, so ``B``
-  independent input sequences run at once.
+  overflow, thresholds, refractory periods, reset) is nengo-loihi's integer
+  arithmetic on arrays with a leading batch axis, so ``B`` independent
+  input sequences run at once; the integers are held in float64, where
+  every sum and decay is exact, which saves conversions each step;
+- the currents of the input spikes (which the host sends before the chip
+  runs) and the noise are computed for blocks of steps at once.
 
 :class:`nengo_lmu.hardware.loihi.fast.Simulator` is ``nengo_loihi.Simulator``
 with this emulator in place of nengo-loihi's (``target="fast"``); its
@@ -30,7 +33,6 @@ import warnings
 from collections import OrderedDict
 
 import numpy as np
-import scipy.sparse
 from nengo.exceptions import BuildError, SimulationError, ValidationError
 
 import nengo_loihi
@@ -39,8 +41,15 @@ from nengo_loihi.emulator.interface import BlockInfo
 from nengo_loihi.inputs import SpikeInput
 from nengo_loihi.probe import ProbeFilter
 
-#: Largest integer every partial sum of which float32 / float64 hold exactly.
-EXACT_FLOAT32, EXACT_FLOAT64 = 2**24, 2**53
+from nengo_lmu.hardware.loihi.delivery import (
+    EXACT_FLOAT64,
+    Delivery,
+    axon_chunks,
+    chunk_size,
+)
+
+#: Input currents precomputed at a time, at most (steps x batch x compartments).
+BLOCK_VALUES = 1 << 16
 
 
 def _unsupported(model):
@@ -72,172 +81,6 @@ def _unsupported(model):
                 raise BuildError(
                     f"{syn}: weights must be discretised integers (got {kinds})"
                 )
-
-
-def _synapse_rows(synapse):
-    """One CSR row per (weight index, atom) of ``synapse``: targets and weights.
-
-    nengo-loihi adds an axon's weights with ``input[indices] += weights``,
-    so where an index repeats within one row only the last weight counts;
-    the rows keep exactly that one.
-    """
-    weights = [np.asarray(w) for w in synapse.weights]
-    indices = [np.asarray(i) for i in synapse.indices]
-    n_pop = max(w.shape[0] for w in weights)
-    if all(w.shape[0] == n_pop for w in weights):
-        # rows in order: every weight index's atoms, as ravel lays them out
-        lengths = np.repeat([w.shape[1] for w in weights], n_pop)
-        vals = np.concatenate([w.ravel() for w in weights])
-        cols = np.concatenate([i.ravel() for i in indices]).astype(np.int64)
-    else:  # weight indices with fewer atoms: empty rows for the missing ones
-        lengths, vals, cols = [], [], []
-        for w, idx in zip(weights, indices):
-            for atom in range(n_pop):
-                has = atom < w.shape[0]
-                lengths.append(w.shape[1] if has else 0)
-                vals.append(w[atom] if has else np.zeros(0, dtype=w.dtype))
-                cols.append(idx[atom] if has else np.zeros(0, dtype=np.int64))
-        lengths = np.asarray(lengths)
-        vals, cols = np.concatenate(vals), np.concatenate(cols).astype(np.int64)
-    row = np.repeat(np.arange(len(lengths)), lengths)
-    key = row * (int(cols.max(initial=0)) + 1) + cols
-    order = np.argsort(key, kind="stable")
-    ranked = key[order]
-    repeated = ranked[1:] == ranked[:-1]
-    if repeated.any():
-        # drop every occurrence that a later one in the same row overwrites
-        keep = np.ones(len(key), dtype=bool)
-        keep[order[:-1][repeated]] = False
-        vals, cols, row = vals[keep], cols[keep], row[keep]
-        lengths = np.bincount(row, minlength=len(lengths))
-    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    return n_pop, indptr, cols, vals.astype(np.int32)
-
-
-def _axon_entries(axon, n_src, rows):
-    """(source, target compartment within the block, weight) for every spike path."""
-    synapse = axon.target
-    n_pop, indptr, cols, vals = rows
-    src = np.arange(n_src)
-    axon_ids = np.asarray(axon.map_axon(src), dtype=np.int64)
-    atoms = (
-        np.asarray(axon.compartment_atoms, dtype=np.int64)
-        if axon.compartment_atoms is not None
-        else np.zeros(n_src, dtype=np.int64)
-    )
-    keep = axon_ids >= 0
-    src, axon_ids, atoms = src[keep], axon_ids[keep], atoms[keep]
-    if synapse.axon_compartment_bases is not None:
-        bases = np.asarray(synapse.axon_compartment_bases, dtype=np.int64)[axon_ids]
-        keep = bases >= 0  # a negative base marks an unused axon
-        src, axon_ids, atoms = src[keep], axon_ids[keep], atoms[keep]
-        bases = bases[keep]
-    else:
-        bases = np.zeros(len(src), dtype=np.int64)
-    widx = (
-        np.asarray(synapse.axon_to_weight_map, dtype=np.int64)[axon_ids]
-        if synapse.axon_to_weight_map is not None
-        else axon_ids
-    )
-    row = widx * n_pop + atoms
-    starts, counts = indptr[row], indptr[row + 1] - indptr[row]
-    total = int(counts.sum())
-    # positions of every weight of every chosen row, without a Python loop
-    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    pos = np.repeat(starts, counts) + offsets
-    return (
-        np.repeat(src, counts).astype(np.int32),
-        (np.repeat(bases, counts) + cols[pos]).astype(np.int32),
-        vals[pos],
-    )
-
-
-class _Delivery:
-    """Sums the weights of the spikes of a step: ``spikes @ W``, exactly.
-
-    ``W`` (sources x compartments) holds integers. Each column is divided by
-    the largest power of two that divides all its weights; the products are
-    computed in float32 where every column's absolute sum stays below 2**24
-    (so every partial sum is exact), in float64 otherwise, and scaled back
-    in 64-bit integers.
-    """
-
-    def __init__(self, src, dst, w, n_src, n_dst):
-        # separate spikes add up, as separate += do: the conversion sums duplicates
-        csc = scipy.sparse.csc_matrix(
-            (np.asarray(w, dtype=np.int64), (src, dst)), shape=(n_src, n_dst)
-        )
-        csc.eliminate_zeros()
-        data = csc.data
-        counts = np.diff(csc.indptr)
-        full = counts > 0
-        starts = csc.indptr[:-1][full]
-        # the largest power of two dividing every weight of a column
-        shift = np.zeros(n_dst, dtype=np.int64)
-        if len(data):
-            low = np.minimum.reduceat(data & -data, starts)
-            shift[full] = np.round(np.log2(low)).astype(np.int64)
-        scaled = data >> np.repeat(shift, counts)
-        colsum = np.zeros(n_dst, dtype=np.int64)
-        if len(data):
-            colsum[full] = np.add.reduceat(np.abs(scaled), starts)
-        big = int(colsum.max()) if n_dst else 0
-        if big >= EXACT_FLOAT64:
-            raise BuildError(
-                "synapses: the absolute input weights of a compartment must sum to "
-                f"less than 2**53, which the fast emulator sums exactly (got {big})"
-            )
-        self.dtype = np.float32 if big < EXACT_FLOAT32 else np.float64
-        self.scale = (np.int64(1) << shift).astype(np.int64)
-        self.unit_scale = bool(np.all(shift == 0))
-        #: the largest input each compartment can receive in one step
-        self.colsum = colsum << shift
-        self.out_dtype = np.int32 if self.colsum.max(initial=0) < 2**31 else np.int64
-        self.scale = self.scale.astype(self.out_dtype)
-        csc = scipy.sparse.csc_matrix(
-            (scaled.astype(self.dtype), csc.indices, csc.indptr), shape=(n_src, n_dst)
-        )
-        self.nnz = csc.nnz
-        self.n_src, self.n_dst = n_src, n_dst
-        # dense where that costs little memory, sparse otherwise
-        self.dense = n_src * n_dst * np.dtype(self.dtype).itemsize <= (256 << 20) and (
-            self.nnz >= 0.05 * n_src * n_dst
-        )
-        # rows in C order: a step gathers the rows of the sources that spiked
-        self.W = csc.tocsr().toarray(order="C") if self.dense else csc.tocsr()
-
-    def _gather_batch(self, spikes):
-        """Each batch element's sum of the rows of its spiking sources.
-
-        Where few sources spike, gathering their rows, sequence by sequence,
-        does far less work than multiplying the whole matrix; where many
-        do, one matrix product (BLAS) is faster.
-        """
-        if spikes.sum() * 8 > spikes.size:
-            return spikes.astype(self.dtype) @ self.W
-        out = np.empty((spikes.shape[0], self.n_dst), dtype=self.dtype)
-        for b, row in enumerate(spikes):
-            out[b] = self.W[np.flatnonzero(row)].sum(axis=0, dtype=self.dtype)
-        return out
-
-    def __call__(self, spikes):
-        """``spikes`` (B, n_src) bool -> (B, n_dst) integer input, or None if silent."""
-        if self.nnz == 0 or not spikes.any():
-            return None
-        if spikes.shape[0] == 1:
-            idx = np.flatnonzero(spikes[0])
-            if self.dense:
-                out = self.W[idx].sum(axis=0, dtype=self.dtype)[None, :]
-            else:
-                out = np.asarray(self.W[idx].sum(axis=0), dtype=self.dtype)
-        elif self.dense:
-            out = self._gather_batch(spikes)
-        else:
-            out = (self.W.T @ spikes.T.astype(self.dtype)).T
-        out = out.astype(self.out_dtype)  # exact: every sum is below 2**31 or 2**53
-        if not self.unit_scale:
-            out *= self.scale
-        return out
 
 
 class Emulator:
@@ -300,9 +143,13 @@ class Emulator:
         self.noise_mult = np.where(self.noise_enabled, 2.0 ** (self.noise_exp - 7), 0)
         self.noise_offset = self.noise_offset * 64
         self.has_noise = bool(self.noise_enabled.any())
-        # nengo-loihi's decay factors: current keeps (2**12 - 1 - decay_u) / 2**12
-        self.r_u = (4096 - 1 - self.decay_u).astype(np.int64)
-        self.r_v = (4096 - self.decay_v).astype(np.int64)
+        # nengo-loihi's decay factors: current keeps (2**12 - 1 - decay_u) / 2**12;
+        # ``x * f`` is exact in float64 for |x| < 2**41, so trunc(x * f) is
+        # nengo-loihi's sign(x) * floor(|x| r / 2**12)
+        self.f_u = (4096 - 1 - self.decay_u) / 4096.0
+        self.f_v = (4096 - self.decay_v) / 4096.0
+        for name in ("bias", "vth", "vmin", "vmax"):
+            setattr(self, name + "_f", getattr(self, name).astype(np.float64))
 
     def _init_bounds(self):
         """Which overflow checks can ever fire, from the largest possible inputs.
@@ -321,39 +168,59 @@ class Emulator:
         self.check_q0 = bool(q.max(initial=0) >= 2**Q_BITS)
         self.check_current = self.check_q0 or bool(current.max(initial=0) >= 2**U_BITS)
         self.check_u2 = self.check_current or bool(u2.max(initial=0) >= 2**U_BITS)
+        if q.max(initial=0) >= EXACT_FLOAT64:
+            raise BuildError(
+                "synapses: a compartment's absolute input weights and noise must sum "
+                f"to less than 2**53, which the fast emulator sums exactly (got "
+                f"{int(q.max())})"
+            )
+        # |voltage| stays below |u2| * 2**12 / decay_v (the decay's geometric
+        # sum; without decay it is unbounded): clip only where it can reach
+        # vmin or vmax
+        u2 = np.minimum(u2, 2**U_BITS).astype(np.float64)  # u2 is wrapped there
+        decay_v = self.decay_v.astype(np.float64)
+        with np.errstate(divide="ignore"):
+            v = np.where(decay_v > 0, u2 * 4096 / decay_v + 1, np.inf)
+        self.clip_vmin = bool(np.any(-v < self.vmin))
+        self.clip_vmax = bool(np.any(v > self.vmax))
+        # u2 lies within [min(current) + u2_pad[0], max(current) + u2_pad[1]]
+        noise_u = np.where(self.noise_target_u, noise, 0)
+        self.u2_pad = (float(np.min(self.bias - noise_u, initial=0)),
+                       float(np.max(self.bias + noise_u, initial=0)))
         # with refractory delays of at most one step, ref_count stays zero
         self.refractory = bool(self.ref.max(initial=0) > 1)
 
     def _init_delivery(self, model):
         slices = self.block_info.slices
-        rows = {}
         target_block = {}
         for block in model.blocks:
             for syn in block.synapses:
                 target_block[syn] = block
 
+        chunk = chunk_size(target_block)
+
         def entries(sources):
-            src_all, dst_all, w_all = [], [], []
+            # the axons grouped by the synapse they reach, so that only one
+            # synapse's rows are kept at a time
+            by_synapse = OrderedDict()
             for offset, n_src, axons in sources:
                 for axon in axons:
-                    syn = axon.target
-                    if syn not in target_block:
-                        raise BuildError(f"{axon}: its target {syn} is on no block")
-                    if syn not in rows:
-                        rows[syn] = _synapse_rows(syn)
-                    s, d, w = _axon_entries(axon, n_src, rows[syn])
-                    src_all.append(s + offset)
-                    dst_all.append(d + slices[target_block[syn]].start)
-                    w_all.append(w)
-            if not src_all:
-                z = np.zeros(0, dtype=np.int64)
-                return z, z, z
-            return (np.concatenate(src_all), np.concatenate(dst_all),
-                    np.concatenate(w_all))
+                    if axon.target not in target_block:
+                        raise BuildError(
+                            f"{axon}: its target {axon.target} is on no block")
+                    by_synapse.setdefault(axon.target, []).append((offset, n_src, axon))
+
+            def chunks():
+                for syn, group in by_synapse.items():
+                    start, cache = slices[target_block[syn]].start, {}
+                    for offset, n_src, axon in group:
+                        for s, d, w in axon_chunks(axon, n_src, cache, chunk):
+                            yield s + offset, d + start, w
+            return chunks
 
         n = self.block_info.n_compartments
         chip = [(sl.start, b.n_neurons, b.axons) for b, sl in slices.items()]
-        self.chip = _Delivery(*entries(chip), n, n)
+        self.chip = Delivery(entries(chip), n, n)
         self.input_slices = OrderedDict()
         start = 0
         for inp in self.inputs:
@@ -361,7 +228,7 @@ class Emulator:
             start += inp.n_neurons
         self.n_input_neurons = start
         ins = [(sl.start, i.n_neurons, i.axons) for i, sl in self.input_slices.items()]
-        self.input = _Delivery(*entries(ins), start, n)
+        self.input = Delivery(entries(ins), start, n)
 
     def _index(self, probe):
         """Compartments a probe records (as a slice where contiguous), and the
@@ -383,12 +250,15 @@ class Emulator:
             self.batch_size = int(batch_size)
         shape = (self.batch_size, self.block_info.n_compartments)
         self.t = 0
-        self.current = np.zeros(shape, dtype=np.int32)
-        self.voltage = np.zeros(shape, dtype=np.int32)
+        # integer values, held exactly in float64 (|x| < 2**31)
+        self.current = np.zeros(shape, dtype=np.float64)
+        self.voltage = np.zeros(shape, dtype=np.float64)
+        self._u2 = np.zeros(shape, dtype=np.float64)
         self.spiked = np.zeros(shape, dtype=bool)
         self.spike_count = np.zeros(shape, dtype=np.int32)
         self.ref_count = np.zeros(shape, dtype=np.int32)
         self.rng = np.random.RandomState(self.seed)
+        #: per probe, one (steps, B, n) array per block of steps run
         self.outputs = OrderedDict((p, []) for p in self.probes)
         self.probe_filters = [ProbeFilter(dt=self.dt) for _ in range(self.batch_size)]
         self.input_spikes = None  # (steps, B, n_input_neurons) bool, see run_batch
@@ -426,7 +296,7 @@ class Emulator:
     def send(self, probes_receivers, b):
         """Send batch element ``b``'s probe outputs to the host's receivers."""
         for probe, receiver in probes_receivers.items():
-            n_steps = len(self.outputs[probe])
+            n_steps = sum(len(r) for r in self.outputs[probe])
             if n_steps > 0:
                 t0 = self.t - n_steps
                 x = probe.weight_outputs(self._per_block(probe, b))
@@ -448,100 +318,159 @@ class Emulator:
         """What nengo-loihi records for ``probe``: one (steps, n) array per block."""
         _, bounds = self._probe_index[probe]
         rec = self.outputs[probe]
-        data = np.stack([r[b] for r in rec]) if rec else None
+        data = np.concatenate([r[:, b] for r in rec]) if rec else None
         return [
             np.ascontiguousarray(data[:, lo:hi]) if rec else []
             for lo, hi in zip(bounds[:-1], bounds[1:])
         ]
 
-    def run_steps(self, steps):
-        for _ in range(steps):
-            self.step()
+    def run_steps(self, steps, progress=None):
+        """Advance every batch element by ``steps`` steps.
 
-    # --- one step -----------------------------------------------------------
-
-    def _input_spikes(self):
-        """(B, n_input_neurons) spikes sent at the previous step (one step late)."""
-        if self.n_input_neurons == 0 or self.t < 2:
-            return None
-        if self.input_spikes is not None:
-            k = self.t - 2
-            return self.input_spikes[k] if k < len(self.input_spikes) else None
-        x = np.zeros((self.batch_size, self.n_input_neurons), dtype=bool)
-        for inp, sl in self.input_slices.items():
-            idx = np.asarray(inp.spike_idxs(self.t - 1), dtype=np.int64)
-            if idx.size:
-                x[:, sl.start + idx] = True
-        return x
-
-    @staticmethod
-    def _overflow(x, bits, name):
-        """nengo-loihi's signed overflow, in place, with its warning."""
-        lim = 1 << bits
-        if x.size and (x.min() < -lim or x.max() >= lim):
-            overflow_signed(x, bits=bits, out=x)  # identity for values in range
-            warnings.warn(f"Overflow in {name}")
-
-    @staticmethod
-    def _decay(x, r):
-        """``sign(x) * floor(|x| r / 2**12)``, as nengo-loihi's ``decay_int``."""
-        y = np.abs(x) * r
-        y >>= 12
-        y = y.astype(np.int32)
-        np.negative(y, out=y, where=x < 0)
-        return y
+        The input spikes' currents (already known: the host sends them
+        before the chip runs) and the noise are computed for blocks of steps
+        at once; ``progress(k)``, if given, is called after each block of
+        ``k`` steps.
+        """
+        steps = int(steps)
+        n = self.block_info.n_compartments
+        per = max(1, BLOCK_VALUES // max(1, self.batch_size * n))
+        done = 0
+        while done < steps:
+            k = min(per, steps - done)
+            self._run_block(k, self._input_block(k), self._noise_block(k))
+            done += k
+            if progress is not None:
+                progress(k)
 
     def step(self):
         """Advance every batch element by one step."""
-        self.t += 1
-        q = self.chip(self.spiked)
-        ins = self._input_spikes()
-        if ins is not None:
-            q_in = self.input(ins)
-            if q_in is not None:
-                q = q_in if q is None else q + q_in
-        if q is None:
-            q0 = np.zeros(self.current.shape, dtype=np.int32)
+        self.run_steps(1)
+
+    # --- blocks of steps ---------------------------------------------------
+
+    def _input_block(self, k):
+        """(k, B, n) float64 currents from the input spikes of the next ``k``
+        steps (sent at the step before each: one step late), or None."""
+        if self.n_input_neurons == 0:
+            return None
+        B = self.batch_size
+        x = np.zeros((k, B, self.n_input_neurons), dtype=bool)
+        first = self.t - 1  # the index, in the host's steps, of the block's first
+        if self.input_spikes is not None:
+            lo, hi = max(first, 0), min(first + k, len(self.input_spikes))
+            if hi > lo:
+                x[lo - first:hi - first] = self.input_spikes[lo:hi]
         else:
-            # wraps (if ever) as nengo-loihi's int32 sums do
-            q0 = q if q.dtype == np.int32 else q.astype(np.int32)
-        if self.has_noise:
-            x = self.rng.randint(-127, 128, size=self.noise_mult.size, dtype=np.int32)
-            noise = ((x + self.noise_offset) * self.noise_mult).astype(np.int32)
-            tu = self.noise_target_u
-            q0[:, ~tu] += noise[~tu]
-        if self.check_q0:
-            self._overflow(q0, Q_BITS, "q0")
+            steps = range(max(0, -first), k)
+            for inp, sl in self.input_slices.items():
+                got = [np.asarray(inp.spike_idxs(first + j + 1)) for j in steps]
+                counts = [len(g) for g in got]
+                if sum(counts):
+                    rows = np.repeat(np.asarray(steps), counts)
+                    x[rows, :, np.concatenate(got).astype(np.int64) + sl.start] = True
+        q = self.input.block(x.reshape(k * B, -1))
+        return None if q is None else q.reshape(k, B, -1)
 
-        current = self._decay(self.current, self.r_u)
-        current += q0
-        if self.check_current:
-            self._overflow(current, U_BITS, "current")
-        self.current = current
-        u2 = current + self.bias
-        if self.has_noise:
-            u2[:, tu] += noise[tu]
+    def _noise_block(self, k):
+        """(k, n) float64 noise added to ``q0`` and to ``u2``, or Nones.
+
+        Drawn as nengo-loihi draws it, one step after another (one draw of
+        ``k`` rows gives the same numbers), and shared by the batch, as each
+        sequence alone would draw the same."""
+        if not self.has_noise:
+            return None, None
+        n = self.noise_mult.size
+        x = self.rng.randint(-127, 128, size=(k, n), dtype=np.int32)
+        noise = ((x + self.noise_offset) * self.noise_mult).astype(np.int32)
+        noise = noise.astype(np.float64)
+        return noise * ~self.noise_target_u, noise * self.noise_target_u
+
+    def _run_block(self, k, q_in, noise):
+        B = self.batch_size
+        states = dict(current=self.current, voltage=self.voltage, spiked=self.spiked)
+        recs = []
+        for probe, (index, _) in self._probe_index.items():
+            state = states[probe.key]
+            dtype = bool if probe.key == "spiked" else np.int32
+            width = state[0, index].size
+            buf = np.empty((k, B, width), dtype=dtype)
+            recs.append((buf, state, index))
+            self.outputs[probe].append(buf)
+        noise_q, noise_u = noise
+        for j in range(k):
+            self.t += 1
+            self._advance(
+                None if q_in is None else q_in[j],
+                None if noise_q is None else noise_q[j],
+                None if noise_u is None else noise_u[j],
+            )
+            for buf, state, index in recs:
+                buf[j] = state[:, index]  # exact integers into int32, or bools
+
+    def _wrap(self, x, bits, name):
+        """nengo-loihi's signed overflow of float64 integers, and its warning."""
+        lim = float(1 << bits)
+        if x.min() < -lim or x.max() >= lim:
+            y = x.astype(np.int64)
+            overflow_signed(y, bits=bits, out=y)
+            x = y.astype(np.float64)
+            warnings.warn(f"Overflow in {name}")
+        return x
+
+    def _advance(self, q, noise_q, noise_u):
+        """One step: nengo-loihi's integer compartment update in float64.
+
+        Every value is an integer of magnitude below 2**53 (bounded by the
+        weights, see ``_init_bounds``), so each sum and each decay
+        ``trunc(x * f)`` is exact; where nengo-loihi's ``int32`` sums would
+        wrap, ``q0`` is outside its 21 bits and its overflow wraps it the
+        same (both are modular).
+        """
+        q = self.chip.add(self.spiked, q)
+        if noise_q is not None:
+            q = noise_q if q is None else q + noise_q
+        if q is not None and self.check_q0:
+            q = self._wrap(q, Q_BITS, "q0")
+        cur = self.current
+        np.multiply(cur, self.f_u, out=cur)
+        np.trunc(cur, out=cur)
+        if q is not None:
+            cur += q
+        u2 = self._u2
         if self.check_u2:
-            self._overflow(u2, U_BITS, "u2")
+            lim = float(1 << U_BITS)
+            lo, hi = np.minimum.reduce(cur, axis=None), np.maximum.reduce(cur, axis=None)
+            if self.check_current and (lo < -lim or hi >= lim):
+                cur[...] = self._wrap(cur, U_BITS, "current")
+                lo, hi = -lim, lim
+            np.add(cur, self.bias_f, out=u2)
+            if noise_u is not None:
+                u2 += noise_u
+            if lo + self.u2_pad[0] < -lim or hi + self.u2_pad[1] >= lim:
+                u2[...] = self._wrap(u2, U_BITS, "u2")
+        else:
+            np.add(cur, self.bias_f, out=u2)
+            if noise_u is not None:
+                u2 += noise_u
 
-        v = self._decay(self.voltage, self.r_v)
+        v = self.voltage
+        np.multiply(v, self.f_v, out=v)
+        np.trunc(v, out=v)
         v += u2
-        np.maximum(v, self.vmin, out=v)
-        np.minimum(v, self.vmax, out=v)
+        if self.clip_vmin:
+            np.maximum(v, self.vmin_f, out=v)
+        if self.clip_vmax:
+            np.minimum(v, self.vmax_f, out=v)
         if self.refractory:
             np.copyto(v, 0, where=self.ref_count > 0)
-        np.greater(v, self.vth, out=self.spiked)
+        np.greater(v, self.vth_f, out=self.spiked)
         np.copyto(v, 0, where=self.spiked)
-        self.voltage = v
         if self.refractory:
             np.copyto(self.ref_count, self.ref, where=self.spiked)
             self.ref_count -= 1
             np.maximum(self.ref_count, 0, out=self.ref_count)
         self.spike_count += self.spiked
-        for probe, (index, _) in self._probe_index.items():
-            rec = getattr(self, probe.key)[:, index]
-            # a slice is a view, and spiked and spike_count change in place
-            self.outputs[probe].append(rec.copy() if isinstance(index, slice) else rec)
 
 
 class _Counts:

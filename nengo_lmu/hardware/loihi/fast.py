@@ -20,7 +20,12 @@ Examples
 """
 
 import numpy as np
-from nengo.exceptions import BuildError, SimulationError, ValidationError
+from nengo.exceptions import (
+    BuildError,
+    SimulationError,
+    SimulatorClosed,
+    ValidationError,
+)
 
 import nengo_loihi
 from nengo_loihi.simulator import StepRunner
@@ -80,6 +85,57 @@ class _SpikeCollector:
                 self.spikes[ti - 1, start + np.asarray(idxs)] = True
 
 
+def _run_host(sim, steps):
+    """``sim.run_steps(steps)`` for one of nengo-loihi's host simulators,
+    with numpy's error state set once for all the steps.
+
+    nengo's ``Simulator.step`` sets and restores it around each step's
+    operators (``invalid="raise"``): a few microseconds a step, as much as a
+    small network's whole step on the chip. The operators run in the same
+    order under the same error state, then the probes, as nengo runs them
+    (nengo-loihi's step runner reads the same step functions).
+    """
+    if sim.closed:
+        raise SimulatorClosed("Simulator cannot run because it is closed.")
+    old = np.seterr(invalid="raise", divide="ignore")
+    try:
+        for _ in range(steps):
+            for step in sim._steps:
+                step()
+            sim._probe()
+    finally:
+        np.seterr(**old)
+
+
+class _StepRunner(StepRunner):
+    """nengo-loihi's step runner, whose precomputed modes (the host's parts
+    run all their steps before or after the chip's) run the host with
+    :func:`_run_host`."""
+
+    def emu_precomputed_host_pre_and_host(self, steps):
+        self.timers.start("run")
+        _run_host(self.host_pre, steps)
+        self._host2chip(self.emulator)
+        self.emulator.run_steps(steps)
+        self._chip2host(self.emulator)
+        _run_host(self.host, steps)
+        self.timers.stop("run")
+
+    def emu_precomputed_host_pre_only(self, steps):
+        self.timers.start("run")
+        _run_host(self.host_pre, steps)
+        self._host2chip(self.emulator)
+        self.emulator.run_steps(steps)
+        self.timers.stop("run")
+
+    def emu_precomputed_host_only(self, steps):
+        self.timers.start("run")
+        self.emulator.run_steps(steps)
+        self._chip2host(self.emulator)
+        _run_host(self.host, steps)
+        self.timers.stop("run")
+
+
 class Simulator(nengo_loihi.Simulator):
     """``nengo_loihi.Simulator`` with the fast emulator (``target="fast"``).
 
@@ -125,7 +181,8 @@ class Simulator(nengo_loihi.Simulator):
     def _new_runner(self):
         # the runner finds the host's send and receive queues in the host
         # simulators' step functions, which a reset rebuilds
-        self._runner = StepRunner(self.model, self.sims, self.precompute, self.timers)
+        self._runner = _StepRunner(self.model, self.sims, self.precompute,
+                                   self.timers)
 
     def _check_batch(self):
         feeds = [n.output for n in self.network.all_nodes
@@ -213,7 +270,7 @@ class Simulator(nengo_loihi.Simulator):
                 collect = _SpikeCollector(
                     n_steps, emu.input_slices, emu.n_input_neurons
                 )
-                host_pre.run_steps(n_steps)
+                _run_host(host_pre, n_steps)
                 self._runner._host2chip(collect)
                 spikes[:, b] = collect.spikes
                 for p in probes:
@@ -221,9 +278,7 @@ class Simulator(nengo_loihi.Simulator):
                         out[p][i] = np.array(host_pre.data[p])
         emu.reset_state(batch_size=B)
         emu.input_spikes = spikes
-        for _ in range(n_steps):
-            emu.step()
-            bar.update(B)
+        emu.run_steps(n_steps, progress=lambda k: bar.update(k * B))
         chip = [p for p in probes if p in self.model.nengo_probes
                 and p not in self.model.chip2host_params]
         for b, i in enumerate(indices):
@@ -232,7 +287,7 @@ class Simulator(nengo_loihi.Simulator):
             if host is not None:  # the host's part after the chip
                 self._run_host(host, feeds, i)
                 emu.send(self._runner.probes_receivers, b)
-                host.run_steps(n_steps)
+                _run_host(host, n_steps)
                 for p in probes:
                     if p in host.data:
                         out[p][i] = np.array(host.data[p])
