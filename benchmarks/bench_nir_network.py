@@ -58,7 +58,8 @@ def train(args):
 
         # the ideal memory and no synapses on the trained path, which
         # export_ready adds (compensated) at deployment
-        config["cells"] = [dict(c, hidden_synapse=None) for c in config["cells"]]
+        config["cells"] = [dict(c, hidden_synapse=None, hidden_to_hidden=False)
+                           for c in config["cells"]]
         config["network"] = dict(memory="ideal", readout_synapse=None)
     task = make_task(config)
     net = make_network(config, task, seed=args.seed)

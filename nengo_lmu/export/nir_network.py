@@ -62,7 +62,18 @@ with a floor and about half as well without; the short membrane and raised
 bias above recover the score without one. Memories whose dynamics are fast
 for LIF neurons (that network's, order 24 over 0.128 s) lose their high
 orders with or without the floor, so that network is not exportable as
-trained; slower memories (order 6 over 0.128 s) are.
+trained; slower memories (order 6 over 0.128 s) are. :func:`export_ready`
+makes a network exportable by running it slower: every ``theta`` and every
+item's duration times an integer time scale (:func:`time_scale_for`, by
+default the smallest that gives every memory :data:`THETA_PER_ORDER` seconds
+per Legendre order), which the network sees as the same sequences, with the
+synapses NIR's neurons need where it was trained without them (in parallel,
+:mod:`nengo_lmu.analysis.parallel`). The same export-ready network deployed
+with nengo's spiking neurons (:func:`nengo_lmu.analysis.deployment.evaluate`
+with ``spiking=True``) is the score its export is compared with
+(:func:`nengo_lmu.export.compare.compare_network` with ``spiking=True``;
+``python benchmarks/bench_nir_network.py score PATH --export-ready`` prints
+both).
 
 The other cells' connections NIR cannot express as nengo runs them are
 refused too: a cell without ``hidden_synapse`` (nengo delivers its input in
