@@ -142,14 +142,14 @@ test-nir: $(NIR_VENV)/.installed-nir
 # then a digits network trained in parallel (order-12 memory of 1,200 neurons,
 # 50 units; main venv, TensorFlow), made export-ready (slowed down 8 times:
 # theta / order >= 0.08 s, so that LIF neurons without a voltage floor hold
-# the memory; synapses added) and scored on 200 test digits with nengo's
+# the memory; synapses added) and scored on 100 test digits with nengo's
 # spiking neurons, with NIR's neurons in nengo, and exported in NumPy and
 # snnTorch; before it, the quick setting with an order-6 memory of 600 neurons
 # trained with nengo-dl and exported as trained, with what the hidden layer's
 # voltage floor is worth
 NIR_TRAIN_ARGS ?= --quick --units 50 --order 6 --n-neurons 600
 NIR_PARALLEL_ARGS ?= --parallel --units 50 --order 12 --n-neurons 1200
-NIR_SCORE_ARGS ?= --export-ready --n-test 200
+NIR_SCORE_ARGS ?= --export-ready --n-test 100
 bench-nir: $(NIR_VENV)/.installed-nir $(VENV)/.installed-dl
 	$(NIR_PY) benchmarks/bench_nir.py
 	$(PY) benchmarks/bench_nir_network.py train $(NIR_TRAIN_ARGS) --out bench-results/nir-digits.npz

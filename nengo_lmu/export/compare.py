@@ -183,9 +183,9 @@ def compare_network(trained, task, steps_per_item=1, n_test=None,
     -------
     dict
         ``score_nengo`` and ``score_<executor>`` (accuracy or NRMSE),
-        ``metric``, ``score_spiking`` (with ``spiking``), ``agree_<executor>`` (fraction of examples whose
-        predicted class, or for regression whose every output to 1e-6, is
-        nengo's), ``max_difference_<executor>`` (largest output difference
+        ``metric``, ``score_spiking`` (with ``spiking``),
+        ``agree_<executor>`` (fraction of examples whose predicted class, or
+        for regression whose every output to 1e-6, is nengo's), ``max_difference_<executor>`` (largest output difference
         from nengo's), ``seconds_<name>``, ``n_test`` and ``graph`` (the
         graph read back).
     """

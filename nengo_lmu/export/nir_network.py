@@ -149,9 +149,11 @@ def time_scale_for(trained, theta_per_order=THETA_PER_ORDER):
     """
     if not (np.isfinite(theta_per_order) and theta_per_order > 0):
         raise ValidationError(
-            f"Must be a finite number > 0 (got {theta_per_order})", attr="theta_per_order"
+            f"Must be a finite number > 0 (got {theta_per_order})",
+            attr="theta_per_order",
         )
-    need = [theta_per_order * cell["order"] / cell["theta"] for cell in _spec(trained)["cells"]]
+    cells = _spec(trained)["cells"]
+    need = [theta_per_order * cell["order"] / cell["theta"] for cell in cells]
     # the tolerance keeps a ratio that is an integer up to rounding at that integer
     return max(1, int(np.ceil(max(need) - 1e-9)))
 
