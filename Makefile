@@ -146,10 +146,11 @@ test-nir: $(NIR_VENV)/.installed-nir
 # spiking neurons, with NIR's neurons in nengo, and exported in NumPy and
 # snnTorch; before it, the quick setting with an order-6 memory of 600 neurons
 # trained with nengo-dl and exported as trained, with what the hidden layer's
-# voltage floor is worth
+# voltage floor is worth; --ablation on the export-ready one scores it with
+# nengo's own neural memory and the export's neurons (not exportable yet)
 NIR_TRAIN_ARGS ?= --quick --units 50 --order 6 --n-neurons 600
 NIR_PARALLEL_ARGS ?= --parallel --units 50 --order 12 --n-neurons 1200
-NIR_SCORE_ARGS ?= --export-ready --n-test 100
+NIR_SCORE_ARGS ?= --export-ready --ablation --n-test 100
 bench-nir: $(NIR_VENV)/.installed-nir $(VENV)/.installed-dl
 	$(NIR_PY) benchmarks/bench_nir.py
 	$(PY) benchmarks/bench_nir_network.py train $(NIR_TRAIN_ARGS) --out bench-results/nir-digits.npz

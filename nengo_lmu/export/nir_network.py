@@ -73,7 +73,13 @@ with nengo's spiking neurons (:func:`nengo_lmu.analysis.deployment.evaluate`
 with ``spiking=True``) is the score its export is compared with
 (:func:`nengo_lmu.export.compare.compare_network` with ``spiking=True``;
 ``python benchmarks/bench_nir_network.py score PATH --export-ready`` prints
-both).
+both). What still separates the two is the memory, not the neurons: the
+export takes a memory of one population with neuron-to-neuron weights (a
+``LoihiLegendreMemory``, each neuron encoding one dimension), while nengo's
+spiking deployment uses nengo's own neural memory (encoders spread over all
+dimensions, the recurrence decoded). With ``--ablation`` that command also
+scores the export-ready network with nengo's own memory and the export's
+neurons, which scores as the spiking deployment does.
 
 The other cells' connections NIR cannot express as nengo runs them are
 refused too: a cell without ``hidden_synapse`` (nengo delivers its input in
