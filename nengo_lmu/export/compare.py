@@ -146,7 +146,8 @@ def compare_memory(
 
 
 def compare_network(trained, task, steps_per_item=1, n_test=None,
-                    executors=("numpy",), seed=0, hidden_tau_rc=None, **overrides):
+                    executors=("numpy",), seed=0, hidden_tau_rc=None, spiking=False,
+                    **overrides):
     """Score a trained network in nengo and, exported to NIR, in other executors.
 
     The network is deployed with :func:`.nir_network.deploy_exportable` and
@@ -170,6 +171,11 @@ def compare_network(trained, task, steps_per_item=1, n_test=None,
         The reference simulator's seed.
     hidden_tau_rc : float, optional
         Passed to :func:`.nir_network.deploy_exportable`.
+    spiking : bool, optional
+        Also score the network deployed with nengo's spiking neurons, as
+        :func:`nengo_lmu.analysis.deployment.evaluate` deploys it (``spiking=True``,
+        reference simulator; the neurons it was trained for), on the same
+        examples: ``score_spiking``, the score its export should match.
     **overrides
         Passed to :func:`.nir_network.deploy_exportable`.
 
@@ -177,9 +183,9 @@ def compare_network(trained, task, steps_per_item=1, n_test=None,
     -------
     dict
         ``score_nengo`` and ``score_<executor>`` (accuracy or NRMSE),
-        ``metric``, ``agree_<executor>`` (fraction of examples whose
-        predicted class, or for regression whose every output to 1e-6, is
-        nengo's), ``max_difference_<executor>`` (largest output difference
+        ``metric``, ``score_spiking`` (with ``spiking``),
+        ``agree_<executor>`` (fraction of examples whose predicted class, or
+        for regression whose every output to 1e-6, is nengo's), ``max_difference_<executor>`` (largest output difference
         from nengo's), ``seconds_<name>``, ``n_test`` and ``graph`` (the
         graph read back).
     """
@@ -207,6 +213,15 @@ def compare_network(trained, task, steps_per_item=1, n_test=None,
             net, inputs, seed=seed, batch_size=None, progress_bar=False, gap=None
         )}
     record = {"seconds_nengo": time.perf_counter() - t0}
+    if spiking:
+        from nengo_lmu.analysis.deployment import evaluate  # noqa: PLC0415
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = evaluate(trained, task, backend="reference", spiking=True,
+                              steps_per_item=steps_per_item, n_test=len(x), seed=seed,
+                              progress_bar=False)
+        record.update(score_spiking=result["score"], seconds_spiking=result["seconds"])
     dt = graph.metadata["dt"]
     for name in executors:
         t0 = time.perf_counter()

@@ -62,7 +62,24 @@ with a floor and about half as well without; the short membrane and raised
 bias above recover the score without one. Memories whose dynamics are fast
 for LIF neurons (that network's, order 24 over 0.128 s) lose their high
 orders with or without the floor, so that network is not exportable as
-trained; slower memories (order 6 over 0.128 s) are.
+trained; slower memories (order 6 over 0.128 s) are. :func:`export_ready`
+makes a network exportable by running it slower: every ``theta`` and every
+item's duration times an integer time scale (:func:`time_scale_for`, by
+default the smallest that gives every memory :data:`THETA_PER_ORDER` seconds
+per Legendre order), which the network sees as the same sequences, with the
+synapses NIR's neurons need where it was trained without them (in parallel,
+:mod:`nengo_lmu.analysis.parallel`). The same export-ready network deployed
+with nengo's spiking neurons (:func:`nengo_lmu.analysis.deployment.evaluate`
+with ``spiking=True``) is the score its export is compared with
+(:func:`nengo_lmu.export.compare.compare_network` with ``spiking=True``;
+``python benchmarks/bench_nir_network.py score PATH --export-ready`` prints
+both). What still separates the two is the memory, not the neurons: the
+export takes a memory of one population with neuron-to-neuron weights (a
+``LoihiLegendreMemory``, each neuron encoding one dimension), while nengo's
+spiking deployment uses nengo's own neural memory (encoders spread over all
+dimensions, the recurrence decoded). With ``--ablation`` that command also
+scores the export-ready network with nengo's own memory and the export's
+neurons, which scores as the spiking deployment does.
 
 The other cells' connections NIR cannot express as nengo runs them are
 refused too: a cell without ``hidden_synapse`` (nengo delivers its input in
@@ -95,8 +112,131 @@ MEMORY_TAU_RC = 0.01
 #: How much :func:`deploy_exportable` widens every memory's radii.
 RADIUS_SCALE = 2.0
 
+#: The fewest seconds of ``theta`` per Legendre order (``theta / order``)
+#: :func:`export_ready` slows a memory to (:func:`time_scale_for`).
+THETA_PER_ORDER = 0.08
+
+#: The memory-to-hidden synapse (seconds) :func:`export_ready` gives cells
+#: trained without one, compensated.
+HIDDEN_SYNAPSE = 0.01
+
+#: The readout synapse (seconds) :func:`export_ready` gives a network
+#: trained without one.
+READOUT_SYNAPSE = 0.005
+
 #: Node names of an exported network's input and output.
 INPUT, OUTPUT = "input", "output"
+
+
+def _spec(trained):
+    from nengo_lmu.analysis.training import Training  # noqa: PLC0415
+    from nengo_lmu.networks.files import read_spec  # noqa: PLC0415
+
+    return trained.spec if isinstance(trained, Training) else read_spec(trained)
+
+
+def time_scale_for(trained, theta_per_order=THETA_PER_ORDER):
+    """How many times longer :func:`export_ready` holds each item by default.
+
+    The smallest integer ``s >= 1`` for which every cell's memory, its
+    ``theta`` times ``s``, spans at least ``theta_per_order`` seconds per
+    Legendre order (default :data:`THETA_PER_ORDER`).
+
+    Parameters
+    ----------
+    trained : nengo_lmu.analysis.training.Training or str
+        Trained parameters, or the path of a saved network.
+    theta_per_order : float, optional
+        Seconds of ``theta`` per order, > 0.
+
+    Returns
+    -------
+    int
+    """
+    if not (np.isfinite(theta_per_order) and theta_per_order > 0):
+        raise ValidationError(
+            f"Must be a finite number > 0 (got {theta_per_order})",
+            attr="theta_per_order",
+        )
+    cells = _spec(trained)["cells"]
+    need = [theta_per_order * cell["order"] / cell["theta"] for cell in cells]
+    # the tolerance keeps a ratio that is an integer up to rounding at that integer
+    return max(1, int(np.ceil(max(need) - 1e-9)))
+
+
+def export_ready(trained, task=None, steps_per_item=1, time_scale=None, seed=0):
+    """A trained network as :func:`deploy_exportable` should deploy it.
+
+    LIF neurons without a voltage floor, the only spiking neurons NIR
+    expresses faithfully, hold a memory's state only where its dynamics are
+    slow against their membranes: a memory spanning a few milliseconds per
+    Legendre order loses its high orders. So the network is deployed
+    ``time_scale`` times slower (see
+    :func:`nengo_lmu.analysis.conversion.converted`): every ``theta`` times
+    ``time_scale``, and each item held ``time_scale`` times as many steps,
+    which the network sees as the same sequence. By default the time scale
+    is :func:`time_scale_for` the network's memories. A network trained
+    without synapses on its trained path (e.g. in parallel,
+    :mod:`nengo_lmu.analysis.parallel`) gets the memory-to-hidden synapse
+    :data:`HIDDEN_SYNAPSE`, compensated
+    (:func:`nengo_lmu.analysis.conversion.compensated`), which NIR's neurons
+    need, and the readout synapse :data:`READOUT_SYNAPSE`; a network trained
+    with the ideal memory gets radii measured on ``task``'s training inputs
+    (:func:`nengo_lmu.analysis.conversion.state_radii`).
+
+    The same network deployed with nengo's spiking neurons (as
+    :func:`nengo_lmu.analysis.deployment.evaluate` deploys it) is the one
+    its export should score as.
+
+    Parameters
+    ----------
+    trained : nengo_lmu.analysis.training.Training or str
+        Trained parameters, or the path of a saved network.
+    task : nengo_lmu.tasks.Task, optional
+        Needed where a cell has no radii (trained with the ideal memory).
+    steps_per_item : int, optional
+        Steps each item was held for in training.
+    time_scale : int, optional
+        How many times slower (default :func:`time_scale_for`).
+    seed : int, optional
+        The simulator's seed where radii are measured.
+
+    Returns
+    -------
+    training : nengo_lmu.analysis.training.Training
+        The network to deploy (:func:`deploy_exportable`).
+    steps_per_item : int
+        Steps to hold each item for: ``steps_per_item * time_scale``.
+    """
+    from nengo_lmu.analysis import conversion  # noqa: PLC0415
+    from nengo_lmu.dynamics import check_integer  # noqa: PLC0415
+
+    steps_per_item = check_integer(steps_per_item, "steps_per_item")
+    spec = _spec(trained)
+    time_scale = (time_scale_for(trained) if time_scale is None
+                  else check_integer(time_scale, "time_scale"))
+    synapses = [cell.get("hidden_synapse", 0.005) for cell in spec["cells"]]
+    without = [s is None or s == 0 for s in synapses]
+    if any(without) and not all(without):
+        raise ValidationError(
+            "Must be given in every cell or in none, so that export_ready adds and "
+            f"compensates it in all (got {synapses})", attr="hidden_synapse"
+        )
+    knobs = {"time_scale": time_scale}
+    if all(without):
+        knobs.update(hidden_synapse=HIDDEN_SYNAPSE, compensate=True)
+    if spec.get("readout_synapse") is None:
+        knobs["readout_synapse"] = READOUT_SYNAPSE
+    radii = None
+    if any("radii" not in cell for cell in spec["cells"]):
+        if task is None:
+            raise ValidationError(
+                "Must be given for a network trained with the ideal memory, whose "
+                "radii are measured on its training inputs (got None)", attr="task"
+            )
+        radii = conversion.state_radii(trained, task, steps_per_item, seed=seed)
+    training = conversion.converted(trained, "neural", radii=radii, **knobs)
+    return training, steps_per_item * time_scale
 
 
 def exportable_neurons(cell, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY_TAU_RC,

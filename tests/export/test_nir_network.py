@@ -113,3 +113,71 @@ def test_what_nir_cannot_express_is_refused():
         nir_network.deploy_exportable(NETWORK, radius_scale=-1)
     with pytest.raises(ValidationError, match="not be given with cells="):
         deploy(NETWORK, cell_overrides={}, cells=[])
+
+
+def unsynapsed(task, theta=None):
+    """An untrained network as the parallel trainer trains one: the ideal
+    memory, no synapses on the trained path, no radii."""
+    from nengo_lmu.analysis.pipeline import make_network, settings  # noqa: PLC0415
+    from nengo_lmu.analysis.training import Training  # noqa: PLC0415
+
+    cell = dict(units=8, order=3, n_neurons=90, hidden_synapse=None, hidden_to_hidden=False)
+    if theta is not None:
+        cell["theta"] = theta
+    config = settings("digits", quick=True, cells=[cell],
+                      network=dict(memory="ideal", readout_synapse=None))
+    net = make_network(config, task, seed=1)
+    return Training(parameters=net.parameters(), loss=[], seconds=0.0, spec=net.spec)
+
+
+def test_time_scale_is_chosen_by_the_memory_speed(task):
+    # digits at 2 steps per item: theta = 0.128 s
+    assert read_spec(NETWORK)["cells"][0]["theta"] == pytest.approx(0.128)
+    # order 6: 0.08 s * 6 / 0.128 s = 3.75, so 4
+    assert nir_network.time_scale_for(NETWORK) == 4
+    assert nir_network.time_scale_for(NETWORK, theta_per_order=0.128 / 6) == 1
+    assert nir_network.time_scale_for(unsynapsed(task, theta=1.0)) == 1
+    assert nir_network.time_scale_for(unsynapsed(task, theta=0.01)) == 24
+    with pytest.raises(ValidationError, match=r"theta_per_order.*> 0 \(got 0\)"):
+        nir_network.time_scale_for(NETWORK, theta_per_order=0)
+
+
+def test_export_ready_slows_the_memory_and_adds_synapses(task):
+    ready, steps = nir_network.export_ready(NETWORK, steps_per_item=2)
+    trained = read_spec(NETWORK)
+    assert steps == 2 * 4
+    cell = ready.spec["cells"][0]
+    assert cell["theta"] == pytest.approx(4 * trained["cells"][0]["theta"])
+    # trained with synapses and radii: those are kept, nothing compensated
+    assert cell.get("hidden_synapse") == trained["cells"][0].get("hidden_synapse")
+    assert ready.spec["readout_synapse"] == trained["readout_synapse"]
+    assert cell["radii"] == trained["cells"][0]["radii"]
+    assert "cell0.input_kernel" not in ready.parameters
+
+    bare = unsynapsed(task, theta=0.06)
+    ready, steps = nir_network.export_ready(bare, task, steps_per_item=2, time_scale=3)
+    assert steps == 6
+    cell = ready.spec["cells"][0]
+    assert cell["theta"] == pytest.approx(0.18)
+    assert cell["hidden_synapse"] == nir_network.HIDDEN_SYNAPSE
+    assert ready.spec["readout_synapse"] == nir_network.READOUT_SYNAPSE
+    assert ready.spec["memory"] is None and len(cell["radii"]) == 3
+    # the synapse is compensated through an input kernel the cell did not have
+    assert "cell0.input_kernel" not in bare.parameters
+    assert cell["input_to_hidden"] and "cell0.input_kernel" in ready.parameters
+    # the export-ready network exports, and runs as nengo runs it, next to
+    # the same network deployed with nengo's spiking neurons
+    record = compare_network(ready, task, steps_per_item=steps, n_test=3, spiking=True)
+    assert record["max_difference_numpy"] < 1e-9
+    assert 0 <= record["score_spiking"] <= 1 and record["n_test"] == 3
+
+    with pytest.raises(ValidationError, match=r"task.*radii are measured.*\(got None\)"):
+        nir_network.export_ready(bare)
+    mixed = dict(bare.spec, cells=[dict(bare.spec["cells"][0], hidden_synapse=0.01),
+                                   dict(bare.spec["cells"][0], units=4)])
+    from nengo_lmu.analysis.training import Training  # noqa: PLC0415
+
+    with pytest.raises(ValidationError, match=r"hidden_synapse.*every cell or in none"):
+        nir_network.export_ready(Training({}, [], 0.0, mixed), task)
+    with pytest.raises(ValidationError, match="time_scale"):
+        nir_network.export_ready(NETWORK, time_scale=0)

@@ -68,3 +68,21 @@ def test_snntorch_scores_the_trained_network_as_nengo_does():
     # and nengo's, the same neurons without a floor
     assert record["max_difference_snntorch"] < 1e-9
     assert record["score_snntorch"] == record["score_nengo"]
+
+
+def test_snntorch_runs_an_export_ready_network_as_nengo_does():
+    pytest.importorskip("sklearn", reason="needs the nir extra: pip install 'nengo-lmu[nir]'")
+    from nengo_lmu.analysis.pipeline import make_task, settings  # noqa: PLC0415
+    from nengo_lmu.export.compare import compare_network  # noqa: PLC0415
+    from nengo_lmu.export.nir_network import export_ready  # noqa: PLC0415
+
+    from .test_nir_network import unsynapsed  # noqa: PLC0415
+
+    task = make_task(settings("digits", quick=True))
+    # slowed down, with a compensated synapse (an input kernel) added
+    ready, steps = export_ready(unsynapsed(task, theta=0.06), task, steps_per_item=2,
+                                time_scale=3)
+    record = compare_network(ready, task, steps_per_item=steps, n_test=2,
+                             executors=("numpy", "snntorch"))
+    assert record["max_difference_executors"] < 1e-9
+    assert record["max_difference_snntorch"] < 1e-9
