@@ -263,8 +263,12 @@ def exportable_neurons(cell, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY_T
     )
 
 
+#: Memories :func:`deploy_exportable` deploys: nengo's own, or a Loihi memory.
+MEMORIES = ("nengo", "loihi")
+
+
 def deploy_exportable(trained, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY_TAU_RC,
-                      radius_scale=RADIUS_SCALE, **overrides):
+                      radius_scale=RADIUS_SCALE, memory="nengo", **overrides):
     """A trained network deployed, spiking, with neurons NIR can express.
 
     Parameters
@@ -277,6 +281,14 @@ def deploy_exportable(trained, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY
         this module's documentation.
     radius_scale : float, optional
         Every memory's radii times this (default :data:`RADIUS_SCALE`).
+    memory : {"nengo", "loihi"}, optional
+        nengo's own memory (default: one ensemble per Legendre dimension,
+        the recurrence decoded, exported factored through its decoders), or
+        a :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory` (one
+        population with neuron-to-neuron weights, unquantised). On the
+        digits network made export-ready, nengo's own scores higher
+        (``python benchmarks/bench_nir_network.py score --export-ready``
+        prints both).
     **overrides
         Passed to :func:`nengo_lmu.analysis.deployment.deploy` (e.g. ``dt``).
 
@@ -293,9 +305,12 @@ def deploy_exportable(trained, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY
             raise ValidationError(
                 f"Must be a finite number > 0 (got {tau})", attr=name
             )
-    overrides.setdefault(
-        "memory", functools.partial(hardware.memory, "loihi", quantize=False)
-    )
+    if memory not in MEMORIES:
+        raise ValidationError(
+            f"Must be one of {MEMORIES} (got {memory!r})", attr="memory"
+        )
+    overrides.setdefault("memory", None if memory == "nengo" else functools.partial(
+        hardware.memory, "loihi", quantize=False))
     net = deploy(
         trained, backend="reference", spiking=True,
         cell_overrides=lambda cell: exportable_neurons(
@@ -328,13 +343,15 @@ def _check(net):
             "carry a rectified-linear rate have no faithful form (got spiking=False)"
         )
     for i, cell in enumerate(net.cells):
-        if not any(c.__name__ == "LoihiLegendreMemory" for c in type(cell.memory).__mro__):
+        if not (nir_memory.is_ensembles_memory(cell.memory) or any(
+                c.__name__ == "LoihiLegendreMemory" for c in type(cell.memory).__mro__)):
             raise _refuse(
-                i, "the memory must be a LoihiLegendreMemory, one population with "
-                "neuron-to-neuron weights", type(cell.memory).__name__
+                i, "the memory must be nengo's own LegendreMemory (its default "
+                "EnsemblesPopulation) or a LoihiLegendreMemory, whose neurons and "
+                "weights NIR's nodes express", type(cell.memory).__name__
             )
         for name, nt in (("hidden", cell.hidden.neuron_type),
-                         ("memory", cell.memory.ensemble.neuron_type)):
+                         ("memory", cell.memory.neuron_type)):
             if not isinstance(nt, nengo.LIF) or nt.tau_ref != 0:
                 raise _refuse(
                     i, f"the {name} neurons must be LIF neurons with tau_ref=0: NIR's "
@@ -367,14 +384,25 @@ def _weights(conn, amplitude=1.0):
     return amplitude * np.array(conn.transform.init, dtype=np.float64)
 
 
-def to_nir(net):
+class _Params:
+    """A built model's parameters, as :func:`nengo_lmu.export.nir.to_nir` reads them."""
+
+    def __init__(self, params):
+        self.params = params
+
+
+def to_nir(net, model=None):
     """The NIR graph of a spiking :class:`.LMUNetwork` (see the module docs).
 
     Parameters
     ----------
     net : LMUNetwork
-        Spiking, with LoihiLegendreMemory memories and LIF neurons without
-        refractory period (:func:`deploy_exportable` builds one).
+        Spiking, with nengo's own memories or LoihiLegendreMemory memories
+        and LIF neurons without refractory period (:func:`deploy_exportable`
+        builds one).
+    model : nengo.Simulator or nengo.builder.Model, optional
+        The build whose decoders nengo's own memories are exported with
+        (default: a build of ``net``, which needs its ``seed``).
 
     Returns
     -------
@@ -388,7 +416,8 @@ def to_nir(net):
     Raises
     ------
     nengo.exceptions.BuildError
-        For a network NIR cannot express, naming what NIR lacks.
+        For a network NIR cannot express, naming what NIR lacks, or one with
+        nengo's own memories, no seed and no ``model``.
     """
     _check(net)
     dt = float(net.spec["dt"])
@@ -396,19 +425,24 @@ def to_nir(net):
     edges = []
     source, amplitude = INPUT, 1.0
     floors = []
+    params = None
+    if any(nir_memory.is_ensembles_memory(cell.memory) for cell in net.cells):
+        params = nir_memory.built_params(net, model)
     for i, cell in enumerate(net.cells):
         c = f"cell{i}_"
-        mem = nir_memory.to_nir(cell.memory)
-        for name in ("input_weights", "neurons", "recurrent_weights", "state_decoders"):
-            nodes[c + ("memory" if name == "neurons" else "memory_" + name)] = mem.nodes[name]
-        floors.append(mem.metadata["voltage_floor_dropped"])
+        mem = nir_memory.to_nir(cell.memory, params and _Params(params))
         memory = c + "memory"
-        edges += [
-            (memory + "_input_weights", memory),
-            (memory, memory + "_recurrent_weights"),
-            (memory + "_recurrent_weights", memory),
-            (memory, memory + "_state_decoders"),
-        ]
+
+        def rename(name, memory=memory):
+            return memory if name == "neurons" else f"{memory}_{name}"
+
+        outer = (nir_memory.INPUT, nir_memory.STATE, nir_memory.SPIKES)
+        for name, node in mem.nodes.items():
+            if name not in outer:
+                nodes[rename(name)] = node
+        edges += [(rename(a), rename(b)) for a, b in mem.edges
+                  if a not in outer and b not in outer]
+        floors.append(mem.metadata["voltage_floor_dropped"])
         t = cell.trainable
         nodes[c + "input_encoders"] = nir.Linear(
             weight=_weights(t["input_encoders"], amplitude)
