@@ -2,13 +2,18 @@ r"""A trained :class:`.LMUNetwork` as one NIR graph.
 
 :func:`to_nir` writes a spiking LMU network (stacked cells and a readout)
 as one flat graph, each memory exported as :func:`nengo_lmu.export.nir.to_nir`
-exports it (one ``CubaLIF`` population with a recurrent ``Linear``) and each
-hidden layer as one more ``CubaLIF`` population. For one cell::
+exports it and each hidden layer as one more ``CubaLIF`` population. For
+one cell with nengo's own memory (the default of :func:`deploy_exportable`;
+its recurrence factored through its decoders)::
 
     input --> cell0_input_encoders --> cell0_memory_input_weights --> cell0_memory
-    cell0_memory --> cell0_memory_recurrent_weights --> cell0_memory
+    cell0_memory --> cell0_memory_recurrent_decoders
+        --> cell0_memory_recurrent_weights --> cell0_memory
     cell0_memory --> cell0_memory_state_decoders --> cell0_memory_kernel --> cell0_hidden
     cell0_hidden --> readout --> output
+
+(with a ``LoihiLegendreMemory``, one ``cell0_memory_recurrent_weights``
+node of neuron-to-neuron weights in place of the two recurrent nodes).
 
 with ``cell0_input_kernel`` (``input_to_hidden``) and
 ``cell0_hidden_kernel`` (``hidden_to_hidden``) where the cell has them; a
@@ -32,9 +37,13 @@ voltage at a floor of 0. NIR's neurons have neither (its ``IF`` resets to
 with a ``BuildError``. :func:`deploy_exportable` deploys a trained network
 with neurons NIR expresses:
 
-- each memory a :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory` of
+- each memory nengo's own (``memory="nengo"``: one ensemble per Legendre
+  dimension, the recurrence decoded; the decoders are read from a build of
+  the network, so it needs a seed) or a
+  :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory` (``memory="loihi"``,
+  unquantised weights), of
   ``LoihiLIF(tau_rc=memory_tau_rc, tau_ref=0, min_voltage=-inf)`` neurons
-  (unquantised weights; a 10 ms membrane by default, whose leak pulls a
+  (a 10 ms membrane by default, whose leak pulls a
   neuron driven far below threshold back sooner than nengo's 20 ms), with
   radii twice the trained ones (``radius_scale``), so that a state beyond
   its radius drives the neurons that do not encode it less far below
@@ -73,13 +82,12 @@ with nengo's spiking neurons (:func:`nengo_lmu.analysis.deployment.evaluate`
 with ``spiking=True``) is the score its export is compared with
 (:func:`nengo_lmu.export.compare.compare_network` with ``spiking=True``;
 ``python benchmarks/bench_nir_network.py score PATH --export-ready`` prints
-both). What still separates the two is the memory, not the neurons: the
-export takes a memory of one population with neuron-to-neuron weights (a
-``LoihiLegendreMemory``, each neuron encoding one dimension), while nengo's
-spiking deployment uses nengo's own neural memory (encoders spread over all
-dimensions, the recurrence decoded). With ``--ablation`` that command also
-scores the export-ready network with nengo's own memory and the export's
-neurons, which scores as the spiking deployment does.
+both). The memory matters there: nengo's spiking deployment uses nengo's
+own memory, and a ``LoihiLegendreMemory`` (each neuron encoding one
+dimension, neuron-to-neuron recurrence) of the same neurons scores lower,
+which is why :func:`deploy_exportable` deploys nengo's own by default (that
+command's ``--memory loihi`` scores the other; ``--ablation`` also scores,
+in nengo, the memory not exported).
 
 The other cells' connections NIR cannot express as nengo runs them are
 refused too: a cell without ``hidden_synapse`` (nengo delivers its input in
