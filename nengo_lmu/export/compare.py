@@ -43,7 +43,8 @@ def memory_network(order, n_neurons, u, theta=1.0, dt=0.001, seed=0, memory="loi
     starting at rest as NIR's do). Returns
     ``(network, memory, state_probe, spike_probe)``; the state probe is
     unfiltered (filter offline with :func:`nengo_lmu.metrics.filtered`),
-    the spike probe is a list of probes, one per ensemble.
+    the spike probe gives every neuron's output in the order
+    :func:`nengo_lmu.export.nir.to_nir` exports them.
     """
     if memory not in MEMORIES:
         raise nengo.exceptions.ValidationError(
@@ -64,7 +65,13 @@ def memory_network(order, n_neurons, u, theta=1.0, dt=0.001, seed=0, memory="loi
         mem = make(order, theta, n_neurons, dt=dt, seed=seed, **memory_args)
         nengo.Connection(stim, mem.input, synapse=None)
         state = nengo.Probe(mem.state, synapse=None)
-        spikes = [nengo.Probe(e.neurons) for e in mem.ensembles]
+        # every ensemble's spikes, in the order of the exported neurons
+        everyone = nengo.Node(size_in=sum(e.n_neurons for e in mem.ensembles))
+        start = 0
+        for e in mem.ensembles:
+            nengo.Connection(e.neurons, everyone[start:start + e.n_neurons], synapse=None)
+            start += e.n_neurons
+        spikes = nengo.Probe(everyone, synapse=None)
     return net, mem, state, spikes
 
 
@@ -132,7 +139,7 @@ def compare_memory(
             sim.run_steps(len(u))
             record = {"seconds_nengo": time.perf_counter() - t0}
             states = {"nengo": sim.data[state_probe]}
-            spikes = {"nengo": np.hstack([sim.data[p] for p in spike_probe]) > 0}
+            spikes = {"nengo": sim.data[spike_probe] > 0}
     graph = round_trip(to_nir(mem, sim))
     for name in executors:
         t0 = time.perf_counter()
