@@ -95,6 +95,11 @@ the input transform. The gains are folded into these weights, so
 The decoders depend on the build's seeds, so the memory (or a network above
 it) needs a seed, or the build it runs in is passed.
 
+An executor starts every neuron at rest (``v = 0``), as nengo-loihi's
+``LoihiLIF`` starts; ``nengo.LIF`` starts at random voltages unless given
+``initial_state={"voltage": nengo.dists.Choice([0])}``, without which nengo
+and the export part from the first step (with the same state error).
+
 Metadata
 --------
 The graph's metadata holds ``dt``, ``theta``, ``order``, ``size_in``,
