@@ -144,10 +144,11 @@ test-nir: $(NIR_VENV)/.installed-nir
 # theta / order >= 0.08 s, so that LIF neurons without a voltage floor hold
 # the memory; synapses added) and scored on 100 test digits with nengo's
 # spiking neurons, with NIR's neurons in nengo, and exported in NumPy and
-# snnTorch; before it, the quick setting with an order-6 memory of 600 neurons
+# snnTorch, nengo's own memory exported (factored through its decoders);
+# before it, the quick setting with an order-6 memory of 600 neurons
 # trained with nengo-dl and exported as trained, with what the hidden layer's
-# voltage floor is worth; --ablation on the export-ready one scores it with
-# nengo's own neural memory and the export's neurons (not exportable yet)
+# voltage floor is worth; --ablation on the export-ready one also scores it in
+# nengo with the other memory the export takes (a LoihiLegendreMemory)
 NIR_TRAIN_ARGS ?= --quick --units 50 --order 6 --n-neurons 600
 NIR_PARALLEL_ARGS ?= --parallel --units 50 --order 12 --n-neurons 1200
 NIR_SCORE_ARGS ?= --export-ready --ablation --n-test 100

@@ -23,12 +23,14 @@ Usage::
     python benchmarks/bench_nir_network.py train [--quick] [--parallel] [--units N
         --order D --n-neurons M] [--epochs E] --out PATH.npz
     python benchmarks/bench_nir_network.py score PATH.npz [--quick] [--n-test N]
-        [--numpy-only] [--hidden-tau-rc S] [--ablation] [--export-ready
-        [--time-scale S]]
+        [--numpy-only] [--hidden-tau-rc S] [--memory nengo|loihi] [--ablation]
+        [--export-ready [--time-scale S]]
 
-With ``--export-ready``, ``--ablation`` also scores the export-ready network
-with the export's neurons but nengo's own neural memory, which is what the
-spiking score uses and NIR export does not take yet.
+``--memory`` picks the memory deployed and exported: ``nengo`` (default,
+nengo's own, exported factored through its decoders) or ``loihi`` (a
+``LoihiLegendreMemory``, one population with neuron-to-neuron weights).
+With ``--export-ready``, ``--ablation`` also scores, in nengo, the
+export-ready network with the export's neurons and the other memory.
 
 (``make bench-nir`` trains in parallel an order-12 memory of 1,200 neurons
 and 50 units on all training digits, ``--parallel --units 50 --order 12
@@ -92,7 +94,7 @@ def score(args):
     executors = ("numpy",) if args.numpy_only else ("numpy", "snntorch")
     r = compare_network(args.network, task, steps_per_item=spi, n_test=n_test,
                         executors=executors, seed=args.seed,
-                        hidden_tau_rc=args.hidden_tau_rc)
+                        hidden_tau_rc=args.hidden_tau_rc, memory=args.memory)
     r.pop("graph")
     r["score_trained_neurons"] = trained_as["score"]
     print(f"digits, {r['n_test']} test sequences, accuracy:")
@@ -123,14 +125,16 @@ def score_export_ready(args, task, n_test, spi):
     executors = ("numpy",) if args.numpy_only else ("numpy", "snntorch")
     r = compare_network(ready, task, steps_per_item=steps, n_test=n_test,
                         executors=executors, seed=args.seed,
-                        hidden_tau_rc=args.hidden_tau_rc, spiking=True)
+                        hidden_tau_rc=args.hidden_tau_rc, spiking=True,
+                        memory=args.memory)
     r.pop("graph")
     cell = ready.spec["cells"][0]
     r.update(time_scale=steps // spi, steps_per_item=steps, theta=cell["theta"],
-             order=cell["order"], n_neurons=cell["n_neurons"])
+             order=cell["order"], n_neurons=cell["n_neurons"], memory=args.memory)
     print(f"digits, {r['n_test']} test sequences, export-ready: order {cell['order']}, "
           f"{cell['n_neurons']} memory neurons, theta {cell['theta']:g} s "
-          f"(time scale {steps // spi}, {steps} steps per item); accuracy:")
+          f"(time scale {steps // spi}, {steps} steps per item), {args.memory} memory "
+          "exported; accuracy:")
     print(f"  {'nengo, spiking neurons as the pipeline deploys them:':<55}"
           f"{r['score_spiking']:.4f}")
     print(f"  {'nengo, NIR-expressible neurons:':<55}{r['score_nengo']:.4f}  "
@@ -140,11 +144,11 @@ def score_export_ready(args, task, n_test, spi):
               f"({100 * (r['score_' + e] - r['score_spiking']):+.1f} points; class as nengo's "
               f"NIR-expressible on {r['agree_' + e]:.1%})")
     if args.ablation:
-        value = nef_memory_score(ready, task, steps, n_test, args.seed)
-        r["score_nengo_memory_nir_neurons"] = value
-        print(f"  {'nengo, its own neural memory, NIR-expressible neurons:':<55}"
-              f"{value:.4f}  ({100 * (value - r['score_spiking']):+.1f} points; "
-              "not exportable yet)")
+        other = "loihi" if args.memory == "nengo" else "nengo"
+        value = memory_score(ready, task, steps, n_test, args.seed, other)
+        r[f"score_nengo_{other}_memory"] = value
+        print(f"  {f'nengo, NIR-expressible neurons, {other} memory:':<55}"
+              f"{value:.4f}  ({100 * (value - r['score_spiking']):+.1f} points)")
     last = executors[-1]
     gap = abs(r[f"score_{last}"] - r["score_spiking"])
     print(f"target ({last} within 2 points of nengo's spiking score) met: {gap <= 0.02}")
@@ -153,26 +157,20 @@ def score_export_ready(args, task, n_test, spi):
         json.dump(r, f, indent=1)
 
 
-def nef_memory_score(ready, task, steps, n_test, seed):
-    """The export-ready network with deploy_exportable's neurons (LIF, no
-    voltage floor) but nengo's own neural memory (encoders spread over all
-    dimensions, the recurrence decoded), which the pipeline's spiking score
-    uses, in place of the one-population Loihi memory the export needs."""
+def memory_score(ready, task, steps, n_test, seed, memory):
+    """The export-ready network deployed for export (deploy_exportable's
+    neurons) with ``memory``, scored in nengo's reference simulator."""
     import numpy as np  # noqa: PLC0415
 
-    from nengo_lmu.analysis.deployment import deploy, run_reset, score  # noqa: PLC0415
+    from nengo_lmu.analysis.deployment import run_reset, score  # noqa: PLC0415
     from nengo_lmu.analysis.training import hold  # noqa: PLC0415
-    from nengo_lmu.export.nir_network import (  # noqa: PLC0415
-        HIDDEN_BIAS_OFFSET, _values, exportable_neurons)
+    from nengo_lmu.export.nir_network import deploy_exportable  # noqa: PLC0415
 
     inputs = hold(task.x_test[:n_test], steps)
     ends = np.arange(1, task.x_test.shape[1] + 1) * steps - 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        net = deploy(ready, backend="reference", spiking=True,
-                     cell_overrides=exportable_neurons)
-        for cell in net.cells:
-            cell.hidden.bias = _values(cell.hidden.bias, cell.units) + HIDDEN_BIAS_OFFSET
+        net = deploy_exportable(ready, memory=memory)
         return score(task, run_reset(net, inputs, "reference", seed, {})[:, ends])
 
 
@@ -229,6 +227,8 @@ def main():
     s.add_argument("--n-test", type=int)
     s.add_argument("--numpy-only", action="store_true")
     s.add_argument("--hidden-tau-rc", type=float)
+    s.add_argument("--memory", choices=("nengo", "loihi"), default="nengo",
+                   help="the memory deployed and exported (default nengo's own)")
     s.add_argument("--ablation", action="store_true",
                    help="also score the hidden LIF layer with and without its floor")
     s.add_argument("--export-ready", action="store_true",

@@ -30,24 +30,48 @@ from nengo_lmu.export.nir import SPIKES, STATE, to_nir
 EXECUTORS = ("numpy", "snntorch")
 
 
-def memory_network(order, n_neurons, u, theta=1.0, dt=0.001, seed=0, **memory_args):
-    """A Loihi memory of LIF neurons (``tau_ref=0``) driven by the samples ``u``.
+#: Memories :func:`compare_memory` can export: a Loihi memory, or nengo's own.
+MEMORIES = ("loihi", "nengo")
 
-    Returns ``(network, memory, state_probe, spike_probe)``; the state probe
-    is unfiltered (filter offline with :func:`nengo_lmu.metrics.filtered`).
+
+def memory_network(order, n_neurons, u, theta=1.0, dt=0.001, seed=0, memory="loihi",
+                   **memory_args):
+    """A memory of LIF neurons (``tau_ref=0``) driven by the samples ``u``.
+
+    ``memory`` is ``"loihi"`` (a ``LoihiLegendreMemory``) or ``"nengo"``
+    (a ``LegendreMemory`` of one ensemble per dimension, its neurons
+    starting at rest as NIR's do). Returns
+    ``(network, memory, state_probe, spike_probe)``; the state probe is
+    unfiltered (filter offline with :func:`nengo_lmu.metrics.filtered`),
+    the spike probe gives every neuron's output in the order
+    :func:`nengo_lmu.export.nir.to_nir` exports them.
     """
-    from nengo_lmu.hardware.loihi import LoihiLegendreMemory  # noqa: PLC0415
+    if memory not in MEMORIES:
+        raise nengo.exceptions.ValidationError(
+            f"Must be one of {MEMORIES} (got {memory!r})", attr="memory"
+        )
+    if memory == "loihi":
+        from nengo_lmu.hardware.loihi import LoihiLegendreMemory as make  # noqa: PLC0415
 
-    memory_args.setdefault("neuron_type", nengo.LIF(tau_ref=0))
+        memory_args.setdefault("neuron_type", nengo.LIF(tau_ref=0))
+    else:
+        make = nengo_lmu.LegendreMemory
+        # at rest, as NIR's neurons start (nengo.LIF starts at random voltages)
+        memory_args.setdefault("neuron_type", nengo.LIF(
+            tau_ref=0, initial_state={"voltage": nengo.dists.Choice([0.0])}))
     memory_args.setdefault("radii", signals.white_signal_process(len(u) * dt))
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(signals.input_process(u, dt))
-        mem = LoihiLegendreMemory(
-            order, theta, n_neurons, dt=dt, seed=seed, **memory_args
-        )
+        mem = make(order, theta, n_neurons, dt=dt, seed=seed, **memory_args)
         nengo.Connection(stim, mem.input, synapse=None)
         state = nengo.Probe(mem.state, synapse=None)
-        spikes = nengo.Probe(mem.ensemble.neurons)
+        # every ensemble's spikes, in the order of the exported neurons
+        everyone = nengo.Node(size_in=sum(e.n_neurons for e in mem.ensembles))
+        start = 0
+        for e in mem.ensembles:
+            nengo.Connection(e.neurons, everyone[start:start + e.n_neurons], synapse=None)
+            start += e.n_neurons
+        spikes = nengo.Probe(everyone, synapse=None)
     return net, mem, state, spikes
 
 
@@ -77,8 +101,9 @@ def compare_memory(
     Parameters
     ----------
     order, n_neurons, theta
-        The memory (a ``LoihiLegendreMemory`` of ``nengo.LIF(tau_ref=0)``
-        neurons, state scaled for the input; ``memory_args`` go to it).
+        The memory (of ``nengo.LIF(tau_ref=0)`` neurons, state scaled for
+        the input; ``memory_args`` go to it, ``memory="nengo"`` for nengo's
+        own memory, a Loihi memory by default; see :func:`memory_network`).
     duration : float
         Seconds of 1 Hz white noise (RMS 0.3), at least twice ``theta``.
     seed : int
@@ -115,7 +140,7 @@ def compare_memory(
             record = {"seconds_nengo": time.perf_counter() - t0}
             states = {"nengo": sim.data[state_probe]}
             spikes = {"nengo": sim.data[spike_probe] > 0}
-    graph = round_trip(to_nir(mem))
+    graph = round_trip(to_nir(mem, sim))
     for name in executors:
         t0 = time.perf_counter()
         if name == "numpy":

@@ -72,6 +72,34 @@ which :mod:`nengo_lmu.export.nir_numpy` and
 So a spike reaches a membrane one step after it is emitted, as in nengo's
 reference simulator and on Loihi.
 
+nengo's own memory
+------------------
+A :class:`~nengo_lmu.networks.LegendreMemory` with its default population
+(:class:`~nengo_lmu.networks.population.EnsemblesPopulation`: one ensemble
+per represented dimension, the recurrence decoded) is exported factored::
+
+    input --> input_weights --> neurons --> state_decoders --> state
+                                  |  ^
+                                  |  +-- recurrent_weights <-- recurrent_decoders <--+
+                                  +----------------------------------------------------+
+
+``state_decoders`` and ``recurrent_decoders`` (both ``order * size_in x
+n_neurons``) are the decoders nengo solved, read from a build of the memory
+(its ``decode`` connections' weights, which undo the state's scaling);
+``recurrent_weights`` (``n_neurons x order * size_in``) is the ensembles'
+encoders, scaled by gain over radius as nengo scales them, times the
+recurrent transform on the state; ``input_weights`` the same encoders times
+the input transform. The gains are folded into these weights, so
+``neurons`` has ``r`` 1; the rest of its parameters are as above. It costs
+``2 d N`` weights for the recurrence, against ``N^2`` for a Loihi memory.
+The decoders depend on the build's seeds, so the memory (or a network above
+it) needs a seed, or the build it runs in is passed.
+
+An executor starts every neuron at rest (``v = 0``), as nengo-loihi's
+``LoihiLIF`` starts; ``nengo.LIF`` starts at random voltages unless given
+``initial_state={"voltage": nengo.dists.Choice([0])}``, without which nengo
+and the export part from the first step (with the same state error).
+
 Metadata
 --------
 The graph's metadata holds ``dt``, ``theta``, ``order``, ``size_in``,
@@ -82,7 +110,7 @@ The graph's metadata holds ``dt``, ``theta``, ``order``, ``size_in``,
 
 import numpy as np
 import nengo
-from nengo.exceptions import ValidationError
+from nengo.exceptions import BuildError, ValidationError
 
 import nir
 
@@ -99,14 +127,19 @@ TIME_STEP = (
 INPUT, STATE, SPIKES = "input", "state", "spikes"
 
 
-def to_nir(memory):
-    r"""The NIR graph of a Loihi Legendre memory.
+def to_nir(memory, model=None):
+    r"""The NIR graph of a Loihi Legendre memory, or of nengo's own.
 
     Parameters
     ----------
-    memory : nengo_lmu.hardware.loihi.LoihiLegendreMemory
+    memory : LoihiLegendreMemory or LegendreMemory
         Built with ``LoihiLIF(tau_ref=0)`` (or ``nengo.LIF(tau_ref=0)``)
-        neurons; its weights (quantised or not) are exported as they are.
+        neurons; a Loihi memory's weights (quantised or not) are exported as
+        they are; nengo's own memory (its default population) with the
+        decoders of ``model``.
+    model : nengo.Simulator or nengo.builder.Model, optional
+        A build that holds nengo's own memory, whose decoders are exported
+        (default: a build of the memory alone, which needs its ``seed``).
 
     Returns
     -------
@@ -118,15 +151,22 @@ def to_nir(memory):
     Raises
     ------
     nengo.exceptions.ValidationError
-        For a memory that is not one population with neuron-to-neuron
-        weights, or a neuron type NIR cannot express.
+        For a memory that is neither a LoihiLegendreMemory nor nengo's own
+        memory with its default population, or a neuron type NIR cannot
+        express.
+    nengo.exceptions.BuildError
+        For nengo's own memory without a seed and without ``model``, or a
+        ``model`` that does not hold it.
     """
+    if is_ensembles_memory(memory):
+        return _ensembles_graph(memory, model)
     # by name, so that no backend package is imported here
     if not any(c.__name__ == "LoihiLegendreMemory" for c in type(memory).__mro__):
         raise ValidationError(
-            "Must be a LoihiLegendreMemory: one population with neuron-to-neuron "
-            "weights and no hardware effects beyond its neurons and synapse, which "
-            f"NIR can express (got {memory!r})",
+            "Must be a LoihiLegendreMemory (one population with neuron-to-neuron "
+            "weights) or a LegendreMemory with its default EnsemblesPopulation, "
+            "which have no hardware effects beyond their neurons and synapse, "
+            f"which NIR can express (got {memory!r})",
             attr="memory",
         )
     ens = memory.ensemble
@@ -134,7 +174,6 @@ def to_nir(memory):
     amp = float(nt.amplitude)
     neurons = neuron_node(nt, ens.gain, ens.bias, memory.synapse.tau, memory.dt)
     dims, size_in = memory.dimensions, memory.size_in
-    readout = np.kron(np.eye(size_in), memory.readout[None, :])
     nodes = {
         INPUT: nir.Input(input_type=np.array([size_in])),
         "input_weights": nir.Linear(weight=_f64(memory.input_weights)),
@@ -153,7 +192,13 @@ def to_nir(memory):
         ("state_decoders", STATE),
         ("neurons", SPIKES),
     ]
-    metadata = {
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=_metadata(memory, nt))
+
+
+def _metadata(memory, nt):
+    size_in = memory.size_in
+    readout = np.kron(np.eye(size_in), memory.readout[None, :])
+    return {
         "dt": float(memory.dt),
         "theta": float(memory.theta),
         "order": int(memory.order),
@@ -164,7 +209,92 @@ def to_nir(memory):
         "source": f"nengo-lmu {version}: {type(memory).__name__}",
         "voltage_floor_dropped": float(getattr(nt, "min_voltage", 0.0)),
     }
-    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=metadata)
+
+
+def is_ensembles_memory(memory):
+    """Whether ``memory`` is nengo's own memory (a plain
+    :class:`~nengo_lmu.networks.LegendreMemory` with its default
+    :class:`~nengo_lmu.networks.population.EnsemblesPopulation`)."""
+    from nengo_lmu.networks.memory import LegendreMemory  # noqa: PLC0415
+    from nengo_lmu.networks.population import EnsemblesPopulation  # noqa: PLC0415
+
+    return (type(memory) is LegendreMemory
+            and type(memory.population) is EnsemblesPopulation)
+
+
+def built_params(network, model=None):
+    """The built parameters (``model.params``) of ``network``'s objects.
+
+    ``model`` is a ``nengo.Simulator`` or ``nengo.builder.Model`` whose build
+    holds ``network``; without one, ``network`` is built alone, which gives
+    the decoders a simulation of it uses only if it has a seed.
+    """
+    if model is None:
+        if network.seed is None:
+            raise BuildError(
+                "Must have a seed, or pass the build it runs in (model=), so that "
+                "the exported decoders are those nengo simulates (got seed=None "
+                f"for {network!r})"
+            )
+        dt = network.spec["dt"] if hasattr(network, "spec") else network.dt
+        model = nengo.builder.Model(dt=float(dt))
+        model.build(network)
+    return getattr(model, "model", model).params
+
+
+def _ensembles_graph(memory, model):
+    """The factored graph of nengo's own memory (see the module docs)."""
+    nt = memory.neuron_type
+    params = built_params(memory, model)
+    ensembles = list(memory.ensembles)
+    missing = [e for e in ensembles if e not in params]
+    if missing:
+        raise BuildError(
+            f"Must be a build that holds the memory (got a model without {missing[0]!r})"
+        )
+    # each ensemble's rows among all neurons, and the state dimensions it holds
+    starts = np.cumsum([0] + [e.n_neurons for e in ensembles])
+    rows = {e: slice(starts[i], starts[i + 1]) for i, e in enumerate(ensembles)}
+    n, dims = int(starts[-1]), memory.dimensions
+    encoders = np.zeros((n, dims))  # x -> neuron input, gain / radius included
+    decoders = np.zeros((dims, n))  # spikes -> m
+    recurrent = inputs = None
+    for conn in memory.all_connections:
+        if conn.post_obj in rows and conn.synapse is None:
+            cols = np.arange(dims)[conn.pre_slice]
+            encoders[rows[conn.post_obj], cols] = params[conn.post_obj].scaled_encoders
+        elif conn.pre_obj in rows:
+            out = np.arange(dims)[conn.post_slice]
+            decoders[out, rows[conn.pre_obj]] = params[conn].weights
+        elif conn.pre_obj is memory.state:
+            recurrent = np.array(params[conn].weights, dtype=np.float64)
+        elif conn is memory._input_conn:
+            inputs = np.array(params[conn].weights, dtype=np.float64)
+    amp = float(nt.amplitude)
+    biases = np.concatenate([params[e].bias for e in ensembles])
+    neurons = neuron_node(nt, np.ones(n), biases, memory.synapse.tau, memory.dt)
+    decode = amp * decoders
+    nodes = {
+        INPUT: nir.Input(input_type=np.array([memory.size_in])),
+        "input_weights": nir.Linear(weight=encoders @ inputs),
+        "neurons": neurons,
+        "recurrent_decoders": nir.Linear(weight=decode.copy()),
+        "recurrent_weights": nir.Linear(weight=encoders @ recurrent),
+        "state_decoders": nir.Linear(weight=decode),
+        STATE: nir.Output(output_type=np.array([dims])),
+        SPIKES: nir.Output(output_type=np.array([n])),
+    }
+    edges = [
+        (INPUT, "input_weights"),
+        ("input_weights", "neurons"),
+        ("neurons", "recurrent_decoders"),
+        ("recurrent_decoders", "recurrent_weights"),
+        ("recurrent_weights", "neurons"),
+        ("neurons", "state_decoders"),
+        ("state_decoders", STATE),
+        ("neurons", SPIKES),
+    ]
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=_metadata(memory, nt))
 
 
 def neuron_node(neuron_type, gain, bias, tau_syn, dt):

@@ -2,13 +2,18 @@ r"""A trained :class:`.LMUNetwork` as one NIR graph.
 
 :func:`to_nir` writes a spiking LMU network (stacked cells and a readout)
 as one flat graph, each memory exported as :func:`nengo_lmu.export.nir.to_nir`
-exports it (one ``CubaLIF`` population with a recurrent ``Linear``) and each
-hidden layer as one more ``CubaLIF`` population. For one cell::
+exports it and each hidden layer as one more ``CubaLIF`` population. For
+one cell with nengo's own memory (the default of :func:`deploy_exportable`;
+its recurrence factored through its decoders)::
 
     input --> cell0_input_encoders --> cell0_memory_input_weights --> cell0_memory
-    cell0_memory --> cell0_memory_recurrent_weights --> cell0_memory
+    cell0_memory --> cell0_memory_recurrent_decoders
+        --> cell0_memory_recurrent_weights --> cell0_memory
     cell0_memory --> cell0_memory_state_decoders --> cell0_memory_kernel --> cell0_hidden
     cell0_hidden --> readout --> output
+
+(with a ``LoihiLegendreMemory``, one ``cell0_memory_recurrent_weights``
+node of neuron-to-neuron weights in place of the two recurrent nodes).
 
 with ``cell0_input_kernel`` (``input_to_hidden``) and
 ``cell0_hidden_kernel`` (``hidden_to_hidden``) where the cell has them; a
@@ -32,9 +37,13 @@ voltage at a floor of 0. NIR's neurons have neither (its ``IF`` resets to
 with a ``BuildError``. :func:`deploy_exportable` deploys a trained network
 with neurons NIR expresses:
 
-- each memory a :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory` of
+- each memory nengo's own (``memory="nengo"``: one ensemble per Legendre
+  dimension, the recurrence decoded; the decoders are read from a build of
+  the network, so it needs a seed) or a
+  :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory` (``memory="loihi"``,
+  unquantised weights), of
   ``LoihiLIF(tau_rc=memory_tau_rc, tau_ref=0, min_voltage=-inf)`` neurons
-  (unquantised weights; a 10 ms membrane by default, whose leak pulls a
+  (a 10 ms membrane by default, whose leak pulls a
   neuron driven far below threshold back sooner than nengo's 20 ms), with
   radii twice the trained ones (``radius_scale``), so that a state beyond
   its radius drives the neurons that do not encode it less far below
@@ -73,13 +82,12 @@ with nengo's spiking neurons (:func:`nengo_lmu.analysis.deployment.evaluate`
 with ``spiking=True``) is the score its export is compared with
 (:func:`nengo_lmu.export.compare.compare_network` with ``spiking=True``;
 ``python benchmarks/bench_nir_network.py score PATH --export-ready`` prints
-both). What still separates the two is the memory, not the neurons: the
-export takes a memory of one population with neuron-to-neuron weights (a
-``LoihiLegendreMemory``, each neuron encoding one dimension), while nengo's
-spiking deployment uses nengo's own neural memory (encoders spread over all
-dimensions, the recurrence decoded). With ``--ablation`` that command also
-scores the export-ready network with nengo's own memory and the export's
-neurons, which scores as the spiking deployment does.
+both). The memory matters there: nengo's spiking deployment uses nengo's
+own memory, and a ``LoihiLegendreMemory`` (each neuron encoding one
+dimension, neuron-to-neuron recurrence) of the same neurons scores lower,
+which is why :func:`deploy_exportable` deploys nengo's own by default (that
+command's ``--memory loihi`` scores the other; ``--ablation`` also scores,
+in nengo, the memory not exported).
 
 The other cells' connections NIR cannot express as nengo runs them are
 refused too: a cell without ``hidden_synapse`` (nengo delivers its input in
@@ -263,8 +271,12 @@ def exportable_neurons(cell, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY_T
     )
 
 
+#: Memories :func:`deploy_exportable` deploys: nengo's own, or a Loihi memory.
+MEMORIES = ("nengo", "loihi")
+
+
 def deploy_exportable(trained, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY_TAU_RC,
-                      radius_scale=RADIUS_SCALE, **overrides):
+                      radius_scale=RADIUS_SCALE, memory="nengo", **overrides):
     """A trained network deployed, spiking, with neurons NIR can express.
 
     Parameters
@@ -277,6 +289,14 @@ def deploy_exportable(trained, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY
         this module's documentation.
     radius_scale : float, optional
         Every memory's radii times this (default :data:`RADIUS_SCALE`).
+    memory : {"nengo", "loihi"}, optional
+        nengo's own memory (default: one ensemble per Legendre dimension,
+        the recurrence decoded, exported factored through its decoders), or
+        a :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory` (one
+        population with neuron-to-neuron weights, unquantised). On the
+        digits network made export-ready, nengo's own scores higher
+        (``python benchmarks/bench_nir_network.py score --export-ready``
+        prints both).
     **overrides
         Passed to :func:`nengo_lmu.analysis.deployment.deploy` (e.g. ``dt``).
 
@@ -293,9 +313,12 @@ def deploy_exportable(trained, hidden_tau_rc=HIDDEN_TAU_RC, memory_tau_rc=MEMORY
             raise ValidationError(
                 f"Must be a finite number > 0 (got {tau})", attr=name
             )
-    overrides.setdefault(
-        "memory", functools.partial(hardware.memory, "loihi", quantize=False)
-    )
+    if memory not in MEMORIES:
+        raise ValidationError(
+            f"Must be one of {MEMORIES} (got {memory!r})", attr="memory"
+        )
+    overrides.setdefault("memory", None if memory == "nengo" else functools.partial(
+        hardware.memory, "loihi", quantize=False))
     net = deploy(
         trained, backend="reference", spiking=True,
         cell_overrides=lambda cell: exportable_neurons(
@@ -328,13 +351,15 @@ def _check(net):
             "carry a rectified-linear rate have no faithful form (got spiking=False)"
         )
     for i, cell in enumerate(net.cells):
-        if not any(c.__name__ == "LoihiLegendreMemory" for c in type(cell.memory).__mro__):
+        if not (nir_memory.is_ensembles_memory(cell.memory) or any(
+                c.__name__ == "LoihiLegendreMemory" for c in type(cell.memory).__mro__)):
             raise _refuse(
-                i, "the memory must be a LoihiLegendreMemory, one population with "
-                "neuron-to-neuron weights", type(cell.memory).__name__
+                i, "the memory must be nengo's own LegendreMemory (its default "
+                "EnsemblesPopulation) or a LoihiLegendreMemory, whose neurons and "
+                "weights NIR's nodes express", type(cell.memory).__name__
             )
         for name, nt in (("hidden", cell.hidden.neuron_type),
-                         ("memory", cell.memory.ensemble.neuron_type)):
+                         ("memory", cell.memory.neuron_type)):
             if not isinstance(nt, nengo.LIF) or nt.tau_ref != 0:
                 raise _refuse(
                     i, f"the {name} neurons must be LIF neurons with tau_ref=0: NIR's "
@@ -367,14 +392,25 @@ def _weights(conn, amplitude=1.0):
     return amplitude * np.array(conn.transform.init, dtype=np.float64)
 
 
-def to_nir(net):
+class _Params:
+    """A built model's parameters, as :func:`nengo_lmu.export.nir.to_nir` reads them."""
+
+    def __init__(self, params):
+        self.params = params
+
+
+def to_nir(net, model=None):
     """The NIR graph of a spiking :class:`.LMUNetwork` (see the module docs).
 
     Parameters
     ----------
     net : LMUNetwork
-        Spiking, with LoihiLegendreMemory memories and LIF neurons without
-        refractory period (:func:`deploy_exportable` builds one).
+        Spiking, with nengo's own memories or LoihiLegendreMemory memories
+        and LIF neurons without refractory period (:func:`deploy_exportable`
+        builds one).
+    model : nengo.Simulator or nengo.builder.Model, optional
+        The build whose decoders nengo's own memories are exported with
+        (default: a build of ``net``, which needs its ``seed``).
 
     Returns
     -------
@@ -388,7 +424,8 @@ def to_nir(net):
     Raises
     ------
     nengo.exceptions.BuildError
-        For a network NIR cannot express, naming what NIR lacks.
+        For a network NIR cannot express, naming what NIR lacks, or one with
+        nengo's own memories, no seed and no ``model``.
     """
     _check(net)
     dt = float(net.spec["dt"])
@@ -396,19 +433,24 @@ def to_nir(net):
     edges = []
     source, amplitude = INPUT, 1.0
     floors = []
+    params = None
+    if any(nir_memory.is_ensembles_memory(cell.memory) for cell in net.cells):
+        params = nir_memory.built_params(net, model)
     for i, cell in enumerate(net.cells):
         c = f"cell{i}_"
-        mem = nir_memory.to_nir(cell.memory)
-        for name in ("input_weights", "neurons", "recurrent_weights", "state_decoders"):
-            nodes[c + ("memory" if name == "neurons" else "memory_" + name)] = mem.nodes[name]
-        floors.append(mem.metadata["voltage_floor_dropped"])
+        mem = nir_memory.to_nir(cell.memory, params and _Params(params))
         memory = c + "memory"
-        edges += [
-            (memory + "_input_weights", memory),
-            (memory, memory + "_recurrent_weights"),
-            (memory + "_recurrent_weights", memory),
-            (memory, memory + "_state_decoders"),
-        ]
+
+        def rename(name, memory=memory):
+            return memory if name == "neurons" else f"{memory}_{name}"
+
+        outer = (nir_memory.INPUT, nir_memory.STATE, nir_memory.SPIKES)
+        for name, node in mem.nodes.items():
+            if name not in outer:
+                nodes[rename(name)] = node
+        edges += [(rename(a), rename(b)) for a, b in mem.edges
+                  if a not in outer and b not in outer]
+        floors.append(mem.metadata["voltage_floor_dropped"])
         t = cell.trainable
         nodes[c + "input_encoders"] = nir.Linear(
             weight=_weights(t["input_encoders"], amplitude)

@@ -91,8 +91,16 @@ def test_numpy_executor_scores_as_nengo(task):
 @pytest.mark.filterwarnings("ignore:SpikingRectifiedLinear. Loihi's rectified-linear")
 def test_what_nir_cannot_express_is_refused():
     as_trained = deploy(NETWORK, backend="reference", spiking=True)
-    with pytest.raises(BuildError, match="the memory must be a LoihiLegendreMemory"):
+    with pytest.raises(BuildError, match="hidden neurons must be LIF.*reset"):
         nir_network.to_nir(as_trained)
+    ideal = deploy(NETWORK, backend="reference", spiking=True, memory="ideal")
+    with pytest.raises(BuildError, match="memory must be nengo's own LegendreMemory"):
+        nir_network.to_nir(ideal)
+    unseeded = nir_network.deploy_exportable(NETWORK, seed=None)
+    with pytest.raises(BuildError, match=r"Must have a seed.*\(got seed=None"):
+        nir_network.to_nir(unseeded)
+    with pytest.raises(ValidationError, match=r"memory.*\('nengo', 'loihi'\) \(got 'analog'\)"):
+        nir_network.deploy_exportable(NETWORK, memory="analog")
     loihi_relu = deploy(NETWORK, backend="loihi", spiking=True)
     with pytest.raises(BuildError, match="hidden neurons must be LIF.*voltage floor"):
         nir_network.to_nir(loihi_relu)

@@ -29,6 +29,38 @@ def test_snntorch_runs_the_memory_as_nengo_does():
     assert record["steps_like_nengo_snntorch"] >= 100
 
 
+def test_snntorch_runs_nengo_memory_as_nengo_does():
+    """nengo's own memory, its recurrence through two Linear nodes (decoders,
+    then encoders): snnTorch's spikes are NumPy's, and nengo's."""
+    import nengo  # noqa: PLC0415
+
+    lif = nengo.LIF(tau_ref=0, min_voltage=-np.inf,
+                    initial_state={"voltage": nengo.dists.Choice([0.0])})
+    record = compare_memory(order=3, n_neurons=120, duration=2.0, seed=1, memory="nengo",
+                            neuron_type=lif, executors=("numpy", "snntorch"))
+    assert record["spikes_equal"]
+    assert record["steps_like_nengo_snntorch"] == 2000
+    assert np.isclose(record["E_snntorch"], record["E_nengo"], rtol=1e-9)
+
+
+def test_snntorch_scores_a_network_with_either_memory_as_nengo_does():
+    pytest.importorskip("sklearn", reason="needs the nir extra: pip install 'nengo-lmu[nir]'")
+    from nengo_lmu.analysis.pipeline import make_task, settings  # noqa: PLC0415
+    from nengo_lmu.export.compare import compare_network  # noqa: PLC0415
+
+    from .test_nir_network import NETWORK  # noqa: PLC0415
+
+    task = make_task(settings("digits", quick=True))
+    for memory in ("nengo", "loihi"):
+        record = compare_network(NETWORK, task, steps_per_item=2, n_test=3,
+                                 executors=("numpy", "snntorch"), memory=memory)
+        graph = record["graph"]
+        factored = "cell0_memory_recurrent_decoders" in graph.nodes
+        assert factored == (memory == "nengo")
+        assert record["max_difference_executors"] < 1e-9
+        assert record["max_difference_snntorch"] < 1e-9
+
+
 def one(x):
     return np.array([float(x)])
 
