@@ -1,9 +1,8 @@
-"""Calibration of populations addressed neuron by neuron on the analog chip."""
+"""Calibration trims: each emulated neuron set to the curve its ensemble asked for."""
 
 import numpy as np
 import nengo
 import pytest
-from nengo.exceptions import BuildError
 
 from nengo_lmu.hardware import analog
 from nengo_lmu.hardware.analog import calibration
@@ -71,24 +70,36 @@ def test_measurement_recovers_gain_and_bias_factors():
     assert np.abs(neurons.rates(x, gains, bias) - nominal).mean() < 1.0
 
 
-def test_only_addressed_populations_are_trimmed():
-    """A population read through decoders keeps its mismatch (calibrated
-    decoders absorb it); one addressed neuron by neuron is trimmed."""
+def test_every_chip_population_is_trimmed():
+    """Decoded populations are trimmed too, and then decode as well as on a
+    chip without gain and threshold mismatch."""
     with nengo.Network(seed=0) as net:
-        stim = nengo.Node(0.3)
-        decoded = nengo.Ensemble(20, 1, neuron_type=nengo.LIFRate())
-        addressed = nengo.Ensemble(20, 1, neuron_type=nengo.RectifiedLinear())
-        nengo.Connection(stim, decoded)
-        nengo.Connection(decoded, addressed.neurons, transform=np.ones((20, 1)))
-    assert calibration.addressed_ensembles(net) == {addressed}
-    with analog.Simulator(net, substrate=analog.Substrate(seed=0), calibrate=True,
-                          progress_bar=False) as sim:
-        chip = sim.model.chip
-    assert np.all(chip[decoded].neurons.input_scale == 1)
-    assert not np.allclose(chip[addressed].neurons.input_scale, 1)
+        stim = nengo.Node(lambda t: np.sin(2 * np.pi * t))
+        decoded = nengo.Ensemble(50, 1, neuron_type=nengo.LIFRate())
+        out = nengo.Node(size_in=1)
+        nengo.Connection(stim, decoded, synapse=None)
+        nengo.Connection(decoded, out, synapse=None)
+        probe = nengo.Probe(out)
+    sub = analog.Substrate(seed=0).without("noise", "drift")
+    errors = {}
+    for name, substrate, calibrate in (("trimmed", sub, True), ("untrimmed", sub, False),
+                                       ("matched", sub.without("gain_sigma",
+                                                               "threshold_sigma"), True)):
+        with analog.Simulator(net, substrate=substrate, calibrate=calibrate,
+                              progress_bar=False) as sim:
+            sim.run(1.0)
+        if name == "trimmed":
+            assert not np.allclose(sim.model.chip[decoded].neurons.input_scale, 1)
+        target = np.sin(2 * np.pi * sim.trange())
+        errors[name] = np.sqrt(np.mean((sim.data[probe][:, 0] - target) ** 2))
+    assert errors["trimmed"] < errors["matched"] + 0.01
+    assert errors["untrimmed"] > 2 * errors["trimmed"]
 
 
-def test_unmeasurable_neuron_is_a_build_error():
-    neurons = SubstrateNeurons(nengo.LIFRate(), [1.0], [100.0], [0.0])  # never fires
-    with pytest.raises(BuildError, match="fires at too few points"):
-        calibration.measure_current_map(neurons, np.zeros(1), label="layer")
+def test_unmeasurable_neuron_is_left_untrimmed():
+    neurons = SubstrateNeurons(nengo.LIFRate(), [1.0, 1.2], [100.0, 0.8], [0.0, 0.5])
+    scale, factor = calibration.measure_current_map(neurons, np.array([0.0, 0.5]))
+    assert np.isnan(scale[0]) and np.isnan(factor[0])  # never fires: not measured
+    input_scale, bias = calibration.trims(neurons, np.array([0.0, 0.5]))
+    assert input_scale[0] == 1 and bias[0] == 0
+    assert np.isclose(input_scale[1], 0.8 / 1.2, rtol=1e-2)

@@ -16,8 +16,11 @@ the reference simulator. What the substrate changes, and where:
 - **Decoding weights** (:class:`SimAccumulator`): weights out of an ensemble
   are rounded to ``weight_bits`` with one exponent per output row, and the
   decoded value leaves the accumulator as +-1 spikes.
-- **Decoders**, with ``calibrate=True``: solved from the emulated neurons' own
-  tuning curves, as the chip's software does after measuring them.
+- **Calibration**, with ``calibrate=True``: each neuron's gain and bias
+  measured from its rate curve and trimmed to the ones the network asked
+  for (:mod:`.calibration`), and decoders solved from the emulated neurons'
+  own (trimmed) tuning curves, as the chip's software does after measuring
+  them.
 
 Connections whose transform is a :class:`SynapseDerivative` carry a
 derivative of the state for heterogeneous-synapse compensation: each neuron
@@ -93,8 +96,8 @@ class SubstrateNeurons(NeuronType):
     .. math:: J_i = e^{-w_h} \left(g_i e^{w_g} (J^{in}_i - b_i) + b_i\right) / h_i
               + \sigma \xi_i
 
-    and runs ``base`` on it. Trimmed (:meth:`trim`, calibrating a
-    population addressed neuron by neuron), the neuron's weighted input
+    and runs ``base`` on it. Trimmed (:meth:`trim`, when calibrating), the
+    neuron's weighted input
     :math:`J^{in}_i - b_i` is scaled by ``input_scale`` and it is programmed
     with ``programmed_bias`` instead of :math:`b_i`. Its :meth:`rates` are
     the neuron's true tuning curves at the start of a run (no noise, no
@@ -234,7 +237,6 @@ class AnalogModel(Model):
         self.chip = {}  # Ensemble -> SubstrateEnsemble
         self.connections = collections.OrderedDict()  # Connection -> notes
         self._building = []
-        self._addressed = None
 
     @contextlib.contextmanager
     def building(self, conn):
@@ -243,14 +245,6 @@ class AnalogModel(Model):
             yield
         finally:
             self._building.pop()
-
-    @property
-    def addressed(self):
-        """Ensembles whose neurons the network's connections address one by one."""
-        if self._addressed is None:
-            top = self.toplevel
-            self._addressed = set() if top is None else calibration.addressed_ensembles(top)
-        return self._addressed
 
     @property
     def current_connection(self):
@@ -321,9 +315,9 @@ def _substrate_neurons(model, neuron_type, neurons):
         base.base_type if spiking else base,
         gain, threshold, bias, sub.noise, sub.drift, noise_seed,
     )
-    if model.calibrate and ens in model.addressed and not inner.ideal:
-        # weights address these neurons one by one: trim each to its nominal curve
-        inner.trim(*calibration.trims(inner, bias, label=str(ens)))
+    if model.calibrate and not inner.ideal:
+        # measure each neuron and trim it to the curve the network asked for
+        inner.trim(*calibration.trims(inner, bias))
     model.chip[ens] = SubstrateEnsemble(ens, start, inner)
     if not inner.ideal:
         base = _replaced(base, base_type=inner) if spiking else inner
