@@ -3,6 +3,7 @@
 import numpy as np
 import nengo
 import pytest
+from nengo.exceptions import ValidationError
 
 from nengo_lmu.hardware import analog
 from nengo_lmu.hardware.analog import calibration
@@ -103,3 +104,13 @@ def test_unmeasurable_neuron_is_left_untrimmed():
     input_scale, bias = calibration.trims(neurons, np.array([0.0, 0.5]))
     assert input_scale[0] == 1 and bias[0] == 0
     assert np.isclose(input_scale[1], 0.8 / 1.2, rtol=1e-2)
+
+
+def test_decoders_only_leaves_neurons_untrimmed():
+    net, layer, _, _ = trained_layer(spiking=False)
+    with analog.Simulator(net, substrate=analog.Substrate(seed=1), calibrate="decoders",
+                          progress_bar=False) as sim:
+        assert sim.model.calibrate and not sim.model.trim
+        assert np.all(sim.model.chip[layer].neurons.input_scale == 1)
+    with pytest.raises(ValidationError, match="must be True, False or 'decoders'"):
+        analog.Simulator(net, calibrate="trims", progress_bar=False)

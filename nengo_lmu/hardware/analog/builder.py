@@ -232,7 +232,12 @@ class AnalogModel(Model):
                          builder=AnalogBuilder)
         self.substrate = Substrate() if substrate is None else substrate
         check_substrate(self.substrate, dt)
+        if not (isinstance(calibrate, bool) or calibrate == "decoders"):
+            raise ValidationError(
+                f"must be True, False or 'decoders' (got {calibrate!r})", "calibrate"
+            )
         self.calibrate = bool(calibrate)
+        self.trim = calibrate is True  # "decoders": calibrated decoders, untrimmed
         self.slots_used = 0
         self.chip = {}  # Ensemble -> SubstrateEnsemble
         self.connections = collections.OrderedDict()  # Connection -> notes
@@ -315,7 +320,7 @@ def _substrate_neurons(model, neuron_type, neurons):
         base.base_type if spiking else base,
         gain, threshold, bias, sub.noise, sub.drift, noise_seed,
     )
-    if model.calibrate and not inner.ideal:
+    if model.trim and not inner.ideal:
         # measure each neuron and trim it to the curve the network asked for
         inner.trim(*calibration.trims(inner, bias))
     model.chip[ens] = SubstrateEnsemble(ens, start, inner)
