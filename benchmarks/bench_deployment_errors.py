@@ -13,8 +13,10 @@ accuracy:
 - ``loihi-ref-relu`` / ``loihi-ref-lif``: the Loihi memory with Loihi's
   rectified-linear (reset to zero) or LIF neurons, run by nengo's reference
   simulator (the neuron models without quantisation or host-chip I/O);
-- ``loihi-fast-lif``: the latter on the fast integer emulator (quantisation
-  and host-chip I/O added);
+- ``loihi-ref-lif-hidden``: the latter with Loihi's rectified-linear
+  neurons (reset to zero) in the hidden layer too, as the chip runs it;
+- ``loihi-fast-lif``: the Loihi memory with LIF neurons on the fast integer
+  emulator (quantisation and host-chip I/O added);
 - ``analog-decoders`` / ``analog``: the analog memory on the Braindrop-like
   substrate, calibrated decoders with untrimmed neurons
   (``calibrate="decoders"``) or fully calibrated (neuron trims too);
@@ -35,7 +37,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import nengo  # noqa: E402
 import numpy as np  # noqa: E402
 
-VARIANTS = ("reference", "loihi-ref-relu", "loihi-ref-lif", "loihi-fast-lif",
+VARIANTS = ("reference", "loihi-ref-relu", "loihi-ref-lif", "loihi-ref-lif-hidden",
+            "loihi-fast-lif",
             "analog-decoders", "analog", "analog-matched")
 
 
@@ -62,14 +65,17 @@ def main():
     inputs = hold(task.x_test[: args.digits], 32)
     labels = task.y_test[: args.digits, -1, 0]
 
-    def network(memory, backend, spiking=True, memory_neurons=None, **options):
+    def network(memory, backend, spiking=True, memory_neurons=None, hidden_neurons=None,
+                **options):
         trained = conversion.converted(args.network, memory, **knobs)
         over = {}
         if backend == "loihi":
             over["memory"] = functools.partial(hardware.memory, "loihi",
                                                input_range=u_range)
-        if memory_neurons is not None:
-            over["cell_overrides"] = {"memory_neurons": memory_neurons}
+        cell = {"memory_neurons": memory_neurons, "hidden_neurons": hidden_neurons}
+        cell = {k: v for k, v in cell.items() if v is not None}
+        if cell:
+            over["cell_overrides"] = cell
         net = deployment.deploy(trained, backend=backend, spiking=spiking,
                                 memory_options=options or None, **over)
         with net:
@@ -120,6 +126,10 @@ def main():
         "loihi-ref-lif": lambda: run(network("neural", "loihi",
                                              memory_neurons=nengo.LIF()),
                                      "loihi", target="reference"),
+        "loihi-ref-lif-hidden": lambda: run(network(
+            "neural", "loihi", memory_neurons=nengo.LIF(),
+            hidden_neurons=LoihiSpikingRectifiedLinear(amplitude=1 / 800)),
+            "loihi", target="reference"),
         "loihi-fast-lif": lambda: run(network("neural", "loihi",
                                               memory_neurons=nengo.LIF()),
                                       "loihi", target="fast"),
