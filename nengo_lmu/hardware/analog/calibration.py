@@ -8,7 +8,7 @@ out of ``ensemble.neurons``, e.g. the trained hidden layer of an LMU, whose
 weights were learned for neurons with the nominal gain and bias), and in a
 recurrent memory the mismatched curves make the decoded state err (an LMU
 memory of order 24 on the Braindrop-like substrate: state error 0.87 with
-calibrated decoders, 0.15 trimmed, 0.15 without mismatch). So, calibrating,
+calibrated decoders, 0.16 trimmed, 0.16 without mismatch). So, calibrating,
 the chip's software measures each neuron's rate curve and programs a
 per-neuron input scale (its incoming weights and encoder, scaled) and bias
 that undo its gain and threshold mismatch.
