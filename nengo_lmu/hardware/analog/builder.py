@@ -232,12 +232,13 @@ class AnalogModel(Model):
                          builder=AnalogBuilder)
         self.substrate = Substrate() if substrate is None else substrate
         check_substrate(self.substrate, dt)
-        if not (isinstance(calibrate, bool) or calibrate == "decoders"):
+        if isinstance(calibrate, str) and calibrate != "decoders":
             raise ValidationError(
                 f"must be True, False or 'decoders' (got {calibrate!r})", "calibrate"
             )
         self.calibrate = bool(calibrate)
-        self.trim = calibrate is True  # "decoders": calibrated decoders, untrimmed
+        # "decoders": calibrated decoders, untrimmed neurons
+        self.trim = self.calibrate and not isinstance(calibrate, str)
         self.slots_used = 0
         self.chip = {}  # Ensemble -> SubstrateEnsemble
         self.connections = collections.OrderedDict()  # Connection -> notes

@@ -38,7 +38,8 @@ _TABLE_POINTS = 20001
 
 
 def _inverse(base, currents):
-    """A function mapping rates of ``base`` back to currents, on ``[0, max]``."""
+    """``(currents, rates)``: the invertible part of ``base``'s rate curve on
+    ``[0, currents]``, for ``np.interp`` to map rates back to currents."""
     grid = np.linspace(0.0, currents, _TABLE_POINTS)
     rates = np.asarray(base.rates(grid, 1.0, 0.0), dtype=float).ravel()
     # keep the strictly increasing part of the curve, where it is invertible
