@@ -115,6 +115,24 @@ def test_analog_stage_deploys_the_analog_memory_and_resets(quick):
     np.testing.assert_array_equal(out[0], out[1])  # each from rest, after reset
 
 
+def test_loihi_stage_deploys_lif_memory_neurons(quick):
+    """Loihi's rectified-linear neurons reset to zero at a spike: the Loihi
+    stage's memories get LIF neurons and the measured input range."""
+    pytest.importorskip("nengo_loihi")
+    from nengo_loihi.neurons import LoihiLIF
+
+    from nengo_lmu.hardware.loihi import LoihiLegendreMemory
+
+    trained, _, _ = quick
+    overrides = conversion.stage_overrides("spikes (Loihi emulator)", input_range=2.0)
+    net = deployment.deploy(conversion.converted(trained, **KNOBS), backend="loihi",
+                            **overrides)
+    memory = net.cells[0].memory
+    assert isinstance(memory, LoihiLegendreMemory)
+    assert type(memory.neuron_type) is LoihiLIF and memory.input_range == 2.0
+    assert conversion.stage_overrides("spikes (reference)") == {}
+
+
 def test_convert_from_the_command_line(quick, capsys):
     _, _, out = quick
     cli.main(["convert", "--out", str(out), "--stage", "ideal rates",

@@ -16,8 +16,11 @@ the reference simulator. What the substrate changes, and where:
 - **Decoding weights** (:class:`SimAccumulator`): weights out of an ensemble
   are rounded to ``weight_bits`` with one exponent per output row, and the
   decoded value leaves the accumulator as +-1 spikes.
-- **Decoders**, with ``calibrate=True``: solved from the emulated neurons' own
-  tuning curves, as the chip's software does after measuring them.
+- **Calibration**, with ``calibrate=True``: each neuron's gain and bias
+  measured from its rate curve and trimmed to the ones the network asked
+  for (:mod:`.calibration`), and decoders solved from the emulated neurons'
+  own (trimmed) tuning curves, as the chip's software does after measuring
+  them.
 
 Connections whose transform is a :class:`SynapseDerivative` carry a
 derivative of the state for heterogeneous-synapse compensation: each neuron
@@ -38,6 +41,7 @@ from nengo.ensemble import Neurons
 from nengo.exceptions import BuildError, ValidationError
 from nengo.neurons import NeuronType, RatesToSpikesNeuronType
 
+from nengo_lmu.hardware.analog import calibration
 from nengo_lmu.hardware.analog.operators import (
     SimAccumulator,
     SimSpikeCount,
@@ -92,9 +96,13 @@ class SubstrateNeurons(NeuronType):
     .. math:: J_i = e^{-w_h} \left(g_i e^{w_g} (J^{in}_i - b_i) + b_i\right) / h_i
               + \sigma \xi_i
 
-    and runs ``base`` on it. Its :meth:`rates` are the neuron's true tuning
-    curves at the start of a run (no noise, no drift): what calibration
-    measures.
+    and runs ``base`` on it. Trimmed (:meth:`trim`, when calibrating), the
+    neuron's weighted input
+    :math:`J^{in}_i - b_i` is scaled by ``input_scale`` and it is programmed
+    with ``programmed_bias`` instead of :math:`b_i`. Its :meth:`rates` are
+    the neuron's true tuning curves at the start of a run (no noise, no
+    drift), trims included; :meth:`physical_rates` those of the untrimmed
+    circuit: what calibration measures.
     """
 
     def __init__(self, base, gain, threshold, bias, noise=0.0, drift=0.0, seed=0):
@@ -103,6 +111,8 @@ class SubstrateNeurons(NeuronType):
         self.gain_factor = np.asarray(gain, dtype=float)
         self.inv_threshold = 1.0 / np.asarray(threshold, dtype=float)
         self.bias = np.asarray(bias, dtype=float)
+        self.input_scale = np.ones_like(self.bias)
+        self.programmed_bias = self.bias.copy()
         self.noise = float(noise)
         self.drift = float(drift)
         self.seed = int(seed)
@@ -120,6 +130,18 @@ class SubstrateNeurons(NeuronType):
             and np.all(self.inv_threshold == 1)
         )
 
+    def trim(self, input_scale, programmed_bias):
+        """Program per-neuron input scales and biases (calibration's trims)."""
+        self.input_scale = np.asarray(input_scale, dtype=float)
+        self.programmed_bias = np.asarray(programmed_bias, dtype=float)
+
+    def _current_map(self, gain_walk=0.0, threshold_walk=0.0):
+        """``(scale, offset)``: the effective current is ``scale * J + offset``."""
+        g = self.gain_factor * np.exp(gain_walk)
+        h = self.inv_threshold * np.exp(-threshold_walk)
+        scale = g * h * self.input_scale
+        return scale, h * self.programmed_bias - scale * self.bias
+
     # each instance is one population's physical neurons: never merge two
     def __eq__(self, other):
         return self is other
@@ -133,9 +155,7 @@ class SubstrateNeurons(NeuronType):
     def make_state(self, n_neurons, rng=np.random, dtype=None):
         state = self.base.make_state(n_neurons, rng=rng, dtype=dtype)
         # the current each neuron makes of its input: J = scale * J_in + offset
-        scale = self.gain_factor * self.inv_threshold
-        state["current_scale"] = scale.copy()
-        state["current_offset"] = self.inv_threshold * self.bias - scale * self.bias
+        state["current_scale"], state["current_offset"] = self._current_map()
         state["gain_walk"] = np.zeros(n_neurons)
         state["threshold_walk"] = np.zeros(n_neurons)
         state["steps_since_drift"] = np.zeros(1)
@@ -152,9 +172,17 @@ class SubstrateNeurons(NeuronType):
     def max_rates_intercepts(self, gain, bias):
         return self.base.max_rates_intercepts(gain, bias)
 
-    def rates(self, x, gain, bias):
+    def physical_rates(self, x, gain, bias):
+        """Rates of the untrimmed circuit, ``gain * x`` its weighted input and
+        ``bias`` its programmed bias."""
         return self.base.rates(
             x, gain * self.gain_factor * self.inv_threshold, bias * self.inv_threshold
+        )
+
+    def rates(self, x, gain, bias):
+        scale = self.input_scale
+        return self.physical_rates(
+            x, gain * scale, self.programmed_bias + scale * (bias - self.bias)
         )
 
     def step(self, dt, J, output, current_scale, current_offset, gain_walk,
@@ -168,10 +196,8 @@ class SubstrateNeurons(NeuronType):
                 steps_since_drift[...] = 0
                 gain_walk += walk * substrate_rng.standard_normal(n)
                 threshold_walk += walk * substrate_rng.standard_normal(n)
-                g = self.gain_factor * np.exp(gain_walk)
-                h = self.inv_threshold * np.exp(-threshold_walk)
-                current_scale[...] = g * h
-                current_offset[...] = h * self.bias - current_scale * self.bias
+                current_scale[...], current_offset[...] = self._current_map(
+                    gain_walk, threshold_walk)
         J_eff = current_scale * J
         J_eff += current_offset
         if self.noise > 0:
@@ -206,7 +232,13 @@ class AnalogModel(Model):
                          builder=AnalogBuilder)
         self.substrate = Substrate() if substrate is None else substrate
         check_substrate(self.substrate, dt)
+        if isinstance(calibrate, str) and calibrate != "decoders":
+            raise ValidationError(
+                f"must be True, False or 'decoders' (got {calibrate!r})", "calibrate"
+            )
         self.calibrate = bool(calibrate)
+        # "decoders": calibrated decoders, untrimmed neurons
+        self.trim = self.calibrate and not isinstance(calibrate, str)
         self.slots_used = 0
         self.chip = {}  # Ensemble -> SubstrateEnsemble
         self.connections = collections.OrderedDict()  # Connection -> notes
@@ -289,6 +321,9 @@ def _substrate_neurons(model, neuron_type, neurons):
         base.base_type if spiking else base,
         gain, threshold, bias, sub.noise, sub.drift, noise_seed,
     )
+    if model.trim and not inner.ideal:
+        # measure each neuron and trim it to the curve the network asked for
+        inner.trim(*calibration.trims(inner, bias))
     model.chip[ens] = SubstrateEnsemble(ens, start, inner)
     if not inner.ideal:
         base = _replaced(base, base_type=inner) if spiking else inner

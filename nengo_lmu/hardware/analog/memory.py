@@ -10,8 +10,9 @@ analog backend can solve them from the emulated neurons' tuning curves.
 
 Compensations (:data:`COMPENSATIONS`), each switchable:
 
-- ``"calibrate"``: decoders from the emulated neurons' own tuning curves
-  (the backend's ``calibrate``; this memory asks for it).
+- ``"calibrate"``: each neuron measured and trimmed to its nominal curve,
+  and decoders from the emulated neurons' own tuning curves (the backend's
+  ``calibrate``, :mod:`.calibration`; this memory asks for it).
 - ``"synapse"``: Principle 3 for the chip's synapse, a pulse-extended
   double exponential (:func:`nengo_lmu.mapping.general_synapse` with
   :func:`~nengo_lmu.mapping.double_exponential_coefficients`), instead of
@@ -144,7 +145,8 @@ class AnalogLegendreMemory(LegendreMemory):
     groups : ndarray of int
         The dimension each neuron encodes.
     calibrate : bool
-        Whether the backend should calibrate this memory's decoders.
+        Whether the backend should calibrate the chip (neuron trims and
+        decoders).
 
     Examples
     --------

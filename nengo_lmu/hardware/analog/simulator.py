@@ -29,11 +29,14 @@ class Simulator(nengo.Simulator):
         the substrate.
     substrate : Substrate, optional
         The chip (default ``Substrate()``, Braindrop-like).
-    calibrate : bool, optional
-        Solve decoders from the emulated neurons' own tuning curves, as the
+    calibrate : bool or "decoders", optional
+        Measure each emulated neuron's gain and bias and trim it to the
+        curve its ensemble asked for (:mod:`.calibration`), and solve
+        decoders from the neurons' own (trimmed) tuning curves, as the
         chip's software does after measuring them (default False: decoders
-        for the neurons the network asked for). Calibrated solves bypass
-        nengo's decoder cache.
+        for the neurons the network asked for, untrimmed neurons);
+        ``"decoders"``: calibrated decoders only, neurons untrimmed.
+        Calibrated solves bypass nengo's decoder cache.
     decoder_cache : nengo.cache.DecoderCache, optional
         Default nengo's (``nengo.cache.NoDecoderCache()`` turns it off).
     progress_bar, optimize
