@@ -114,3 +114,16 @@ def test_decoders_only_leaves_neurons_untrimmed():
         assert np.all(sim.model.chip[layer].neurons.input_scale == 1)
     with pytest.raises(ValidationError, match="must be True, False or 'decoders'"):
         analog.Simulator(net, calibrate="trims", progress_bar=False)
+
+
+def test_the_inverse_resolves_currents_just_above_threshold_on_a_wide_range():
+    """A neuron with a large bias widens the table; the steep LIF curve just
+    above threshold must still map back to its current."""
+    from nengo_lmu.hardware.analog.calibration import _inverse  # noqa: PLC0415
+
+    base = nengo.LIFRate(tau_ref=0.002)
+    currents = np.array([1.02, 1.05, 2.0, 40.0])
+    rates = np.ravel(base.rates(currents, 1.0, 0.0))
+    for top in (100.0, 12000.0):
+        grid, table = _inverse(base, top)
+        assert np.allclose(np.interp(rates, table, grid), currents, rtol=1e-3)

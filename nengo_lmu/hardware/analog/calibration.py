@@ -39,9 +39,21 @@ _TABLE_POINTS = 20001
 
 def _inverse(base, currents):
     """``(currents, rates)``: the invertible part of ``base``'s rate curve on
-    ``[0, currents]``, for ``np.interp`` to map rates back to currents."""
-    grid = np.linspace(0.0, currents, _TABLE_POINTS)
+    ``[0, currents]``, for ``np.interp`` to map rates back to currents.
+
+    The grid is even over the whole range and, besides, geometric above 0
+    and above 1 (the thresholds of rectified-linear and LIF-like neurons),
+    so that the steep curve just above a threshold is resolved however wide
+    the range; the table starts at the last current that does not fire.
+    """
+    even = np.linspace(0.0, currents, _TABLE_POINTS)
+    near = np.geomspace(1e-9, max(currents, 2e-9), _TABLE_POINTS // 2)
+    grid = np.unique(np.concatenate([even, near, 1.0 + near]))
+    grid = grid[grid <= currents]
     rates = np.asarray(base.rates(grid, 1.0, 0.0), dtype=float).ravel()
+    silent = np.flatnonzero(rates <= 0)
+    start = silent[-1] if silent.size else 0
+    grid, rates = grid[start:], rates[start:]
     # keep the strictly increasing part of the curve, where it is invertible
     keep = np.concatenate([[True], np.diff(rates) > 0])
     keep &= rates < 0.95 * rates[-1] if rates[-1] > 0 else keep
