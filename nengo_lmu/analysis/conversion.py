@@ -291,6 +291,8 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
     steps = _steps(steps_per_item, time_scale)
     stage_n_test = dict(stage_n_test or {})
     check_stages(list(stage_n_test))
+    if loihi_input_range is not None:
+        loihi_input_range = check_positive(loihi_input_range, "loihi_input_range")
     spec, _ = _load(trained)
     if radii is None and any("radii" not in c for c in spec["cells"]) and any(
         STAGES[s].memory == "neural" for s in stages

@@ -154,6 +154,8 @@ def test_conversion_errors(quick):
         conversion.convert(trained, task, stages=["spikes"])
     with pytest.raises(ValidationError, match=r"stages: must be among .* \(got 'analog'\)"):
         conversion.convert(trained, task, stage_n_test={"analog": 2})
+    with pytest.raises(ValidationError, match=r"loihi_input_range: .*\(got -1"):
+        conversion.convert(trained, task, loihi_input_range=-1.0)  # before any stage runs
     with pytest.raises(ValidationError, match=r"memory: must be 'ideal' or 'neural'"):
         conversion.converted(trained, memory="loihi")
     with pytest.raises(ValidationError, match=r"time_scale: must be an integer"):

@@ -85,7 +85,7 @@ class _SpikeCollector:
                 self.spikes[ti - 1, start + np.asarray(idxs)] = True
 
 
-def _run_host(sim, steps):
+def _run_host_steps(sim, steps):
     """``sim.run_steps(steps)`` for one of nengo-loihi's host simulators,
     with numpy's error state set once for all the steps.
 
@@ -110,20 +110,20 @@ def _run_host(sim, steps):
 class _StepRunner(StepRunner):
     """nengo-loihi's step runner, whose precomputed modes (the host's parts
     run all their steps before or after the chip's) run the host with
-    :func:`_run_host`."""
+    :func:`_run_host_steps`."""
 
     def emu_precomputed_host_pre_and_host(self, steps):
         self.timers.start("run")
-        _run_host(self.host_pre, steps)
+        _run_host_steps(self.host_pre, steps)
         self._host2chip(self.emulator)
         self.emulator.run_steps(steps)
         self._chip2host(self.emulator)
-        _run_host(self.host, steps)
+        _run_host_steps(self.host, steps)
         self.timers.stop("run")
 
     def emu_precomputed_host_pre_only(self, steps):
         self.timers.start("run")
-        _run_host(self.host_pre, steps)
+        _run_host_steps(self.host_pre, steps)
         self._host2chip(self.emulator)
         self.emulator.run_steps(steps)
         self.timers.stop("run")
@@ -132,7 +132,7 @@ class _StepRunner(StepRunner):
         self.timers.start("run")
         self.emulator.run_steps(steps)
         self._chip2host(self.emulator)
-        _run_host(self.host, steps)
+        _run_host_steps(self.host, steps)
         self.timers.stop("run")
 
 
@@ -270,7 +270,7 @@ class Simulator(nengo_loihi.Simulator):
                 collect = _SpikeCollector(
                     n_steps, emu.input_slices, emu.n_input_neurons
                 )
-                _run_host(host_pre, n_steps)
+                _run_host_steps(host_pre, n_steps)
                 self._runner._host2chip(collect)
                 spikes[:, b] = collect.spikes
                 for p in probes:
@@ -287,7 +287,7 @@ class Simulator(nengo_loihi.Simulator):
             if host is not None:  # the host's part after the chip
                 self._run_host(host, feeds, i)
                 emu.send(self._runner.probes_receivers, b)
-                _run_host(host, n_steps)
+                _run_host_steps(host, n_steps)
                 for p in probes:
                     if p in host.data:
                         out[p][i] = np.array(host.data[p])
