@@ -270,6 +270,14 @@ class LegendreMemory(nengo.Network):
             )
         self.eval_points = eval_points
         self.population = _instance(population, Population, EnsemblesPopulation, "population", self)
+        if eval_points is not None and not self.population.uses_eval_points:
+            raise ValidationError(
+                f"Is used only by populations of nengo ensembles, which "
+                f"{type(self.population).__name__} is not; leave it None "
+                f"(got {eval_points!r})",
+                attr="eval_points",
+                obj=self,
+            )
         self.synapse_mapping = _instance(
             synapse_mapping, SynapseMapping,
             lambda: LowpassMapping(self.mapping, self.discretizer), "synapse_mapping", self,

@@ -71,6 +71,10 @@ class Ports:
 class Population:
     """Makes a Legendre memory's neurons (subclass for each kind of hardware)."""
 
+    #: Whether the neurons are nengo ensembles decoded on the memory's
+    #: ``eval_points`` (:meth:`.LegendreMemory.eval_points_dist`).
+    uses_eval_points = False
+
     def adjust_radii(self, radii):
         """The radii this population represents, given the ones asked for."""
         return radii
@@ -92,6 +96,8 @@ class EnsemblesPopulation(Population):
     """One 1-D ensemble per represented dimension (or one for all, with the
     memory's ``single_ensemble``), decoded into ``state``; the recurrence
     runs through ``state`` on the host, filtered once for all ensembles."""
+
+    uses_eval_points = True
 
     def build(self, memory):
         # x's input T (A' m + B' u), filtered once for all ensembles
