@@ -124,14 +124,37 @@ def test_backend_errors():
         LegendreMemory(2, 1.0, 20)
     with pytest.raises(BuildError, match="from_memory"):
         nengo_lmu.simulator(plain, backend="loihi")
-    with nengo.Network() as two:
-        LoihiLegendreMemory(2, 1.0, 20, synapse=0.1, quantize=False, seed=0)
-        LoihiLegendreMemory(2, 1.0, 20, synapse=0.05, quantize=False, seed=0)
-    with pytest.raises(BuildError, match="share one"):
-        nengo_lmu.simulator(two, backend="loihi")
     with pytest.raises(ValidationError, match="mapping"):
         nengo_lmu.hardware.memory("loihi", order=2, theta=1.0, n_neurons=20,
                                   mapping="continuous")
+
+
+def _memories_with_synapses(taus):
+    with nengo.Network(seed=0) as net:
+        u = nengo.Node(nengo.processes.WhiteSignal(1.0, high=3, rms=0.5, seed=1))
+        probes = []
+        for tau in taus:
+            mem = LoihiLegendreMemory(3, 0.2, 120, synapse=tau, seed=int(tau * 1000))
+            nengo.Connection(u, mem.input, synapse=None)
+            probes.append(nengo.Probe(mem.state, synapse=0.01))
+    return net, probes
+
+
+@pytest.mark.parametrize("target", ["sim", "fast"])
+def test_memories_with_different_synapses_run_as_they_do_alone(target):
+    # every host input is filtered on the chip with its own memory's synapse,
+    # so one network can hold memories of different synapses
+    states = {}
+    for taus in ((0.05,), (0.1,), (0.05, 0.1)):
+        net, probes = _memories_with_synapses(taus)
+        with nengo_lmu.simulator(net, backend="loihi", target=target) as sim:
+            sim.run(0.3)
+        states[taus] = [sim.data[p] for p in probes]
+    together = states[(0.05, 0.1)]
+    assert np.array_equal(together[0], states[(0.05,)][0])
+    assert np.array_equal(together[1], states[(0.1,)][0])
+    assert not np.allclose(together[0], together[1], atol=0.01)
+    assert np.abs(together[1]).max() > 0.05
 
 
 def test_from_memory_copies_the_specification():

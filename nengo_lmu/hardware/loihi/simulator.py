@@ -26,8 +26,8 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
     Parameters
     ----------
     network : nengo.Network
-        May contain :class:`LoihiLegendreMemory` networks (all with one
-        synapse); a plain :class:`.LegendreMemory` is refused with a
+        May contain :class:`LoihiLegendreMemory` networks, each with its
+        own synapse; a plain :class:`.LegendreMemory` is refused with a
         ``BuildError``. Every host-to-chip connection is filtered on the
         chip only, with its own synapse (:class:`.HostInputs`, which refuses
         a chip ensemble whose inputs need two filters).
@@ -68,12 +68,6 @@ def simulator(network, dt=0.001, target="sim", max_chips=None, **options):
     if target == "reference":
         keep = {k: options[k] for k in ("seed", "progress_bar", "optimize") if k in options}
         return nengo.Simulator(network, dt=dt, **keep)
-    taus = sorted({mem.synapse.tau for mem in memories})
-    if len(taus) > 1:
-        raise BuildError(
-            f"synapse: every LoihiLegendreMemory in a network must share one "
-            f"synapse, nengo-loihi's single on-chip input filter (got {taus})"
-        )
     options.pop("progress_bar", None)
     options.pop("cache", None)
     host_inputs = HostInputs(network)  # refuses blocks that need two filters
