@@ -112,8 +112,9 @@ def test_decoders_only_leaves_neurons_untrimmed():
                           progress_bar=False) as sim:
         assert sim.model.calibrate and not sim.model.trim
         assert np.all(sim.model.chip[layer].neurons.input_scale == 1)
-    with pytest.raises(ValidationError, match="must be True, False or 'decoders'"):
-        analog.Simulator(net, calibrate="trims", progress_bar=False)
+    for bad in ("trims", 1, [True]):
+        with pytest.raises(ValidationError, match="must be True, False or 'decoders'"):
+            analog.Simulator(net, calibrate=bad, progress_bar=False)
 
 
 def test_the_inverse_resolves_currents_just_above_threshold_on_a_wide_range():

@@ -232,7 +232,8 @@ class AnalogModel(Model):
                          builder=AnalogBuilder)
         self.substrate = Substrate() if substrate is None else substrate
         check_substrate(self.substrate, dt)
-        if isinstance(calibrate, str) and calibrate != "decoders":
+        if not (calibrate == "decoders" if isinstance(calibrate, str)
+                else isinstance(calibrate, (bool, np.bool_))):
             raise ValidationError(
                 f"must be True, False or 'decoders' (got {calibrate!r})", "calibrate"
             )
