@@ -164,11 +164,12 @@ class Delivery:
     """Sums the weights of the spikes of a step: ``spikes @ W``, exactly.
 
     ``W`` (sources x compartments) holds integers: the sum of all the
-    (source, target, weight) triples, as separate spikes add up. Each column
-    is divided by a power of two that divides all its weights; the products
-    are computed in float32 where every column's absolute sum stays below
-    2**24 (so every partial sum is an exact integer) and the matrix is
-    large, in float64 otherwise, and scaled back in float64 (exact below
+    (source, target, weight) triples, as separate spikes add up. The
+    products are computed in float32 where every column's absolute sum stays
+    below 2**24 (so every partial sum is an exact integer) and the matrix is
+    large, in float64 otherwise. Where a column's sum is too large for that
+    format, each column is divided by the largest power of two that divides
+    all its weights, and the products scaled back in float64 (exact below
     2**53).
 
     Parameters
@@ -207,6 +208,9 @@ class Delivery:
         self.dtype = np.float32 if big < EXACT_FLOAT32 else np.float64
         if n_src * n_dst * 8 <= SMALL:  # saves a conversion each step
             self.dtype = np.float64
+        exact = EXACT_FLOAT32 if self.dtype == np.float32 else EXACT_FLOAT64
+        if int(colsum.max(initial=0)) < exact:  # exact unscaled: saves a product
+            shift = np.zeros_like(shift)
         self.unit_scale = bool(np.all(shift == 0))
         self.scale = (np.int64(1) << shift).astype(np.float64)
         #: the largest input each compartment can receive in one step
@@ -225,6 +229,13 @@ class Delivery:
         else:
             self.W = self._csr(chunks, counts, shift)
             self.nnz = self.W.nnz
+        #: the largest input one source's spike gives a compartment
+        if self.dense:
+            self.absmax = float(np.max(np.abs(self.W).max(axis=0, initial=0)
+                                       * self.scale, initial=0))
+        else:
+            self.absmax = float(np.max(np.abs(self.W.data)
+                                       * self.scale[self.W.indices], initial=0))
 
     @staticmethod
     def _nonzero(chunks):
