@@ -456,14 +456,17 @@ class Emulator:
         # not), so it reaches vmax only where max(vth, 0) + u2 can
         v_room = self.vmax_low - self.vth_top - self.u2_pad[1]
         bound = self._bound  # of |current|, after the last step
-        spiked = self.spiked
+        spiked, rows, ref_count = self.spiked, record, self.ref_count
+        if B == 1:  # 1-D views: no broadcasting against the parameters
+            cur, v, u2, spiked, rows, ref_count = (
+                cur[0], v[0], u2[0], spiked[0], record[:, 0], ref_count[0])
         for j in range(k):
             np.multiply(cur, f_u, out=cur)
             np.trunc(cur, out=cur)
             # the input: the chip's spikes of the last step, the host's, noise
             # (in any order: exact integer sums)
             if gather:
-                idx = spiked[0].nonzero()[0]
+                idx = spiked.nonzero()[0]
                 n_spikes = idx.size
                 if n_spikes:
                     if unit:
@@ -471,11 +474,12 @@ class Emulator:
                     else:
                         cur += np.add.reduce(W[idx], axis=0) * scale
                 if fed[j]:
-                    cur += q_in[j]
+                    cur += q_in[j, 0]
                 if noise_q is not None:
                     cur += noise_q[j]
             else:
-                q = chip.add(spiked, q_in[j] if fed[j] else None)
+                base = (q_in[j] if B > 1 else q_in[j, 0]) if fed[j] else None
+                q = chip.add(spiked.reshape(B, n), base)
                 n_spikes = np.count_nonzero(spiked) if check_u2 or vmax is not None else 0
                 if noise_q is not None:
                     q = noise_q[j] if q is None else q + noise_q[j]
@@ -503,19 +507,19 @@ class Emulator:
             if vmax is not None and (bound > v_room or wrap_u2):  # u2 wrapped up
                 np.minimum(v, vmax, out=v)
             if refractory:
-                np.copyto(v, 0, where=self.ref_count > 0)
-            spiked = record[j]
+                np.copyto(v, 0, where=ref_count > 0)
+            spiked = rows[j]
             np.greater(v, vth, out=spiked)
             np.copyto(v, 0, where=spiked)
             if refractory:
-                np.copyto(self.ref_count, self.ref, where=spiked)
-                self.ref_count -= 1
-                np.maximum(self.ref_count, 0, out=self.ref_count)
+                np.copyto(ref_count, self.ref, where=spiked)
+                ref_count -= 1
+                np.maximum(ref_count, 0, out=ref_count)
             for buf, state, index in recs:
                 buf[j] = state[:, index]  # exact integers into int32
         self.t += k
         self._bound = bound
-        self.spiked = spiked
+        self.spiked = record[k - 1]
         self.spike_count += record.sum(axis=0, dtype=np.int32)
 
     def _check_current(self, cur):

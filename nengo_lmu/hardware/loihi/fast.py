@@ -156,6 +156,10 @@ class _StepRunner(StepRunner):
     :func:`_run_host_steps` and :func:`_run_host_fed`."""
 
     def _chip_to_host(self, steps):
+        if not isinstance(self.emulator, Emulator):  # e.g. nengo-loihi's
+            self._chip2host(self.emulator)
+            _run_host_steps(self.host, steps)
+            return
         feeds = self.emulator.take_outputs(self.probes_receivers, 0)
         _run_host_fed(self.host, feeds, steps, self.model.dt)
 
