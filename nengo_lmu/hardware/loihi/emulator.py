@@ -274,6 +274,7 @@ class Emulator:
         self.outputs = OrderedDict((p, []) for p in self.probes)
         self.probe_filters = [ProbeFilter(dt=self.dt) for _ in range(self.batch_size)]
         self.input_spikes = None  # (steps, B, n_input_neurons) bool, see run_batch
+        self._rows = []  # see add_spike_rows
 
     # --- the interface nengo_loihi.Simulator calls ------------------------
 
@@ -299,6 +300,13 @@ class Emulator:
             raise SimulationError("PES errors sent to the fast emulator (no learning)")
         for spike_input, t, spike_idxs in spikes:
             spike_input.add_spikes(t, spike_idxs)
+
+    def add_spike_rows(self, spike_input, steps, rows):
+        """Queue a run's input spikes at once: ``rows[i]`` (bool, one per
+        neuron of ``spike_input``) at host step ``steps[i]``, as
+        :meth:`host2chip` would one step at a time."""
+        self._rows.append((spike_input, np.asarray(steps, dtype=np.int64),
+                           np.asarray(rows, dtype=bool)))
 
     def chip2host(self, probes_receivers):
         for receiver, items in self.take_outputs(probes_receivers, 0):
@@ -386,8 +394,11 @@ class Emulator:
             if hi > lo:
                 x[lo - first:hi - first] = self.input_spikes[lo:hi]
         else:
+            self._take_rows(x, first)
             steps = range(max(0, -first), k)
             for inp, sl in self.input_slices.items():
+                if not inp.spikes:
+                    continue
                 got = [np.asarray(inp.spike_idxs(first + j + 1)) for j in steps]
                 counts = [len(g) for g in got]
                 if sum(counts):
@@ -395,6 +406,19 @@ class Emulator:
                     x[rows, :, np.concatenate(got).astype(np.int64) + sl.start] = True
         q = self.input.block(x.reshape(k * B, -1))
         return None if q is None else q.reshape(k, B, -1)
+
+    def _take_rows(self, x, first):
+        """OR into ``x`` the spikes :meth:`add_spike_rows` queued for its
+        steps (step ``first + j + 1`` into row ``j``); keep later ones."""
+        later = []
+        for inp, steps, rows in self._rows:
+            j = steps - (first + 1)
+            now = (j >= 0) & (j < len(x))
+            if now.any():
+                x[j[now], :, self.input_slices[inp]] |= rows[now][:, None, :]
+            if np.any(j >= len(x)):
+                later.append((inp, steps[j >= len(x)], rows[j >= len(x)]))
+        self._rows = later
 
     def _noise_block(self, k):
         """(k, n) float64 noise added to ``q0`` and to ``u2``, or Nones.
