@@ -70,6 +70,7 @@ def memory_net(order, m, duration=0.5, seed=0, **kwargs):
             nengo.Probe(mem.state, synapse=0.01),
             nengo.Probe(mem.ensemble.neurons),
             nengo.Probe(mem.ensemble.neurons, "voltage"),
+            nengo.Probe(mem.ensemble.neurons[[1, 4, 5, 17, 30]]),  # not a slice
         ]
     return net, probes, len(u)
 

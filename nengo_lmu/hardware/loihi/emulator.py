@@ -447,10 +447,10 @@ class Emulator:
         """
         B, n = self.batch_size, self.block_info.n_compartments
         record = np.empty((k, B, n), dtype=bool)
-        recs = []
+        recs, spike_probes = [], []
         for probe, (index, _) in self._probe_index.items():
-            if probe.key == "spiked":
-                self.outputs[probe].append(record[:, :, index])
+            if probe.key == "spiked":  # taken from the record once it is full
+                spike_probes.append((probe, index))
             else:
                 state = self.current if probe.key == "current" else self.voltage
                 buf = np.empty((k, B, state[0, index].size), dtype=np.int32)
@@ -541,6 +541,8 @@ class Emulator:
                 np.maximum(ref_count, 0, out=ref_count)
             for buf, state, index in recs:
                 buf[j] = state[:, index]  # exact integers into int32
+        for probe, index in spike_probes:
+            self.outputs[probe].append(record[:, :, index])
         self.t += k
         self._bound = bound
         self.spiked = record[k - 1]
