@@ -263,6 +263,54 @@ def test_overflow_warns_like_nengo_loihi():
         emu.run_steps(5)
 
 
+def growing_model():
+    """64 compartments spiking every step drive two with a slow current
+    filter and a threshold above ``vmax``: the current grows until it
+    overflows, the voltage until ``vmax`` clips it."""
+    model = Model()
+    a = LoihiBlock(64, label="driver")
+    a.compartment.configure_relu()
+    a.compartment.bias[:] = 2000.0
+    model.add_block(a)
+    b = LoihiBlock(2, label="integrator")
+    b.compartment.configure_relu()
+    b.compartment.configure_filter(1.0)
+    model.add_block(b)
+    syn = Synapse(64)
+    syn.set_weights(np.ones((64, 2)))
+    b.add_synapse(syn)
+    axon = Axon(64)
+    axon.target = syn
+    a.add_axon(axon)
+    for key in ("current", "voltage"):
+        model.add_probe(LoihiProbe(target=b, key=key))
+    model.add_probe(LoihiProbe(target=a, key="spiked"))
+    discretize_model(model)
+    b.compartment.vth[:] = 2**24  # above vmax: never spikes
+    return model
+
+
+def test_range_checks_skipped_only_where_nothing_overflows(monkeypatch):
+    """The emulator's bound of |current| skips nengo-loihi's range checks on
+    the first steps; the current still wraps, and the voltage is still
+    clipped at vmax, at the same steps as on nengo-loihi's emulator."""
+    monkeypatch.setattr(EmulatorInterface, "strict", False)
+    outputs = []
+    for cls in (EmulatorInterface, Emulator):
+        model = growing_model()
+        with cls(model, seed=0) as emu, pytest.warns(UserWarning, match="in current"):
+            emu.run_steps(300)
+            outputs.append([emu.collect_probe_output(p) for p in model.probes])
+    assert_identical(*outputs)
+    current, voltage, spiked = outputs[1]
+    vmax = next(b for b in model.blocks if b.label == "integrator").compartment.vmax
+    assert spiked.all()  # the driver spikes every step
+    wrap = np.argmax(current[:, 0] < 0)  # the current grows, then wraps
+    assert wrap > 10 and np.all(np.diff(current[:wrap, 0]) > 0)
+    assert np.any(voltage == vmax) and np.any(voltage < vmax)
+    assert emu.check_u2 and emu.clip_vmax
+
+
 def cell_net(seed=0):
     memory = functools.partial(make_memory, "loihi", neurons_per_core=60)
     net = LMUNetwork(1, 3, [dict(units=12, order=4, theta=0.1, n_neurons=120)],

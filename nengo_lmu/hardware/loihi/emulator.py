@@ -18,7 +18,11 @@ integers) and computes the same step with whole-array integer arithmetic:
   input sequences run at once; the integers are held in float64, where
   every sum and decay is exact, which saves conversions each step;
 - the currents of the input spikes (which the host sends before the chip
-  runs) and the noise are computed for blocks of steps at once.
+  runs) and the noise are computed for blocks of steps at once;
+- a bound of ``|current|``, carried from step to step (decay, then the
+  largest input the step's spikes can bring), skips the range checks of
+  nengo-loihi's overflow and ``vmax`` clipping on the steps where they
+  cannot change anything.
 
 :class:`nengo_lmu.hardware.loihi.fast.Simulator` is ``nengo_loihi.Simulator``
 with this emulator in place of nengo-loihi's (``target="fast"``); its

@@ -128,10 +128,10 @@ def _run_host_fed(sim, feeds, steps, dt):
 
     nengo-loihi sends all of a run's outputs before the host runs; each
     receiver then drops its oldest one, step by step, from the front of a
-    list, which costs a copy of the whole list. Fed just before the steps
-    that read them (those up to one step ahead of the chunk's last, and one
-    more), the receivers return the same outputs at every step from lists
-    a chunk long.
+    list, which costs a copy of the whole list (quadratic in the run's
+    length). Fed a chunk of steps at a time, each output before the chunk
+    that can read it (with two steps to spare), the receivers return the
+    same output at every step, from lists a chunk long.
     """
     done = 0
     fed = [0] * len(feeds)
