@@ -241,7 +241,8 @@ class Delivery:
             self.nnz = self.W.nnz
         #: the largest input one source's spike gives a compartment
         if self.dense:  # without a copy of the matrix
-            top = np.maximum(self.W.max(axis=0, initial=0), -self.W.min(axis=0, initial=0))
+            top = np.maximum(self.W.max(axis=0, initial=0),
+                             -self.W.min(axis=0, initial=0))
             self.absmax = float(np.max(top * self.scale, initial=0))
         else:
             self.absmax = float(np.max(np.abs(self.W.data)

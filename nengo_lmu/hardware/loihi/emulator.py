@@ -508,7 +508,7 @@ class Emulator:
             else:
                 base = (q_in[j] if B > 1 else q_in[j, 0]) if fed[j] else None
                 q = chip.add(spiked.reshape(B, n), base)
-                n_spikes = np.count_nonzero(spiked) if check_u2 or vmax is not None else 0
+                n_spikes = np.count_nonzero(spiked)  # over the batch: a bound
                 if noise_q is not None:
                     q = noise_q[j] if q is None else q + noise_q[j]
                 if q is not None:
