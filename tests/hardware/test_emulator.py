@@ -70,6 +70,7 @@ def memory_net(order, m, duration=0.5, seed=0, **kwargs):
             nengo.Probe(mem.state, synapse=0.01),
             nengo.Probe(mem.ensemble.neurons),
             nengo.Probe(mem.ensemble.neurons, "voltage"),
+            nengo.Probe(mem.ensemble.neurons[[1, 4, 5, 17, 30]]),  # not a slice
         ]
     return net, probes, len(u)
 
@@ -117,7 +118,8 @@ def test_decoded_network_is_bit_exact():
 @pytest.mark.parametrize("host_pre, host", [(True, True), (True, False), (False, True)])
 def test_host_parts_run_in_bulk_bit_exact(host_pre, host):
     """Each precomputed mode of the step runner (host before the chip, after
-    it, or both), whose host parts run all their steps at once."""
+    it, or both), whose host parts run all their steps at once, with probes
+    recording every step or every third."""
     with nengo.Network(seed=1) as net:
         a = nengo.Ensemble(40, 1, neuron_type=nengo.SpikingRectifiedLinear())
         if host_pre:
@@ -129,13 +131,14 @@ def test_host_parts_run_in_bulk_bit_exact(host_pre, host):
             out = nengo.Node(size_in=1)
             nengo.Connection(a, out, synapse=0.01)
             probes.append(nengo.Probe(out))
+            probes.append(nengo.Probe(out, sample_every=0.003))
     out = {}
     for cls, target in ((nengo_loihi.Simulator, "sim"), (Simulator, "fast")):
         with cls(net, target=target) as sim:
             assert ("host_pre" in sim.sims, "host" in sim.sims) == (host_pre, host)
             assert sim.precompute
             sim.run_steps(70)
-            sim.run_steps(50)
+            sim.run_steps(150)  # the host fed in chunks across both runs
             out[target] = [np.array(sim.data[p]) for p in probes]
     assert out["sim"][0].any()
     assert_identical(out["sim"], out["fast"])
@@ -260,6 +263,54 @@ def test_overflow_warns_like_nengo_loihi():
         emu.run_steps(5)
 
 
+def growing_model():
+    """64 compartments spiking every step drive two with a slow current
+    filter and a threshold above ``vmax``: the current grows until it
+    overflows, the voltage until ``vmax`` clips it."""
+    model = Model()
+    a = LoihiBlock(64, label="driver")
+    a.compartment.configure_relu()
+    a.compartment.bias[:] = 2000.0
+    model.add_block(a)
+    b = LoihiBlock(2, label="integrator")
+    b.compartment.configure_relu()
+    b.compartment.configure_filter(1.0)
+    model.add_block(b)
+    syn = Synapse(64)
+    syn.set_weights(np.ones((64, 2)))
+    b.add_synapse(syn)
+    axon = Axon(64)
+    axon.target = syn
+    a.add_axon(axon)
+    for key in ("current", "voltage"):
+        model.add_probe(LoihiProbe(target=b, key=key))
+    model.add_probe(LoihiProbe(target=a, key="spiked"))
+    discretize_model(model)
+    b.compartment.vth[:] = 2**24  # above vmax: never spikes
+    return model
+
+
+def test_range_checks_skipped_only_where_nothing_overflows(monkeypatch):
+    """The emulator's bound of |current| skips nengo-loihi's range checks on
+    the first steps; the current still wraps, and the voltage is still
+    clipped at vmax, at the same steps as on nengo-loihi's emulator."""
+    monkeypatch.setattr(EmulatorInterface, "strict", False)
+    outputs = []
+    for cls in (EmulatorInterface, Emulator):
+        model = growing_model()
+        with cls(model, seed=0) as emu, pytest.warns(UserWarning, match="in current"):
+            emu.run_steps(300)
+            outputs.append([emu.collect_probe_output(p) for p in model.probes])
+    assert_identical(*outputs)
+    current, voltage, spiked = outputs[1]
+    vmax = next(b for b in model.blocks if b.label == "integrator").compartment.vmax
+    assert spiked.all()  # the driver spikes every step
+    wrap = np.argmax(current[:, 0] < 0)  # the current grows, then wraps
+    assert wrap > 10 and np.all(np.diff(current[:wrap, 0]) > 0)
+    assert np.any(voltage == vmax) and np.any(voltage < vmax)
+    assert emu.check_u2 and emu.clip_vmax
+
+
 def cell_net(seed=0):
     memory = functools.partial(make_memory, "loihi", neurons_per_core=60)
     net = LMUNetwork(1, 3, [dict(units=12, order=4, theta=0.1, n_neurons=120)],
@@ -380,30 +431,36 @@ def test_evaluate_scores_the_test_set_in_one_batch(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "n_src, n_dst, p, dense, dtype",
+    "n_src, n_dst, p, dense, dtype, unit",
     [
-        (50, 50, 0.5, True, np.float64),  # small: float64
-        (300, 200, 0.01, False, np.float32),  # sparse
-        (800, 700, 0.1, True, np.float32),  # large: float32
+        (50, 50, 0.5, True, np.float64, 1),  # small: float64
+        (300, 200, 0.01, False, np.float32, 1),  # sparse
+        (800, 700, 0.1, True, np.float32, 1),  # large: float32
+        (800, 700, 0.1, True, np.float32, 1 << 12),  # too large for float32 unscaled
+        (300, 200, 0.01, False, np.float32, 1 << 16),
     ],
 )
-def test_spike_delivery_sums_exactly(n_src, n_dst, p, dense, dtype):
+def test_spike_delivery_sums_exactly(n_src, n_dst, p, dense, dtype, unit):
     """Gathered or multiplied, float sums equal the integer product, for
-    triples given in chunks, some (source, target) pairs in several."""
+    triples given in chunks, some (source, target) pairs in several; columns
+    are scaled by their power of two only where their sums need it."""
     rng = np.random.RandomState(0)
     src, dst = np.nonzero(rng.rand(n_src, n_dst) < p)
-    w = rng.randint(-300, 300, size=len(src)) * 4  # a common power of two
+    w = rng.randint(-300, 300, size=len(src)) * 4 * unit  # a common power of two
     W = np.zeros((n_src, n_dst), dtype=np.int64)
     np.add.at(W, (src, dst), w)
     again = rng.rand(len(src)) < 0.3  # these paths again, in a later chunk
-    W[src[again], dst[again]] += 8
+    W[src[again], dst[again]] += 8 * unit
     chunks = np.array_split(np.arange(len(src)), 5)
     deliver = Delivery(lambda: [(src[c], dst[c], w[c]) for c in chunks]
-                       + [(src[again], dst[again], np.full(again.sum(), 8)),
+                       + [(src[again], dst[again], np.full(again.sum(), 8 * unit)),
                           (src[:3], dst[:3], np.zeros(3, dtype=int))],  # all zero
                        n_src, n_dst)
     assert deliver.dense == dense and deliver.dtype == dtype
-    assert not deliver.unit_scale  # columns scaled by their power of two
+    assert np.abs(W).sum(axis=0).max() < 2**53  # within the float64 limit
+    scaled = np.abs(W).sum(axis=0).max() >= (2**24 if dtype == np.float32 else 2**53)
+    assert deliver.unit_scale == (not scaled) and scaled == (unit > 1)
+    assert deliver.absmax == np.abs(W).max()
     for q in (0.1, 0.5):  # rows gathered sequence by sequence, or one product
         spikes = rng.rand(7, n_src) < q
         spikes[3] = False  # a silent sequence

@@ -100,27 +100,27 @@ def axon_chunks(axon, n_src, cache, chunk=None):
         if axon.compartment_atoms is not None
         else np.zeros(n_src, dtype=np.int64)
     )
+    if synapse not in cache:  # what every axon to the synapse reads
+        sizes = np.array([w.shape[1] for w in synapse.weights], dtype=np.int64)
+        small = sizes.sum() * max(w.shape[0] for w in synapse.weights) <= 4 * chunk
+        rows = synapse_rows(synapse, range(len(sizes))) if small else None
+        all_bases, weight_map = (
+            None if x is None else np.asarray(x, dtype=np.int64)
+            for x in (synapse.axon_compartment_bases, synapse.axon_to_weight_map)
+        )
+        cache[synapse] = (sizes, rows, all_bases, weight_map)
+    sizes, rows, all_bases, weight_map = cache[synapse]
     keep = axon_ids >= 0
     src, axon_ids, atoms = src[keep], axon_ids[keep], atoms[keep]
-    if synapse.axon_compartment_bases is not None:
-        bases = np.asarray(synapse.axon_compartment_bases, dtype=np.int64)[axon_ids]
+    if all_bases is not None:
+        bases = all_bases[axon_ids]
         keep = bases >= 0  # a negative base marks an unused axon
         src, axon_ids, atoms, bases = src[keep], axon_ids[keep], atoms[keep], bases[keep]
     else:
         bases = np.zeros(len(src), dtype=np.int64)
     if not len(src):
         return
-    widx = (
-        np.asarray(synapse.axon_to_weight_map, dtype=np.int64)[axon_ids]
-        if synapse.axon_to_weight_map is not None
-        else axon_ids
-    )
-    if synapse not in cache:
-        sizes = np.array([w.shape[1] for w in synapse.weights], dtype=np.int64)
-        small = sizes.sum() * max(w.shape[0] for w in synapse.weights) <= 4 * chunk
-        rows = synapse_rows(synapse, range(len(sizes))) if small else None
-        cache[synapse] = (sizes, rows)
-    sizes, rows = cache[synapse]
+    widx = weight_map[axon_ids] if weight_map is not None else axon_ids
     # chunks of consecutive sources with about ``chunk`` paths each
     ends = np.cumsum(sizes[widx])
     cuts = np.flatnonzero(np.diff(ends // chunk) > 0) + 1
@@ -164,11 +164,12 @@ class Delivery:
     """Sums the weights of the spikes of a step: ``spikes @ W``, exactly.
 
     ``W`` (sources x compartments) holds integers: the sum of all the
-    (source, target, weight) triples, as separate spikes add up. Each column
-    is divided by a power of two that divides all its weights; the products
-    are computed in float32 where every column's absolute sum stays below
-    2**24 (so every partial sum is an exact integer) and the matrix is
-    large, in float64 otherwise, and scaled back in float64 (exact below
+    (source, target, weight) triples, as separate spikes add up. The
+    products are computed in float32 where every column's absolute sum stays
+    below 2**24 (so every partial sum is an exact integer) and the matrix is
+    large, in float64 otherwise. Where a column's sum is too large for that
+    format, each column is divided by the largest power of two that divides
+    all its weights, and the products scaled back in float64 (exact below
     2**53).
 
     Parameters
@@ -183,30 +184,41 @@ class Delivery:
 
     def __init__(self, chunks, n_src, n_dst):
         self.n_src, self.n_dst = n_src, n_dst
-        # first pass: each column's lowest set bit and absolute sum, each
-        # row's length
-        low = np.full(n_dst, 64, dtype=np.int64)
+        # first pass: each column's absolute sum, each row's length
         colsum = np.zeros(n_dst, dtype=np.int64)
         counts = np.zeros(n_src, dtype=np.int64)
         for src, dst, w in self._nonzero(chunks):
             a = np.abs(w)
-            _lowest_bits(low, dst, a & -a)
-            # in two 26-bit halves, each of whose sums float64 holds exactly
-            for part, sh in ((a & (2**26 - 1), 0), (a >> 26, 26)):
-                sums = np.bincount(dst, weights=part, minlength=n_dst)
-                colsum += sums.astype(np.int64) << sh
+            # in 26-bit parts, each of whose sums float64 holds exactly
+            wide = a.max() >= 2**26
+            sums = np.bincount(dst, weights=a & (2**26 - 1) if wide else a,
+                               minlength=n_dst)
+            colsum += sums.astype(np.int64)
+            if wide:
+                sums = np.bincount(dst, weights=a >> 26, minlength=n_dst)
+                colsum += sums.astype(np.int64) << 26
             counts += np.bincount(src, minlength=n_src)
-        # the largest power of two dividing every weight of a column
-        shift = np.where(low < 64, low, 0)
-        big = int((colsum >> shift).max(initial=0))
-        if big >= EXACT_FLOAT64:
-            raise BuildError(
-                "synapses: the absolute input weights of a compartment must sum to "
-                f"less than 2**53, which the fast emulator sums exactly (got {big})"
-            )
-        self.dtype = np.float32 if big < EXACT_FLOAT32 else np.float64
-        if n_src * n_dst * 8 <= SMALL:  # saves a conversion each step
-            self.dtype = np.float64
+        top = int(colsum.max(initial=0))
+        small = n_src * n_dst * 8 <= SMALL  # float64 saves a conversion each step
+        if top < (EXACT_FLOAT64 if small else EXACT_FLOAT32):  # exact unscaled
+            shift = np.zeros(n_dst, dtype=np.int64)
+            self.dtype = np.float64 if small else np.float32
+        else:  # another pass: the largest power of two dividing a column's weights
+            low = np.full(n_dst, 64, dtype=np.int64)
+            for src, dst, w in self._nonzero(chunks):
+                a = np.abs(w)
+                _lowest_bits(low, dst, a & -a)
+            shift = np.where(low < 64, low, 0)
+            big = int((colsum >> shift).max(initial=0))
+            if big >= EXACT_FLOAT64:
+                raise BuildError(
+                    "synapses: the absolute input weights of a compartment must sum "
+                    f"to less than 2**53, which the fast emulator sums exactly (got "
+                    f"{big})"
+                )
+            self.dtype = np.float32 if big < EXACT_FLOAT32 and not small else np.float64
+            if top < (EXACT_FLOAT32 if self.dtype == np.float32 else EXACT_FLOAT64):
+                shift[:] = 0
         self.unit_scale = bool(np.all(shift == 0))
         self.scale = (np.int64(1) << shift).astype(np.float64)
         #: the largest input each compartment can receive in one step
@@ -220,18 +232,30 @@ class Delivery:
         if self.dense:
             self.W = np.zeros((n_src, n_dst), dtype=self.dtype)
             for src, dst, w in self._nonzero(chunks):
-                self.W[src, dst] += (w >> shift[dst]).astype(self.dtype)
+                if not self.unit_scale:
+                    w = w >> shift[dst]
+                self.W[src, dst] += w.astype(self.dtype)
             self.nnz = int(np.count_nonzero(self.W))
         else:
             self.W = self._csr(chunks, counts, shift)
             self.nnz = self.W.nnz
+        #: the largest input one source's spike gives a compartment
+        if self.dense:  # without a copy of the matrix
+            top = np.maximum(self.W.max(axis=0, initial=0),
+                             -self.W.min(axis=0, initial=0))
+            self.absmax = float(np.max(top * self.scale, initial=0))
+        else:
+            self.absmax = float(np.max(np.abs(self.W.data)
+                                       * self.scale[self.W.indices], initial=0))
 
     @staticmethod
     def _nonzero(chunks):
         for src, dst, w in chunks():
             src, dst, w = (np.asarray(x) for x in (src, dst, w))
             nz = w != 0
-            if nz.any():
+            if nz.all():
+                yield src, dst, w.astype(np.int64, copy=False)
+            elif nz.any():
                 yield src[nz], dst[nz], w[nz].astype(np.int64)
 
     def _csr(self, chunks, counts, shift):

@@ -18,7 +18,11 @@ integers) and computes the same step with whole-array integer arithmetic:
   input sequences run at once; the integers are held in float64, where
   every sum and decay is exact, which saves conversions each step;
 - the currents of the input spikes (which the host sends before the chip
-  runs) and the noise are computed for blocks of steps at once.
+  runs) and the noise are computed for blocks of steps at once;
+- a bound of ``|current|``, carried from step to step (decay, then the
+  largest input the step's spikes can bring), skips the range checks of
+  nengo-loihi's overflow and ``vmax`` clipping on the steps where they
+  cannot change anything.
 
 :class:`nengo_lmu.hardware.loihi.fast.Simulator` is ``nengo_loihi.Simulator``
 with this emulator in place of nengo-loihi's (``target="fast"``); its
@@ -189,6 +193,17 @@ class Emulator:
                        float(np.max(self.bias + noise_u, initial=0)))
         # with refractory delays of at most one step, ref_count stays zero
         self.refractory = bool(self.ref.max(initial=0) > 1)
+        self.decay_voltage = bool(np.any(self.decay_v != 0))
+        # each step's bound of |current| (see _run_block) decides whether its
+        # range must be checked, and whether the voltage can reach vmax
+        self.f_u_max = float(self.f_u.max(initial=0))
+        self.noise_q_max = float(np.max(np.where(self.noise_target_u, 0, noise),
+                                        initial=0))
+        self.q_cap = float(1 << Q_BITS) if self.check_q0 else np.inf
+        self.bound_safe = float(1 << U_BITS) - max(0.0, *self.u2_pad[1:],
+                                                   -self.u2_pad[0]) - 1
+        self.vth_top = float(max(self.vth.max(initial=0), 0))
+        self.vmax_low = float(self.vmax.min(initial=0))
 
     def _init_delivery(self, model):
         slices = self.block_info.slices
@@ -256,12 +271,14 @@ class Emulator:
         self._u2 = np.zeros(shape, dtype=np.float64)
         self.spiked = np.zeros(shape, dtype=bool)
         self.spike_count = np.zeros(shape, dtype=np.int32)
+        self._bound = 0.0  # of |current|
         self.ref_count = np.zeros(shape, dtype=np.int32)
         self.rng = np.random.RandomState(self.seed)
         #: per probe, one (steps, B, n) array per block of steps run
         self.outputs = OrderedDict((p, []) for p in self.probes)
         self.probe_filters = [ProbeFilter(dt=self.dt) for _ in range(self.batch_size)]
         self.input_spikes = None  # (steps, B, n_input_neurons) bool, see run_batch
+        self._rows = []  # see add_spike_rows
 
     # --- the interface nengo_loihi.Simulator calls ------------------------
 
@@ -288,20 +305,39 @@ class Emulator:
         for spike_input, t, spike_idxs in spikes:
             spike_input.add_spikes(t, spike_idxs)
 
-    def chip2host(self, probes_receivers):
-        self.send(probes_receivers, 0)
-        for probe in probes_receivers:
-            self.outputs[probe].clear()
+    def add_spike_rows(self, spike_input, steps, rows):
+        """Queue a run's input spikes at once: ``rows[i]`` (bool, one per
+        neuron of ``spike_input``) at host step ``steps[i]``, as
+        :meth:`host2chip` would one step at a time."""
+        self._rows.append((spike_input, np.asarray(steps, dtype=np.int64),
+                           np.asarray(rows, dtype=bool)))
 
-    def send(self, probes_receivers, b):
-        """Send batch element ``b``'s probe outputs to the host's receivers."""
+    def chip2host(self, probes_receivers):
+        for receiver, items in self.take_outputs(probes_receivers, 0):
+            for step, x in items:
+                receiver.receive(self.dt * step, x)
+
+    def take_outputs(self, probes_receivers, b):
+        """Batch element ``b``'s outputs for the host's receivers; the
+        outputs are cleared after the last element's.
+
+        Returns
+        -------
+        list
+            ``(receiver, [(step, output), ...])`` for each receiver: what it
+            receives, at ``dt * step``, as nengo-loihi's emulator sends it.
+        """
+        out = []
         for probe, receiver in probes_receivers.items():
             n_steps = sum(len(r) for r in self.outputs[probe])
             if n_steps > 0:
                 t0 = self.t - n_steps
                 x = probe.weight_outputs(self._per_block(probe, b))
-                for j, xx in enumerate(x):
-                    receiver.receive(self.dt * (t0 + j + 2), xx)
+                out.append((receiver, [(t0 + j + 2, xx) for j, xx in enumerate(x)]))
+        if b == self.batch_size - 1:
+            for probe in probes_receivers:
+                self.outputs[probe].clear()
+        return out
 
     def collect_probe_output(self, probe, b=0):
         """The probe's output since the last call, for batch element ``b``."""
@@ -362,8 +398,11 @@ class Emulator:
             if hi > lo:
                 x[lo - first:hi - first] = self.input_spikes[lo:hi]
         else:
+            self._take_rows(x, first)
             steps = range(max(0, -first), k)
             for inp, sl in self.input_slices.items():
+                if not inp.spikes:
+                    continue
                 got = [np.asarray(inp.spike_idxs(first + j + 1)) for j in steps]
                 counts = [len(g) for g in got]
                 if sum(counts):
@@ -371,6 +410,19 @@ class Emulator:
                     x[rows, :, np.concatenate(got).astype(np.int64) + sl.start] = True
         q = self.input.block(x.reshape(k * B, -1))
         return None if q is None else q.reshape(k, B, -1)
+
+    def _take_rows(self, x, first):
+        """OR into ``x`` the spikes :meth:`add_spike_rows` queued for its
+        steps (step ``first + j + 1`` into row ``j``); keep later ones."""
+        later = []
+        for inp, steps, rows in self._rows:
+            j = steps - (first + 1)
+            now = (j >= 0) & (j < len(x))
+            if now.any():
+                x[j[now], :, self.input_slices[inp]] |= rows[now][:, None, :]
+            if np.any(j >= len(x)):
+                later.append((inp, steps[j >= len(x)], rows[j >= len(x)]))
+        self._rows = later
 
     def _noise_block(self, k):
         """(k, n) float64 noise added to ``q0`` and to ``u2``, or Nones.
@@ -387,26 +439,130 @@ class Emulator:
         return noise * ~self.noise_target_u, noise * self.noise_target_u
 
     def _run_block(self, k, q_in, noise):
-        B = self.batch_size
-        states = dict(current=self.current, voltage=self.voltage, spiked=self.spiked)
-        recs = []
+        """``k`` steps: nengo-loihi's integer compartment update in float64.
+
+        Every value is an integer of magnitude below 2**53 (bounded by the
+        weights, see ``_init_bounds``), so each sum and each decay
+        ``trunc(x * f)`` is exact; where nengo-loihi's ``int32`` sums would
+        wrap, ``q0`` is outside its 21 bits and its overflow wraps it the
+        same (both are modular). Each step's spikes are written straight
+        into the block's record, from which the spike probes and counts are
+        taken at the end.
+        """
+        B, n = self.batch_size, self.block_info.n_compartments
+        record = np.empty((k, B, n), dtype=bool)
+        recs, spike_probes = [], []
         for probe, (index, _) in self._probe_index.items():
-            state = states[probe.key]
-            dtype = bool if probe.key == "spiked" else np.int32
-            width = state[0, index].size
-            buf = np.empty((k, B, width), dtype=dtype)
-            recs.append((buf, state, index))
-            self.outputs[probe].append(buf)
+            if probe.key == "spiked":  # taken from the record once it is full
+                spike_probes.append((probe, index))
+            else:
+                state = self.current if probe.key == "current" else self.voltage
+                buf = np.empty((k, B, state[0, index].size), dtype=np.int32)
+                recs.append((buf, state, index))
+                self.outputs[probe].append(buf)
         noise_q, noise_u = noise
+        # per step, the largest |input| but the chip's spikes': noise and host
+        q_max = np.full(k, self.noise_q_max)
+        fed = [q_in is not None] * k  # steps with input from the host
+        if q_in is not None:
+            top = np.abs(q_in).max(axis=(1, 2))
+            q_max += top
+            fed = (top > 0).tolist()
+        q_max = q_max.tolist()
+        chip, check_q0, check_u2 = self.chip, self.check_q0, self.check_u2
+        gather = B == 1 and chip.dense and chip.nnz > 0 and not check_q0
+        W, unit, scale, absmax = chip.W, chip.unit_scale, chip.scale, chip.absmax
+        if gather and unit:
+            x = np.empty(n, dtype=W.dtype)
+        cur, v, u2 = self.current, self.voltage, self._u2
+        f_u, f_v, bias, vth = self.f_u, self.f_v, self.bias_f, self.vth_f
+        f_u_max, q_cap, safe = self.f_u_max, self.q_cap, self.bound_safe
+        decay_v, refractory = self.decay_voltage, self.refractory
+        vmin = self.vmin_f if self.clip_vmin else None
+        vmax = self.vmax_f if self.clip_vmax else None
+        # v <= max(vth, 0) before a step (it spiked and was reset, or it did
+        # not), so it reaches vmax only where max(vth, 0) + u2 can
+        v_room = self.vmax_low - self.vth_top - self.u2_pad[1]
+        bound = self._bound  # of |current|, after the last step
+        spiked, rows, ref_count = self.spiked, record, self.ref_count
+        if B == 1:  # 1-D views: no broadcasting against the parameters
+            cur, v, u2, spiked, rows, ref_count = (
+                cur[0], v[0], u2[0], spiked[0], record[:, 0], ref_count[0])
         for j in range(k):
-            self.t += 1
-            self._advance(
-                None if q_in is None else q_in[j],
-                None if noise_q is None else noise_q[j],
-                None if noise_u is None else noise_u[j],
-            )
+            np.multiply(cur, f_u, out=cur)
+            np.trunc(cur, out=cur)
+            # the input: the chip's spikes of the last step, the host's, noise
+            # (in any order: exact integer sums)
+            if gather:
+                idx = spiked.nonzero()[0]
+                n_spikes = idx.size
+                if n_spikes:
+                    if unit:
+                        cur += np.add.reduce(W[idx], axis=0, out=x)
+                    else:
+                        cur += np.add.reduce(W[idx], axis=0) * scale
+                if fed[j]:
+                    cur += q_in[j, 0]
+                if noise_q is not None:
+                    cur += noise_q[j]
+            else:
+                base = (q_in[j] if B > 1 else q_in[j, 0]) if fed[j] else None
+                q = chip.add(spiked.reshape(B, n), base)
+                n_spikes = np.count_nonzero(spiked)  # over the batch: a bound
+                if noise_q is not None:
+                    q = noise_q[j] if q is None else q + noise_q[j]
+                if q is not None:
+                    if check_q0:
+                        q = self._wrap(q, Q_BITS, "q0")
+                    cur += q
+            # |trunc(x * f)| <= |x| f; |q| <= spikes x largest weight + the rest
+            bound = bound * f_u_max + min(n_spikes * absmax + q_max[j], q_cap) + 1
+            wrap_u2 = False
+            if check_u2 and bound >= safe:
+                bound, wrap_u2 = self._check_current(cur)
+            np.add(cur, bias, out=u2)
+            if noise_u is not None:
+                u2 += noise_u[j]
+            if wrap_u2:
+                u2[...] = self._wrap(u2, U_BITS, "u2")
+            # the voltage, thresholds and reset
+            if decay_v:
+                np.multiply(v, f_v, out=v)
+                np.trunc(v, out=v)
+            v += u2
+            if vmin is not None:
+                np.maximum(v, vmin, out=v)
+            if vmax is not None and (bound > v_room or wrap_u2):  # u2 wrapped up
+                np.minimum(v, vmax, out=v)
+            if refractory:
+                np.copyto(v, 0, where=ref_count > 0)
+            spiked = rows[j]
+            np.greater(v, vth, out=spiked)
+            np.copyto(v, 0, where=spiked)
+            if refractory:
+                np.copyto(ref_count, self.ref, where=spiked)
+                ref_count -= 1
+                np.maximum(ref_count, 0, out=ref_count)
             for buf, state, index in recs:
-                buf[j] = state[:, index]  # exact integers into int32, or bools
+                buf[j] = state[:, index]  # exact integers into int32
+        for probe, index in spike_probes:
+            self.outputs[probe].append(record[:, :, index])
+        self.t += k
+        self._bound = bound
+        self.spiked = record[k - 1]
+        self.spike_count += record.sum(axis=0, dtype=np.int32)
+
+    def _check_current(self, cur):
+        """Wrap the current where it overflows; returns the bound of
+        ``|current|`` and whether ``u2`` can overflow (from the current's
+        range)."""
+        lim = float(1 << U_BITS)
+        lo, hi = np.minimum.reduce(cur, axis=None), np.maximum.reduce(cur, axis=None)
+        if self.check_current and (lo < -lim or hi >= lim):
+            cur[...] = self._wrap(cur, U_BITS, "current")
+            lo, hi = -lim, lim
+        wrap_u2 = lo + self.u2_pad[0] < -lim or hi + self.u2_pad[1] >= lim
+        return max(-float(lo), float(hi)), wrap_u2
 
     def _wrap(self, x, bits, name):
         """nengo-loihi's signed overflow of float64 integers, and its warning."""
@@ -417,60 +573,6 @@ class Emulator:
             x = y.astype(np.float64)
             warnings.warn(f"Overflow in {name}")
         return x
-
-    def _advance(self, q, noise_q, noise_u):
-        """One step: nengo-loihi's integer compartment update in float64.
-
-        Every value is an integer of magnitude below 2**53 (bounded by the
-        weights, see ``_init_bounds``), so each sum and each decay
-        ``trunc(x * f)`` is exact; where nengo-loihi's ``int32`` sums would
-        wrap, ``q0`` is outside its 21 bits and its overflow wraps it the
-        same (both are modular).
-        """
-        q = self.chip.add(self.spiked, q)
-        if noise_q is not None:
-            q = noise_q if q is None else q + noise_q
-        if q is not None and self.check_q0:
-            q = self._wrap(q, Q_BITS, "q0")
-        cur = self.current
-        np.multiply(cur, self.f_u, out=cur)
-        np.trunc(cur, out=cur)
-        if q is not None:
-            cur += q
-        u2 = self._u2
-        if self.check_u2:
-            lim = float(1 << U_BITS)
-            lo, hi = np.minimum.reduce(cur, axis=None), np.maximum.reduce(cur, axis=None)
-            if self.check_current and (lo < -lim or hi >= lim):
-                cur[...] = self._wrap(cur, U_BITS, "current")
-                lo, hi = -lim, lim
-            np.add(cur, self.bias_f, out=u2)
-            if noise_u is not None:
-                u2 += noise_u
-            if lo + self.u2_pad[0] < -lim or hi + self.u2_pad[1] >= lim:
-                u2[...] = self._wrap(u2, U_BITS, "u2")
-        else:
-            np.add(cur, self.bias_f, out=u2)
-            if noise_u is not None:
-                u2 += noise_u
-
-        v = self.voltage
-        np.multiply(v, self.f_v, out=v)
-        np.trunc(v, out=v)
-        v += u2
-        if self.clip_vmin:
-            np.maximum(v, self.vmin_f, out=v)
-        if self.clip_vmax:
-            np.minimum(v, self.vmax_f, out=v)
-        if self.refractory:
-            np.copyto(v, 0, where=self.ref_count > 0)
-        np.greater(v, self.vth_f, out=self.spiked)
-        np.copyto(v, 0, where=self.spiked)
-        if self.refractory:
-            np.copyto(self.ref_count, self.ref, where=self.spiked)
-            self.ref_count -= 1
-            np.maximum(self.ref_count, 0, out=self.ref_count)
-        self.spike_count += self.spiked
 
 
 class _Counts:

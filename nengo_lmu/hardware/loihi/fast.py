@@ -92,33 +92,97 @@ def _run_host_steps(sim, steps):
     nengo's ``Simulator.step`` sets and restores it around each step's
     operators (``invalid="raise"``): a few microseconds a step, as much as a
     small network's whole step on the chip. The operators run in the same
-    order under the same error state, then the probes, as nengo runs them
-    (nengo-loihi's step runner reads the same step functions).
+    order under the same error state, then the probes copy their signals,
+    as nengo runs them (nengo-loihi's step runner reads the same step
+    functions); the simulator's time is read once, after the last step.
     """
     if sim.closed:
         raise SimulatorClosed("Simulator cannot run because it is closed.")
+    probes = sim.model.probes
+    record = None
+    if all(p.sample_every is None for p in probes):  # every step: no time needed
+        record = [(sim.signals[sim.model.sig[p]["in"]], sim._sim_data[p])
+                  for p in probes]
     old = np.seterr(invalid="raise", divide="ignore")
     try:
         for _ in range(steps):
             for step in sim._steps:
                 step()
-            sim._probe()
+            if record is None:
+                sim._probe()
+            else:
+                for signal, data in record:
+                    data.append(signal.copy())
     finally:
         np.seterr(**old)
+        sim._probe_step_time()
+
+
+#: Host steps run between feeds of the chip's outputs to the host's receivers.
+HOST_CHUNK = 64
+
+
+def _run_host_fed(sim, feeds, steps, dt):
+    """Run the host simulator ``sim`` for ``steps`` steps on the chip's
+    outputs ``feeds`` (see ``Emulator.take_outputs``), fed a chunk ahead.
+
+    nengo-loihi sends all of a run's outputs before the host runs; each
+    receiver then drops its oldest one, step by step, from the front of a
+    list, which costs a copy of the whole list (quadratic in the run's
+    length). Fed a chunk of steps at a time, each output before the chunk
+    that can read it (with two steps to spare), the receivers return the
+    same output at every step, from lists a chunk long.
+    """
+    done = 0
+    fed = [0] * len(feeds)
+    while done < steps:
+        k = min(HOST_CHUNK, steps - done)
+        last = sim.n_steps + k + 2  # the latest step an output is fed for
+        for i, (receiver, items) in enumerate(feeds):
+            while fed[i] < len(items) and items[fed[i]][0] <= last:
+                step, x = items[fed[i]]
+                receiver.receive(dt * step, x)
+                fed[i] += 1
+        _run_host_steps(sim, k)
+        done += k
+    for i, (receiver, items) in enumerate(feeds):  # what the next run reads
+        for step, x in items[fed[i]:]:
+            receiver.receive(dt * step, x)
 
 
 class _StepRunner(StepRunner):
     """nengo-loihi's step runner, whose precomputed modes (the host's parts
     run all their steps before or after the chip's) run the host with
-    :func:`_run_host_steps`."""
+    :func:`_run_host_steps` and :func:`_run_host_fed`."""
+
+    def _host2chip(self, sim):
+        """nengo-loihi's, but a run's spikes go to the fast emulator at once."""
+        if not isinstance(sim, Emulator) or self.model.host2chip_pes_senders:
+            super()._host2chip(sim)
+            return
+        dt = self.model.dt
+        for sender, receiver in self.model.host2chip_senders.items():
+            queue = self.queues[sender]
+            if queue:
+                steps = [round(t / dt) for t, _ in queue]
+                rows = np.array([x for _, x in queue]) != 0
+                sim.add_spike_rows(self.model.spike_targets[receiver], steps, rows)
+            queue.clear()
+
+    def _chip_to_host(self, steps):
+        if not isinstance(self.emulator, Emulator):  # e.g. nengo-loihi's
+            self._chip2host(self.emulator)
+            _run_host_steps(self.host, steps)
+            return
+        feeds = self.emulator.take_outputs(self.probes_receivers, 0)
+        _run_host_fed(self.host, feeds, steps, self.model.dt)
 
     def emu_precomputed_host_pre_and_host(self, steps):
         self.timers.start("run")
         _run_host_steps(self.host_pre, steps)
         self._host2chip(self.emulator)
         self.emulator.run_steps(steps)
-        self._chip2host(self.emulator)
-        _run_host_steps(self.host, steps)
+        self._chip_to_host(steps)
         self.timers.stop("run")
 
     def emu_precomputed_host_pre_only(self, steps):
@@ -131,8 +195,7 @@ class _StepRunner(StepRunner):
     def emu_precomputed_host_only(self, steps):
         self.timers.start("run")
         self.emulator.run_steps(steps)
-        self._chip2host(self.emulator)
-        _run_host_steps(self.host, steps)
+        self._chip_to_host(steps)
         self.timers.stop("run")
 
 
@@ -286,8 +349,8 @@ class Simulator(nengo_loihi.Simulator):
                 out[p][i] = emu.probe_output(self.model.objs[p]["out"], b)
             if host is not None:  # the host's part after the chip
                 self._run_host(host, feeds, i)
-                emu.send(self._runner.probes_receivers, b)
-                _run_host_steps(host, n_steps)
+                sent = emu.take_outputs(self._runner.probes_receivers, b)
+                _run_host_fed(host, sent, n_steps, self.model.dt)
                 for p in probes:
                     if p in host.data:
                         out[p][i] = np.array(host.data[p])
