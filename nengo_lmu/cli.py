@@ -384,7 +384,8 @@ def main(argv=None):
     t.add_argument("--seed", type=_count(0), default=0)
 
     c = sub.add_parser("convert", help="score a network that `nengo-lmu train` trained "
-                       "at each step of its conversion to neurons and spikes")
+                       "at each step of its conversion to neurons and spikes (knobs "
+                       "not given are the setting's, e.g. psfmnist's, else as trained)")
     c.add_argument("--out", default="train-results",
                    help="the folder of `nengo-lmu train` (network.npz, results.json); "
                    "conversion.json is written there")

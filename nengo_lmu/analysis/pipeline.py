@@ -136,9 +136,6 @@ QUICK = {
                                cells=[dict(units=8, order=4, theta_items=4,
                                            hidden_synapse=None, input_to_hidden=True)] * 2),
     "psfmnist": dict(n_train=512, n_test=100, epochs=2, learning_rate=5e-3,
-                     conversion=dict(n_neurons=1280, rate_scale=800.0, time_scale=2,
-                                     hidden_synapse=0.01, readout_synapse=0.005,
-                                     compensate=True),
                      stage_n_test={"ideal rates": 10, "neural rates": 10,
                                    "spikes (reference)": 10}),
 }
