@@ -99,11 +99,11 @@ SETTINGS = {
     ),
     # permuted sequential Fashion-MNIST from Debian's dataset-fashion-mnist,
     # sized to fit one session: 5,000 of the 60,000 training sequences, 2
-    # epochs in parallel (about 15 min on 2 busy cores; --n-train 60000 for
-    # all), rates scored on all 10,000 test sequences with keras; then the
-    # conversion (digits' knobs, items held 4 steps) on the first 200:
-    # ideal memory, neural memory with rates, spikes on the reference
-    # simulator (about 1.2 s of simulation per sequence each)
+    # epochs in parallel (13.5 min on 2 busy cores; --n-train 60000 for
+    # all), rates scored on all 10,000 test sequences with keras (4 min);
+    # then the conversion (digits' knobs, items held 4 steps) on the first
+    # 200: ideal memory, neural memory with rates, spikes on the reference
+    # simulator (6 min for the three)
     "psfmnist": dict(
         task="psfmnist",
         cells=[dict(units=100, order=64, hidden_synapse=None, input_to_hidden=True)],
