@@ -160,7 +160,7 @@ bench-nir: $(NIR_VENV)/.installed-nir $(VENV)/.installed-dl
 	$(NIR_PY) benchmarks/bench_nir_network.py score bench-results/nir-digits-parallel.npz $(NIR_SCORE_ARGS)
 
 clean:
-	rm -rf $(VENV) $(NIR_VENV) plots lmu-demo bench-results study-results analog-results train-results \
+	rm -rf $(VENV) $(NIR_VENV) plots lmu-demo bench-results study-results analog-results train-results psfmnist-results \
 		docs/_build docs/notebooks
 
 # Fashion-MNIST's IDX files from Debian's dataset-fashion-mnist package
@@ -173,7 +173,9 @@ fashion-mnist:
 	else SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist; fi
 
-# permuted sequential Fashion-MNIST, trained in parallel (one epoch of 60,000)
+# permuted sequential Fashion-MNIST, sized to fit one session (5,000 training
+# sequences, 2 epochs): rates on all 10,000 test sequences, the conversion
+# (ideal, neural rates, spikes on the reference) on the first 200
 train-psfmnist: fashion-mnist $(VENV)/.installed-dl
 	@if [ -e $(FASHION_MNIST) ]; then $(VENV)/bin/nengo-lmu train --task psfmnist --out psfmnist-results; \
 	else echo "train-psfmnist: skipped (Fashion-MNIST is not installed)"; fi

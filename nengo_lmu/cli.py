@@ -194,7 +194,8 @@ def train(args):
 
     stages = args.stage or None
     changes = {k: v for k, v in (("epochs", args.epochs), ("n_train", args.n_train),
-                                 ("n_test", args.n_test)) if v is not None}
+                                 ("n_test", args.n_test), ("data", args.data))
+               if v is not None}
     results = pipeline.run(args.task, out=args.out, quick=args.quick, stages=stages,
                            seed=args.seed, **changes)
     print(format_stages(results))
@@ -220,18 +221,24 @@ def convert(args):
         config["n_test"] = args.n_test
     task = pipeline.make_task(config)
     stages = conversion.check_stages(args.stage)
-    knobs = {k: getattr(args, k) for k in ("n_neurons", "rate_scale")
-             if getattr(args, k) is not None}
+    # the setting's knobs (its "conversion"), changed by the command line's
+    knobs = dict(config.get("conversion", {}))
+    knobs.update({k: getattr(args, k) for k in ("n_neurons", "rate_scale", "time_scale")
+                  if getattr(args, k) is not None})
     for name in ("hidden_synapse", "readout_synapse"):
         value = getattr(args, name)
         if value is not None:
             knobs[name] = None if value == 0 else value
-    knobs.update(time_scale=args.time_scale, compensate=args.compensate)
-    # a backend's stage may score fewer examples (the setting's "loihi_n_test")
+    if args.compensate:
+        knobs["compensate"] = True
+    # a stage may score fewer examples (the setting's "stage_n_test", or its
+    # backend's, e.g. "loihi_n_test")
     n_test = config.get("n_test") or len(task.x_test)
     fewer = {}
     for stage in stages:
-        n = config.get(f"{conversion.STAGES[stage].backend}_n_test")
+        n = config.get("stage_n_test", {}).get(stage) if args.n_test is None else None
+        if n is None:
+            n = config.get(f"{conversion.STAGES[stage].backend}_n_test")
         if n is not None:
             fewer[stage] = min(n, n_test)
     rows = conversion.convert(
@@ -360,10 +367,15 @@ def main(argv=None):
                    choices=("digits", "mackey-glass", "mackey-glass-paper", "psfmnist"),
                    help="mackey-glass-paper: the LMU paper's setup; psfmnist: permuted "
                    "sequential Fashion-MNIST from Debian's dataset-fashion-mnist "
-                   "(make fashion-mnist)")
+                   "(make fashion-mnist), sized to fit one session: 5,000 training "
+                   "sequences, 2 epochs (about 15 min on 2 busy cores; --n-train "
+                   "60000 for all), rates on all 10,000 test sequences, the "
+                   "conversion to spikes on the first 200")
     t.add_argument("--epochs", type=_count(1), help="change the setting's epochs")
     t.add_argument("--n-train", type=_count(1), help="train on this many sequences")
     t.add_argument("--n-test", type=_count(1), help="score this many test sequences")
+    t.add_argument("--data", help="folder of the task's files (psfmnist: the four "
+                   "IDX files; default Debian's /usr/share/datasets/fashion-mnist)")
     t.add_argument("--out", default="train-results",
                    help="folder for network.npz and results.json (a rerun resumes)")
     t.add_argument("--quick", action="store_true", help="the small setting of the tests")
@@ -372,7 +384,8 @@ def main(argv=None):
     t.add_argument("--seed", type=_count(0), default=0)
 
     c = sub.add_parser("convert", help="score a network that `nengo-lmu train` trained "
-                       "at each step of its conversion to neurons and spikes")
+                       "at each step of its conversion to neurons and spikes (knobs "
+                       "not given are the setting's, e.g. psfmnist's, else as trained)")
     c.add_argument("--out", default="train-results",
                    help="the folder of `nengo-lmu train` (network.npz, results.json); "
                    "conversion.json is written there")
@@ -382,9 +395,9 @@ def main(argv=None):
     c.add_argument("--n-neurons", type=_count(1), help="neurons of every memory")
     c.add_argument("--rate-scale", type=_positive,
                    help="hidden units' rate in Hz for an activation of 1")
-    c.add_argument("--time-scale", type=_count(1), default=1,
+    c.add_argument("--time-scale", type=_count(1),
                    help="hold each item this many times as many steps (theta times "
-                   "this, the synapses as they are)")
+                   "this, the synapses as they are; default the setting's, else 1)")
     c.add_argument("--hidden-synapse", type=_seconds,
                    help="seconds of the memory-to-hidden synapse, 0 for none "
                    "(default as trained)")

@@ -3,8 +3,10 @@ r"""The resumable pipeline of ``nengo-lmu train``: train, then score every stage
 :func:`run` trains the network of a setting (:data:`SETTINGS`, or the small
 :data:`QUICK` ones) with :func:`.training.train` or :func:`.parallel.train`,
 then scores it at each stage of :data:`STAGES` with
-:func:`.deployment.evaluate`, and a regression task's LSTM baseline
-(:func:`.baselines.train_lstm`). The trained network and every finished stage
+:func:`.deployment.evaluate`, at each stage of the conversion to neurons and
+spikes it names (:data:`.conversion.STAGES`, with the setting's
+``conversion`` knobs, :func:`.conversion.convert`), and a regression task's
+LSTM baseline (:func:`.baselines.train_lstm`). The trained network and every finished stage
 are written to disk as they come (atomically, :func:`.store.write_atomic`),
 so an interrupted run continues where it stopped.
 """
@@ -14,7 +16,7 @@ import os
 
 from nengo.exceptions import ValidationError
 
-from nengo_lmu.analysis import baselines, parallel
+from nengo_lmu.analysis import baselines, conversion, parallel
 from nengo_lmu.analysis.deployment import evaluate
 from nengo_lmu.analysis.store import write_atomic
 from nengo_lmu.analysis.training import memory_radii, n_parameters, network_for, train
@@ -45,6 +47,12 @@ AFTER = {
 
 
 #: Settings of :func:`run`: the task, the network, training and deployment.
+#: Besides the network and training, a setting may give ``stages`` (keys of
+#: :data:`STAGES` or of :data:`.conversion.STAGES`), ``conversion`` (the
+#: knobs of :func:`.conversion.convert` for the latter), ``stage_n_test``
+#: (fewer test sequences for some stages, by name) and ``<backend>_n_test``
+#: (fewer for every stage on that backend); ``data`` is the folder of a
+#: task read from disk (psfmnist: default Debian's).
 SETTINGS = {
     "digits": dict(
         task="digits",
@@ -89,17 +97,27 @@ SETTINGS = {
         n_test=None,
         loihi_n_test=1,
     ),
-    # permuted sequential Fashion-MNIST from Debian's dataset-fashion-mnist
+    # permuted sequential Fashion-MNIST from Debian's dataset-fashion-mnist,
+    # sized to fit one session: 5,000 of the 60,000 training sequences, 2
+    # epochs in parallel (13.5 min on 2 busy cores; --n-train 60000 for
+    # all), rates scored on all 10,000 test sequences with keras (4 min);
+    # then the conversion (digits' knobs, items held 4 steps) on the first
+    # 200: ideal memory, neural memory with rates, spikes on the reference
+    # simulator (6 min for the three)
     "psfmnist": dict(
         task="psfmnist",
         cells=[dict(units=100, order=64, hidden_synapse=None, input_to_hidden=True)],
         network=dict(memory="ideal", readout_synapse=None),
         trainer="parallel",
-        stages=["rate (keras)"],
+        stages=["rate (keras)", "ideal rates", "neural rates", "spikes (reference)"],
+        conversion=dict(n_neurons=4032, rate_scale=800.0, time_scale=4,
+                        hidden_synapse=0.01, readout_synapse=0.005, compensate=True),
+        stage_n_test={"ideal rates": 200, "neural rates": 200, "spikes (reference)": 200},
+        n_train=5000,
         steps_per_item=1,
-        epochs=1,
-        batch_size=100,
-        learning_rate=1e-3,
+        epochs=2,
+        batch_size=50,
+        learning_rate=3e-3,
         n_test=None,
         loihi_n_test=1,
     ),
@@ -117,7 +135,9 @@ QUICK = {
                                batch_size=4, learning_rate=1e-2,
                                cells=[dict(units=8, order=4, theta_items=4,
                                            hidden_synapse=None, input_to_hidden=True)] * 2),
-    "psfmnist": dict(n_train=512, n_test=100, epochs=2, learning_rate=5e-3),
+    "psfmnist": dict(n_train=512, n_test=100, epochs=2, learning_rate=5e-3,
+                     stage_n_test={"ideal rates": 10, "neural rates": 10,
+                                   "spikes (reference)": 10}),
 }
 
 
@@ -125,7 +145,7 @@ def settings(name, quick=False, **changes):
     """The settings of task ``name`` (a key of :data:`SETTINGS`)."""
     if name not in SETTINGS:
         raise ValidationError(f"must be one of {sorted(SETTINGS)} (got {name!r})", "task")
-    out = dict(SETTINGS[name], n_train=None)
+    out = dict(dict(n_train=None), **SETTINGS[name])
     if quick:
         out.update(QUICK[name])
     out.update(changes)
@@ -142,7 +162,7 @@ def make_task(config):
         task = tasks.mackey_glass_paper_task(n_steps=config["n_steps"],
                                              seed=config.get("seed", 0))
     elif config["task"] == "psfmnist":
-        task = tasks.load_psfmnist()
+        task = tasks.load_psfmnist(config.get("data") or tasks.FASHION_MNIST_PATH)
     else:
         task = tasks.mackey_glass_task()
     return task.subset(n_train=config["n_train"], n_test=config.get("n_test"))
@@ -168,8 +188,12 @@ def make_network(config, task, dt=0.001, seed=0):
 
 
 def _lost(row, rows):
-    """The score lost at ``row``'s step (:data:`AFTER`), or None."""
-    before = [r for r in rows if r["stage"] == AFTER.get(row["stage"])]
+    """The score lost at ``row``'s step (:data:`AFTER`, or the conversion
+    stage's ``after``), or None."""
+    after = AFTER.get(row["stage"])
+    if row["stage"] in conversion.STAGES:
+        after = conversion.STAGES[row["stage"]].after
+    before = [r for r in rows if r["stage"] == after]
     if not before:
         return None
     sign = 1 if row["metric"] == "accuracy" else -1
@@ -194,8 +218,10 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
     quick : bool
         The small setting (:data:`QUICK`).
     stages : list of str, optional
-        Keys of :data:`STAGES` to run (default: the setting's ``stages``, else
-        all but ``"rate (keras)"``).
+        Keys of :data:`STAGES` or :data:`.conversion.STAGES` to run (default:
+        the setting's ``stages``, else all of :data:`STAGES` but ``"rate
+        (keras)"``). A conversion stage deploys the trained network with the
+        setting's ``conversion`` knobs (:func:`.conversion.convert`).
     seed : int
         Seed of the network, training and simulators.
     log : callable
@@ -214,9 +240,11 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
     """
     if stages is not None:
         for stage in stages:
-            if stage not in STAGES and stage != "LSTM (keras)":
+            if stage not in STAGES and stage not in conversion.STAGES and (
+                    stage != "LSTM (keras)"):
                 raise ValidationError(
-                    f"must be among {list(STAGES)} (got {stage!r})", "stages"
+                    f"must be among {list(STAGES) + list(conversion.STAGES)} "
+                    f"(got {stage!r})", "stages"
                 )
     config = settings(name, quick, seed=seed, **changes)
     if stages is None:
@@ -252,6 +280,7 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
         write_atomic(results_path, json.dumps(results, indent=1), replace=True)
         log(f"trained in {trained.seconds:.0f} s; loss {trained.loss[-1]:.4f}")
     done = {row["stage"] for row in results["rows"]}
+    measured = {}  # the conversion's memory radii, measured once
     if task.kind == "regression" and "LSTM (keras)" not in stages:
         stages.append("LSTM (keras)")
     for stage in stages:
@@ -267,6 +296,8 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
                                        n_test=config["n_test"], layers=layers)
             row.pop("loss")
             row["n_test"] = len(task.x_test[: config["n_test"]])
+        elif stage in conversion.STAGES:
+            row = _convert(stage, net_path, task, config, seed, measured)
         else:
             backend, spiking, memory = STAGES[stage]
             # a backend may score fewer examples (e.g. "loihi_n_test")
@@ -283,3 +314,21 @@ def run(name="digits", out="train-results", quick=False, stages=None, seed=0,
         log(f"{stage}: {row['metric']} {row['score']:.4f} "
             f"({row['n_test']} test sequences, {row['seconds']:.0f} s)")
     return results
+
+
+def _convert(stage, net_path, task, config, seed, measured):
+    """Score conversion stage ``stage`` with the setting's knobs; ``measured``
+    keeps the memory radii and Loihi input range between stages."""
+    spec = conversion.STAGES[stage]
+    steps = config["steps_per_item"]
+    if spec.memory == "neural" and "radii" not in measured:
+        measured["radii"] = conversion.state_radii(net_path, task, steps, seed=seed)
+    if spec.input_range and "input_range" not in measured:
+        measured["input_range"] = conversion.input_range(net_path, task, steps, seed=seed)
+    n_test = config.get("stage_n_test", {}).get(stage, config["n_test"])
+    (row,) = conversion.convert(
+        net_path, task, stages=[stage], steps_per_item=steps, n_test=n_test, seed=seed,
+        radii=measured.get("radii"), loihi_input_range=measured.get("input_range"),
+        **config.get("conversion", {}),
+    )
+    return row

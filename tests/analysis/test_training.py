@@ -185,3 +185,64 @@ def test_memory_radii_cover_the_states_means():
     assert np.allclose(radii[0], 3 * np.sqrt(np.mean(m[:, 0] ** 2)), rtol=0.05)
     assert radii[0] > 3 * np.abs(m[:, 0]).mean()
     assert radii[0] > 3 * m[:, 0].std() * 1.2
+
+
+def write_fashion(folder, n_train=60, n_test=20, seed=0):
+    """Small IDX files in Fashion-MNIST's format: 6x6 images, 3 classes, each
+    bright in its own third of the pixels (dim noise elsewhere)."""
+    from tests.test_tasks import write_idx  # noqa: PLC0415
+
+    rng = np.random.RandomState(seed)
+    for split, n in (("train", n_train), ("t10k", n_test)):
+        labels = rng.randint(0, 3, size=n)
+        images = rng.randint(0, 40, size=(n, 36))
+        for image, label in zip(images, labels):
+            image[12 * label: 12 * label + 12] = rng.randint(200, 256, size=12)
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", images.reshape(n, 6, 6), gz=True)
+        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels, gz=True)
+
+
+def test_psfmnist_rates_and_spikes_from_idx_files(tmp_path):
+    """psfmnist's pipeline on small IDX files (no Debian package needed): trained
+    in parallel, rates scored with keras on every test sequence, then the
+    conversion's stages (digits' knobs) on fewer, spikes on nengo's reference
+    simulator; ``nengo-lmu convert`` reuses the setting's knobs."""
+    from nengo_lmu import cli  # noqa: PLC0415
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_fashion(data)
+    out = tmp_path / "out"
+    # items held 8 steps: at 2, the 10 ms synapses blur the items (spikes 0.35)
+    conversion = dict(n_neurons=600, rate_scale=800.0, time_scale=8,
+                      hidden_synapse=0.01, readout_synapse=0.005, compensate=True)
+    results = pipeline.run(
+        "psfmnist", out=str(out), quick=True, log=lambda line: None, data=str(data),
+        cells=[dict(units=20, order=6, hidden_synapse=None, input_to_hidden=True)],
+        n_train=60, n_test=None, batch_size=10, epochs=10, learning_rate=1e-2,
+        conversion=conversion, stage_n_test={"ideal rates": 12, "neural rates": 12,
+                                             "spikes (reference)": 12},
+    )
+    by_stage = rows(results)
+    assert list(by_stage) == ["rate (keras)", "ideal rates", "neural rates",
+                              "spikes (reference)"]
+    keras = by_stage["rate (keras)"]
+    assert keras["n_test"] == 20 and keras["score"] > 0.8, keras  # chance is 1/3
+    ideal, neural, spikes = (by_stage[s] for s in ("ideal rates", "neural rates",
+                                                   "spikes (reference)"))
+    assert ideal["n_test"] == neural["n_test"] == spikes["n_test"] == 12
+    assert spikes["spiking"] and spikes["memory"] == "neural"
+    assert spikes["backend"] == "reference"
+    assert ideal["score"] > 0.8, ideal
+    assert spikes["score"] > 0.8, spikes
+    assert neural["lost"] == pytest.approx(ideal["score"] - neural["score"])
+    assert spikes["lost"] == pytest.approx(neural["score"] - spikes["score"])
+    assert results["config"]["conversion"] == conversion
+    # the conversion again from the command line: the setting's knobs and sizes
+    assert cli.main(["convert", "--out", str(out), "--stage", "spikes (reference)"]) == 0
+    saved = json.loads((out / "conversion.json").read_text())
+    assert saved["knobs"] == conversion
+    assert saved["rows"][0]["score"] == pytest.approx(spikes["score"])
+    assert saved["rows"][0]["n_test"] == 12
+    with pytest.raises(ValidationError, match="path: must be a folder with Fashion"):
+        pipeline.make_task(pipeline.settings("psfmnist", data=str(tmp_path / "no")))
