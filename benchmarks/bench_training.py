@@ -140,7 +140,8 @@ def digits(args):
     from nengo_lmu.analysis import deployment, parallel, pipeline, training
 
     print(f"permuted digits, ideal memory, rates, trained in parallel: {args.epochs} epochs, "
-          f"batch {args.batch_size}, units {args.units}, order {args.order}")
+          f"batch {args.batch_size}, units {args.units}, order {args.order}, state noise "
+          f"{args.state_noise:g}")
     print(f"{'seed':>4} {'weights':>7} {'accuracy':>8} {'test':>5} {'s':>5}")
     scores = []
     for seed in args.seeds:
@@ -156,7 +157,7 @@ def digits(args):
         trained = parallel.train(net, task, epochs=args.epochs,
                                  batch_size=args.batch_size,
                                  learning_rate=args.learning_rate, steps_per_item=steps,
-                                 seed=seed)
+                                 seed=seed, state_noise=args.state_noise)
         row = deployment.evaluate(trained, task, backend="keras", spiking=False,
                                   steps_per_item=steps)
         scores.append(row["score"])
@@ -189,6 +190,9 @@ def main(argv=None):
     d.add_argument("--epochs", type=int, default=40)
     d.add_argument("--batch-size", type=int, default=64)
     d.add_argument("--learning-rate", type=float, default=5e-3)
+    d.add_argument("--state-noise", type=float, default=0.3,
+                   help="noise on the memory states in training, a fraction of each "
+                   "state's RMS (parallel.train's state_noise; 0 for none)")
     args = parser.parse_args(argv)
     {"speed": speed, "mackey-glass": mackey_glass, "digits": digits}[args.what](args)
 
