@@ -20,14 +20,20 @@ knob at a time, each scored on the same test digits with the same seeds
    each step.
 
 Sections 3-7 use ``--hidden-synapse`` (compensated) and
-``--readout-synapse``; 4, 5 and 7 ``--time-scale`` too. The trained
-networks are kept in ``--out`` and reused.
+``--readout-synapse``; 4, 5 and 7 ``--time-scale`` too; the table
+``--memory-reg``. The network is trained with ``--input-to-hidden`` and
+``--state-noise`` (noise in the loop, :func:`.parallel.train`) when given;
+the trained networks are kept in ``--out`` and reused.
 
 Examples::
 
     python benchmarks/bench_conversion.py synapse readout time-scale
     python benchmarks/bench_conversion.py neurons rate-scale --n-test 100
     python benchmarks/bench_conversion.py finetune table
+    python benchmarks/bench_conversion.py table --order 64 --units 100 \
+        --input-to-hidden 1 --state-noise 0.3 --n-neurons 3904 --memory-reg 0.02 \
+        --n-test 359 --hardware-n-test 8 --time-scale 16 --readout-synapse 0.002 \
+        --table-rate-scale 800
 """
 
 import argparse

@@ -21,7 +21,9 @@ thing, and each step is scored on the same test examples (:data:`STAGES`):
 :func:`convert` scores the stages and each one's loss against the stage it
 is converted from (``after``); :func:`format_table` prints them. What makes
 spikes track rates is a conversion option (:data:`KNOBS`, :func:`converted`):
-memory neurons, the hidden units' rate scale, the synapses on the
+memory neurons and their decoders' regularisation (``memory_reg``: nengo's
+default shrinks every decoded state a little, and the recurrence compounds
+it), the hidden units' rate scale, the synapses on the
 memory-to-hidden path and the readout, the compensation of the former
 (:func:`compensated`: the hidden units see the state they were trained on,
 filtered), and ``time_scale``, which holds each item for more steps (and
