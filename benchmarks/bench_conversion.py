@@ -31,9 +31,9 @@ Examples::
     python benchmarks/bench_conversion.py neurons rate-scale --n-test 100
     python benchmarks/bench_conversion.py finetune table
     python benchmarks/bench_conversion.py table --order 64 --units 100 \
-        --input-to-hidden 1 --state-noise 0.3 --n-neurons 3904 --memory-reg 0.02 \
-        --n-test 359 --hardware-n-test 8 --time-scale 16 --readout-synapse 0.002 \
-        --table-rate-scale 800
+        --input-to-hidden 1 --state-noise 0.3 --table-n-neurons 3904 \
+        --memory-reg 0.02 --n-test 359 --hardware-n-test 8 --time-scale 16 \
+        --readout-synapse 0.002 --table-rate-scale 800
 """
 
 import argparse
@@ -193,7 +193,7 @@ def main(argv=None):
         knobs = dict(scaled, n_neurons=args.table_n_neurons,
                      rate_scale=args.table_rate_scale, memory_reg=args.memory_reg)
         rows = conversion.convert(path, task, steps_per_item=2, n_test=args.n_test,
-                                  seed=args.seed, stage_n_test=hw, **knobs)
+                                  seed=args.seed, stage_n_test=hw, log=print, **knobs)
         print()
         print(conversion.format_table(
             rows, title=f"all stages: {args.hidden_synapse} s hidden synapse compensated, "
