@@ -20,14 +20,20 @@ knob at a time, each scored on the same test digits with the same seeds
    each step.
 
 Sections 3-7 use ``--hidden-synapse`` (compensated) and
-``--readout-synapse``; 4, 5 and 7 ``--time-scale`` too. The trained
-networks are kept in ``--out`` and reused.
+``--readout-synapse``; 4, 5 and 7 ``--time-scale`` too; the table
+``--memory-reg``. The network is trained with ``--input-to-hidden`` and
+``--state-noise`` (noise in the loop, :func:`.parallel.train`) when given;
+the trained networks are kept in ``--out`` and reused.
 
 Examples::
 
     python benchmarks/bench_conversion.py synapse readout time-scale
     python benchmarks/bench_conversion.py neurons rate-scale --n-test 100
     python benchmarks/bench_conversion.py finetune table
+    python benchmarks/bench_conversion.py table --order 64 --units 100 \
+        --input-to-hidden 1 --state-noise 0.3 --table-n-neurons 3904 \
+        --memory-reg 0.02 --n-test 359 --hardware-n-test 8 --time-scale 16 \
+        --readout-synapse 0.002 --table-rate-scale 800
 """
 
 import argparse
@@ -43,19 +49,23 @@ def base(args):
     """The rate network with the ideal memory, trained in parallel (cached)."""
     from nengo_lmu.analysis import parallel, pipeline
 
-    path = os.path.join(args.out, f"base-d{args.order}.npz")
+    path = os.path.join(args.out, f"base-d{args.order}-u{args.units}-i"
+                        f"{int(args.input_to_hidden)}-noise{args.state_noise:g}.npz")
     cells = [dict(units=args.units, order=args.order, hidden_synapse=None,
-                  n_neurons=args.n_neurons, hidden_to_hidden=False)]
+                  n_neurons=args.n_neurons, hidden_to_hidden=False,
+                  input_to_hidden=args.input_to_hidden)]
     config = pipeline.settings("digits", cells=cells, seed=args.seed,
                                network=dict(memory="ideal", readout_synapse=None))
     task = pipeline.make_task(config)
     if not os.path.exists(path):
         net = pipeline.make_network(config, task, seed=args.seed)
         trained = parallel.train(net, task, epochs=args.epochs, batch_size=64,
-                                 learning_rate=5e-3, steps_per_item=2, seed=args.seed)
+                                 learning_rate=5e-3, steps_per_item=2, seed=args.seed,
+                                 state_noise=args.state_noise)
         trained.save(path)
-        print(f"trained (ideal memory, rates, parallel): {args.epochs} epochs in "
-              f"{trained.seconds:.0f} s", flush=True)
+        print(f"trained (ideal memory, rates, parallel, state noise "
+              f"{args.state_noise:g}): {args.epochs} epochs in {trained.seconds:.0f} s",
+              flush=True)
     return path, task
 
 
@@ -95,6 +105,14 @@ def main(argv=None):
     parser.add_argument("--units", type=int, default=50)
     parser.add_argument("--n-neurons", type=int, default=1200)
     parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--input-to-hidden", type=int, default=0, choices=(0, 1),
+                        help="the input feeds the hidden units too (1)")
+    parser.add_argument("--state-noise", type=float, default=0.0,
+                        help="noise on the memory states in training, a fraction of "
+                        "each state's RMS (parallel.train's state_noise)")
+    parser.add_argument("--memory-reg", type=float,
+                        help="regularisation of the memories' decoders (default the "
+                        "memory's, 0.1)")
     parser.add_argument("--hidden-synapse", type=float, default=0.01)
     parser.add_argument("--readout-synapse", type=float, default=0.005)
     parser.add_argument("--time-scale", type=int, default=8)
@@ -173,15 +191,16 @@ def main(argv=None):
         hw = {"spikes (Loihi emulator)": args.hardware_n_test,
               "spikes (analog)": args.hardware_n_test}
         knobs = dict(scaled, n_neurons=args.table_n_neurons,
-                     rate_scale=args.table_rate_scale)
+                     rate_scale=args.table_rate_scale, memory_reg=args.memory_reg)
         rows = conversion.convert(path, task, steps_per_item=2, n_test=args.n_test,
-                                  seed=args.seed, stage_n_test=hw, **knobs)
+                                  seed=args.seed, stage_n_test=hw, log=print, **knobs)
         print()
         print(conversion.format_table(
             rows, title=f"all stages: {args.hidden_synapse} s hidden synapse compensated, "
             f"{args.readout_synapse} s readout, s = {args.time_scale}, "
             f"{args.table_n_neurons or args.n_neurons} memory neurons, hidden rate "
-            f"{args.table_rate_scale or 200:g} Hz"), flush=True)
+            f"{args.table_rate_scale or 200:g} Hz, memory decoders' regularisation "
+            f"{args.memory_reg or 0.1:g}"), flush=True)
 
 
 if __name__ == "__main__":

@@ -140,8 +140,10 @@ def digits(args):
     from nengo_lmu.analysis import deployment, parallel, pipeline, training
 
     print(f"permuted digits, ideal memory, rates, trained in parallel: {args.epochs} epochs, "
-          f"batch {args.batch_size}, units {args.units}, order {args.order}")
+          f"batch {args.batch_size}, units {args.units}, order {args.order}, state noise "
+          f"{args.state_noise:g}")
     print(f"{'seed':>4} {'weights':>7} {'accuracy':>8} {'test':>5} {'s':>5}")
+    scores = []
     for seed in args.seeds:
         cells = [dict(units=args.units, order=args.order, hidden_synapse=None,
                       input_to_hidden=True)]
@@ -149,12 +151,19 @@ def digits(args):
                                    network=dict(memory="ideal", readout_synapse=None))
         task = pipeline.make_task(config)
         net = pipeline.make_network(config, task, seed=seed)
+        # trained and scored with the items held as long as the network's theta
+        # assumes (the whole sequence: 64 items of 2 steps), as it deploys
+        steps = config["steps_per_item"]
         trained = parallel.train(net, task, epochs=args.epochs,
                                  batch_size=args.batch_size,
-                                 learning_rate=args.learning_rate, seed=seed)
-        row = deployment.evaluate(trained, task, backend="keras", spiking=False)
+                                 learning_rate=args.learning_rate, steps_per_item=steps,
+                                 seed=seed, state_noise=args.state_noise)
+        row = deployment.evaluate(trained, task, backend="keras", spiking=False,
+                                  steps_per_item=steps)
+        scores.append(row["score"])
         print(f"{seed:>4} {training.n_parameters(net):>7} {row['score']:8.4f} "
               f"{row['n_test']:>5} {trained.seconds:5.0f}", flush=True)
+    print(f"mean accuracy {np.mean(scores):.4f} over {len(scores)} seed(s)")
 
 
 def main(argv=None):
@@ -181,6 +190,9 @@ def main(argv=None):
     d.add_argument("--epochs", type=int, default=40)
     d.add_argument("--batch-size", type=int, default=64)
     d.add_argument("--learning-rate", type=float, default=5e-3)
+    d.add_argument("--state-noise", type=float, default=0.3,
+                   help="noise on the memory states in training, a fraction of each "
+                   "state's RMS (parallel.train's state_noise; 0 for none)")
     args = parser.parse_args(argv)
     {"speed": speed, "mackey-glass": mackey_glass, "digits": digits}[args.what](args)
 

@@ -223,7 +223,8 @@ def convert(args):
     stages = conversion.check_stages(args.stage)
     # the setting's knobs (its "conversion"), changed by the command line's
     knobs = dict(config.get("conversion", {}))
-    knobs.update({k: getattr(args, k) for k in ("n_neurons", "rate_scale", "time_scale")
+    knobs.update({k: getattr(args, k)
+                  for k in ("n_neurons", "rate_scale", "time_scale", "memory_reg")
                   if getattr(args, k) is not None})
     for name in ("hidden_synapse", "readout_synapse"):
         value = getattr(args, name)
@@ -406,6 +407,9 @@ def main(argv=None):
     c.add_argument("--compensate", action="store_true",
                    help="compensate the memory-to-hidden synapse (the hidden units see "
                    "the state they were trained on)")
+    c.add_argument("--memory-reg", type=_positive,
+                   help="regularisation of the memories' decoders (default the "
+                   "memory's, 0.1)")
     c.add_argument("--seed", type=_count(0), default=0)
 
     p = sub.add_parser("report", help="fit exponents and plot a store's results")

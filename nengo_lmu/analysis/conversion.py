@@ -21,7 +21,9 @@ thing, and each step is scored on the same test examples (:data:`STAGES`):
 :func:`convert` scores the stages and each one's loss against the stage it
 is converted from (``after``); :func:`format_table` prints them. What makes
 spikes track rates is a conversion option (:data:`KNOBS`, :func:`converted`):
-memory neurons, the hidden units' rate scale, the synapses on the
+memory neurons and their decoders' regularisation (``memory_reg``: nengo's
+default shrinks every decoded state a little, and the recurrence compounds
+it), the hidden units' rate scale, the synapses on the
 memory-to-hidden path and the readout, the compensation of the former
 (:func:`compensated`: the hidden units see the state they were trained on,
 filtered), and ``time_scale``, which holds each item for more steps (and
@@ -78,7 +80,7 @@ STAGES = {
 
 #: The options of :func:`convert` that make spikes track rates.
 KNOBS = ("n_neurons", "rate_scale", "time_scale", "hidden_synapse", "readout_synapse",
-         "compensate")
+         "compensate", "memory_reg")
 
 #: A knob's default: the trained network's value.
 TRAINED = "trained"
@@ -182,7 +184,7 @@ def _given(value):
 
 def converted(trained, memory="neural", n_neurons=None, rate_scale=None, time_scale=1,
               hidden_synapse=TRAINED, readout_synapse=TRAINED, compensate=False,
-              radii=None):
+              radii=None, memory_reg=None):
     """The trained network with the conversion's knobs set, as a :class:`.Training`.
 
     Parameters
@@ -208,6 +210,9 @@ def converted(trained, memory="neural", n_neurons=None, rate_scale=None, time_sc
         Compensate the memory-to-hidden synapse (see :func:`compensated`).
     radii : list of array_like, optional
         Each cell's memory radii (see :func:`state_radii`).
+    memory_reg : float, optional
+        Every neural memory's decoder regularisation (:class:`.LMUCell`'s
+        ``memory_reg``); default the trained network's.
 
     Returns
     -------
@@ -226,6 +231,8 @@ def converted(trained, memory="neural", n_neurons=None, rate_scale=None, time_sc
             cell["rate_scale"] = check_positive(rate_scale, "rate_scale")
         if radii is not None:
             cell["radii"] = np.asarray(radii[i], dtype=float).tolist()
+        if memory_reg is not None:
+            cell["memory_reg"] = check_positive(memory_reg, "memory_reg")
         if _given(hidden_synapse):
             cell["hidden_synapse"] = check_synapse(hidden_synapse, "hidden_synapse")
         cell["theta"] = cell["theta"] * time_scale
@@ -245,7 +252,7 @@ def _steps(steps_per_item, time_scale):
 def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
             n_neurons=None, rate_scale=None, time_scale=1, hidden_synapse=TRAINED,
             readout_synapse=TRAINED, compensate=False, radii=None, stage_n_test=None,
-            log=None, loihi_input_range=None, **options):
+            log=None, loihi_input_range=None, memory_reg=None, **options):
     """Score the trained network at each stage of the conversion.
 
     Parameters
@@ -261,7 +268,7 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
         Test examples of every stage (default all).
     seed : int
         The simulators' seed.
-    n_neurons, rate_scale, time_scale, hidden_synapse, readout_synapse, compensate
+    n_neurons, rate_scale, time_scale, hidden_synapse, readout_synapse, compensate, memory_reg
         The knobs (see :func:`converted`). A knob changes every stage, the
         ideal rates included (e.g. the lag a synapse adds).
     radii : list of array_like, optional
@@ -304,7 +311,8 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
     for name in stages:
         stage = STAGES[name]
         network = converted(trained, stage.memory, n_neurons, rate_scale, time_scale,
-                            hidden_synapse, readout_synapse, compensate, radii)
+                            hidden_synapse, readout_synapse, compensate, radii,
+                            memory_reg)
         overrides = stage_overrides(name, loihi_input_range)
         result = deployment.evaluate(
             network, task, backend=stage.backend, spiking=stage.spiking,

@@ -133,16 +133,34 @@ def test_loihi_stage_deploys_lif_memory_neurons(quick):
     assert conversion.stage_overrides("spikes (reference)") == {}
 
 
+def test_memory_reg_reaches_every_stage_memory(quick):
+    """The knob sets the neural memories' decoder regularisation, the Loihi
+    memory's too; the ideal memory has no decoders."""
+    pytest.importorskip("nengo_loihi")
+    trained, _, _ = quick
+    network = conversion.converted(trained, memory_reg=0.02, **KNOBS)
+    assert network.spec["cells"][0]["memory_reg"] == 0.02
+    reference = deployment.deploy(network, backend="reference")
+    overrides = conversion.stage_overrides("spikes (Loihi emulator)", input_range=2.0)
+    loihi = deployment.deploy(network, backend="loihi", **overrides)
+    for net in (reference, loihi):
+        assert net.cells[0].memory.solver.reg == 0.02
+    assert "memory_reg" not in conversion.converted(trained).spec["cells"][0]
+    with pytest.raises(ValidationError, match=r"memory_reg: must be a finite number > 0"):
+        conversion.converted(trained, memory_reg=0)
+
+
 def test_convert_from_the_command_line(quick, capsys):
     _, _, out = quick
     cli.main(["convert", "--out", str(out), "--stage", "ideal rates",
               "--stage", "neural rates", "--n-test", "4", "--hidden-synapse", "0.01",
-              "--compensate", "--time-scale", "2"])
+              "--compensate", "--time-scale", "2", "--memory-reg", "0.02"])
     printed = capsys.readouterr().out
     assert "ideal rates" in printed and "neural rates" in printed
     saved = json.loads((out / "conversion.json").read_text())
     assert [row["stage"] for row in saved["rows"]] == ["ideal rates", "neural rates"]
     assert saved["knobs"]["time_scale"] == 2 and saved["rows"][0]["n_test"] == 4
+    assert saved["knobs"]["memory_reg"] == 0.02
     with pytest.raises(SystemExit):
         cli.main(["convert", "--out", str(out), "--stage", "spikes"])
     assert "stages: must be among" in capsys.readouterr().err

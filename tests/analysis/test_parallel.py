@@ -73,6 +73,34 @@ def test_parallel_training_deploys_as_the_nengo_network(tmp_path):
     np.testing.assert_allclose(fast["outputs"], slow["outputs"], atol=1e-4)
 
 
+def test_state_noise_only_in_training():
+    """Noise in the loop: Gaussian noise of ``state_noise`` times each state's RMS
+    on the memory states in training, none when the model runs."""
+    order = 8
+    net = LMUNetwork(1, 2, [dict(units=order, order=order, theta=0.05,
+                                 hidden_synapse=None)],
+                     readout_synapse=None, memory="ideal", seed=0)
+    # hidden units that pass the state through: h = m + 10 (the ReLU never cuts)
+    net.set_parameters({"cell0.memory_kernel": np.eye(order), "cell0.bias": 10 * np.ones(order)})
+    x = np.random.RandomState(0).rand(64, 100, 1)
+    noisy = parallel.build_model(net.spec, 100, state_noise=0.5)
+    clean = parallel.build_model(net.spec, 100)
+    for model in (noisy, clean):
+        parallel.set_parameters(model, net.parameters())
+    cell = lambda model: model.get_layer("cell0")  # noqa: E731
+    m = cell(clean)(x, training=True).numpy() - 10  # no noise asked: none
+    np.testing.assert_allclose(cell(noisy)(x, training=False).numpy() - 10, m, atol=1e-5)
+    np.testing.assert_allclose(noisy.predict(x, verbose=0), clean.predict(x, verbose=0),
+                               atol=1e-5)
+    noise = cell(noisy)(x, training=True).numpy() - 10 - m
+    rms = np.sqrt((m**2).mean(axis=(0, 1)))
+    np.testing.assert_allclose(noise.std(axis=(0, 1)) / rms, 0.5, rtol=0.05)
+    task = tasks.permuted_digits().subset(n_train=8, n_test=2)
+    with pytest.raises(ValidationError, match=r"state_noise: must be a finite number >= 0 "
+                                              r"\(got -0.1\)"):
+        parallel.train(net, task, state_noise=-0.1)
+
+
 def test_parallel_errors():
     task = tasks.permuted_digits().subset(n_train=8, n_test=2)
     synapse = LMUNetwork(1, 10, [dict(units=4, order=2, theta=0.1)], memory="ideal")

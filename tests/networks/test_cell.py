@@ -34,6 +34,7 @@ def test_cell_parameters_follow_the_keras_lmu_flags():
         (dict(theta=-1.0), "theta: must be a finite number > 0"),
         (dict(rate_scale=0), "rate_scale: must be a finite number > 0"),
         (dict(dt=0.5), "dt"),
+        (dict(memory_reg=0), r"memory_reg: must be a finite number > 0 \(got 0\)"),
     ],
 )
 def test_cell_errors(kwargs, match):
@@ -123,3 +124,26 @@ def test_spiking_cell_matches_rates(Simulator, seed):
     y, y_hat = rate.data[p_o][200:], spike.data[q_o][200:]
     error = np.sqrt(np.mean((y_hat - y) ** 2)) / np.sqrt(np.mean(y**2))
     assert error < 0.25, error
+
+
+def test_memory_reg_keeps_a_rate_memory_on_its_state(seed):
+    """nengo's default decoder regularisation shrinks each decoded state a
+    little and the recurrence compounds it; ``memory_reg`` sets it."""
+    theta, order, steps = 0.5, 32, 1000
+    signal = nengo.processes.WhiteSignal(1.0, high=5, rms=0.5, seed=seed)
+    errors = {}
+    for reg in (None, 0.01):
+        with nengo.Network(seed=seed) as net:
+            cell = LMUCell(units=2, order=order, theta=theta, n_neurons=30 * order,
+                           radii=0.6, memory_reg=reg)
+            ideal = LMUCell(units=2, order=order, theta=theta, memory="ideal")
+            stim = nengo.Node(signal)
+            for c in (cell, ideal):
+                nengo.Connection(stim, c.input, synapse=None)
+            probes = [nengo.Probe(c.memory.state, synapse=None) for c in (cell, ideal)]
+        with nengo.Simulator(net, progress_bar=False, seed=seed) as sim:
+            sim.run_steps(steps)
+        neural, exact = (sim.data[p] for p in probes)
+        errors[reg] = np.sqrt(np.mean((neural - exact) ** 2) / np.mean(exact**2))
+        assert cell.memory.solver.reg == (0.1 if reg is None else reg)
+    assert errors[0.01] < 0.7 * errors[None], errors  # 0.086 against 0.162 (seed 0)
