@@ -56,9 +56,10 @@ AFTER = {
 SETTINGS = {
     "digits": dict(
         task="digits",
-        # 63 neurons per dimension: the most a dense Loihi memory of order 64
-        # can have (each core takes one input axon per neuron, 4,096 at most)
-        cells=[dict(units=100, order=64, n_neurons=4032, hidden_to_hidden=False)],
+        # 61 neurons per dimension: the most an order-64 Loihi memory can have
+        # with the hidden layer on the chip too (each of its neurons sends an
+        # axon to every core of both, 4,096 per core at most; 4,032 alone)
+        cells=[dict(units=100, order=64, n_neurons=3904, hidden_to_hidden=False)],
         steps_per_item=2,
         epochs=40,
         batch_size=64,
