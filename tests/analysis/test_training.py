@@ -185,3 +185,19 @@ def test_memory_radii_cover_the_states_means():
     assert np.allclose(radii[0], 3 * np.sqrt(np.mean(m[:, 0] ** 2)), rtol=0.05)
     assert radii[0] > 3 * np.abs(m[:, 0]).mean()
     assert radii[0] > 3 * m[:, 0].std() * 1.2
+
+
+def test_train_lstm_uses_the_optimizer_it_is_given():
+    """An LSTM and an LMU can train with the same optimiser settings (a schedule):
+    the given optimiser makes every update, and at step size 0 nothing is learnt."""
+    import tensorflow as tf
+
+    task = tasks.mackey_glass_paper_task(n_sequences=8, n_steps=40).subset(n_train=4)
+    frozen = tf.optimizers.Adam(0.0)
+    result = baselines.train_lstm(task, 3, epochs=2, batch_size=2, layers=2,
+                                  optimizer=frozen)
+    assert int(frozen.iterations.numpy()) == 2 * 2  # epochs x batches
+    assert result["loss"][0] == pytest.approx(result["loss"][1], rel=1e-6)
+    moving = baselines.train_lstm(task, 3, epochs=2, batch_size=2, layers=2,
+                                  optimizer=tf.optimizers.Adam(0.05))
+    assert moving["loss"][1] < moving["loss"][0]
