@@ -177,10 +177,22 @@ def mackey_glass(args):
         print(f"{seed:>4} {weights:>11} {lmu:9.4f} {lstm_weights:>12} "
               f"{lstm:10.4f} {lmu_s:6.0f} {lstm_s:7.0f}", flush=True)
         if args.spikes and "lmu" in args.models:
+            deployed, time_scale, steps = trained, args.time_scale, 1
+            if args.finetune_epochs:
+                # train on: each item held for time_scale steps, as deployed (theta
+                # scaled with it), in parallel (no synapses), at a tenth the rate
+                net = conversion.converted(trained, memory="ideal",
+                                           time_scale=time_scale).network()
+                deployed = parallel.train(net, task, epochs=args.finetune_epochs,
+                                          batch_size=args.batch_size,
+                                          learning_rate=args.learning_rate / 10,
+                                          steps_per_item=time_scale, seed=seed)
+                time_scale, steps = 1, args.time_scale
             rows = conversion.convert(
-                trained, task, stages=["ideal rates", "neural rates", "spikes (reference)"],
+                deployed, task, stages=["ideal rates", "neural rates", "spikes (reference)"],
+                steps_per_item=steps,
                 n_test=args.spike_n_test, seed=seed, n_neurons=args.n_neurons,
-                rate_scale=args.rate_scale, time_scale=args.time_scale,
+                rate_scale=args.rate_scale, time_scale=time_scale,
                 hidden_synapse=args.hidden_synapse, readout_synapse=args.readout_synapse,
                 compensate=args.compensate)
             rates = deployment.evaluate(trained, task, backend="keras", spiking=False,
@@ -260,6 +272,9 @@ def main(argv=None):
     m.add_argument("--hidden-synapse", type=_synapse, default="trained")
     m.add_argument("--readout-synapse", type=_synapse, default="trained")
     m.add_argument("--compensate", action="store_true")
+    m.add_argument("--finetune-epochs", type=int, default=0,
+                   help="before deploying, train on with each item held for "
+                        "--time-scale steps (in parallel, a tenth the learning rate)")
     d = sub.add_parser("digits")
     d.add_argument("--units", type=int, default=100)
     d.add_argument("--order", type=int, default=64)
