@@ -17,7 +17,16 @@ Two measurements, both printed as tables:
 2. ``mackey-glass``: NRMSE of the paper-setup LMU (4 stacked cells, ideal
    memory, trained in parallel; :data:`nengo_lmu.analysis.pipeline.SETTINGS`)
    against a 4-layer LSTM with as many weights, same epochs, batches and
-   Adam, per seed, at ``--units`` (22: ~2k weights; 74: ~18k).
+   Adam (and ``--schedule``), per seed, at ``--units`` (22: ~2k weights;
+   74: ~18k). ``--models`` trains one of the two only (the LSTM does not
+   depend on the LMU's options). The LMU's initialisation:
+   ``--memory-kernel-scale`` multiplies its Glorot-uniform memory kernels,
+   ``--bias-init`` sets its hidden biases (ReLU units start active).
+   ``--spikes`` then deploys each trained LMU (ReLU) with neurons and spikes
+   on nengo's reference simulator (:func:`nengo_lmu.analysis.conversion.convert`
+   with ``--time-scale``, ``--rate-scale``, ``--n-neurons``, the synapses
+   and ``--compensate``) and prints each stage against the trained rates on
+   the same ``--spike-n-test`` test sequences.
 3. ``digits``: test accuracy of a rate network with the ideal memory on the
    permuted 8x8 digits (all test sequences), trained in parallel.
 
@@ -25,7 +34,8 @@ Examples::
 
     python benchmarks/bench_training.py speed --keras-lmu-site klmu-site
     python benchmarks/bench_training.py mackey-glass --units 22 --seeds 0 1 2 \\
-        --epochs 20 --n-steps 1000 --batch-size 4
+        --epochs 20 --n-steps 1000 --batch-size 4 --learning-rate 1e-2 \\
+        --activation relu --memory-kernel-scale 0.3 --bias-init 0.1
     python benchmarks/bench_training.py digits --seeds 0 1 2
 """
 
@@ -100,40 +110,104 @@ def speed(args):
     print(f"ratio nengo-lmu / keras-lmu: {rows[0][2] / rows[1][2]:.2f}")
 
 
+def _optimizer(args, n_train):
+    """Adam at ``--learning-rate``, constant or decaying to 0 along a cosine over all
+    updates (``--schedule cosine``): the same for the LMU and the LSTM."""
+    import tensorflow as tf
+
+    rate = args.learning_rate
+    if args.schedule == "cosine":
+        updates = args.epochs * (n_train // args.batch_size)
+        rate = tf.keras.optimizers.schedules.CosineDecay(rate, updates)
+    return tf.optimizers.Adam(rate)
+
+
 def mackey_glass(args):
-    from nengo_lmu.analysis import baselines, deployment, parallel, pipeline, training
+    from nengo_lmu.analysis import baselines, conversion, deployment, parallel, pipeline
+    from nengo_lmu.analysis import training
 
     print(f"Mackey-Glass (paper setup): {args.n_steps} steps per sequence, "
-          f"{args.epochs} epochs, batch {args.batch_size}, Adam {args.learning_rate}, "
-          f"{args.activation} hidden units")
+          f"{args.epochs} epochs, batch {args.batch_size}, Adam {args.learning_rate} "
+          f"({args.schedule}), {args.activation} hidden units, theta {args.theta_items} "
+          f"samples, memory kernel initialised x{args.memory_kernel_scale}, "
+          f"biases at {args.bias_init}")
     print(f"{'seed':>4} {'LMU weights':>11} {'LMU NRMSE':>9} {'LSTM weights':>12} "
           f"{'LSTM NRMSE':>10} {'LMU s':>6} {'LSTM s':>7}")
-    scores = []
+    scores, spikes = [], []
+    nan = float("nan")
     for seed in args.seeds:
-        cells = [dict(units=args.units, order=4, theta_items=4, hidden_synapse=None,
-                      input_to_hidden=True, activation=args.activation)] * 4
+        cells = [dict(units=args.units, order=4, theta_items=args.theta_items,
+                      hidden_synapse=None, input_to_hidden=True,
+                      activation=args.activation)] * 4
         config = pipeline.settings("mackey-glass-paper", n_steps=args.n_steps,
                                    epochs=args.epochs, batch_size=args.batch_size,
                                    cells=cells, seed=seed, n_train=args.n_train,
                                    learning_rate=args.learning_rate)
         task = pipeline.make_task(config)
         net = pipeline.make_network(config, task, seed=seed)
+        if args.memory_kernel_scale != 1:
+            net.set_parameters({name: value * args.memory_kernel_scale
+                                for name, value in net.parameters().items()
+                                if name.endswith("memory_kernel")})
+        if args.bias_init:
+            net.set_parameters({name: np.full_like(value, args.bias_init)
+                                for name, value in net.parameters().items()
+                                if name.endswith(".bias")})
         weights = training.n_parameters(net)
-        trained = parallel.train(net, task, epochs=args.epochs,
-                                 batch_size=args.batch_size,
-                                 learning_rate=config["learning_rate"], seed=seed)
-        lmu = deployment.evaluate(trained, task, backend="keras", spiking=False)["score"]
-        units = baselines.lstm_units_for(weights, layers=4)
-        lstm = baselines.train_lstm(task, units, epochs=args.epochs,
-                                    batch_size=args.batch_size,
-                                    learning_rate=config["learning_rate"], seed=seed,
-                                    layers=4)
-        scores.append((lmu, lstm["score"]))
-        print(f"{seed:>4} {weights:>11} {lmu:9.4f} {lstm['parameters']:>12} "
-              f"{lstm['score']:10.4f} {trained.seconds:6.0f} {lstm['seconds']:7.0f}",
-              flush=True)
+        lmu = lstm = nan
+        lmu_s = lstm_s = 0.0
+        lstm_weights = 0
+        if "lmu" in args.models:
+            trained = parallel.train(net, task, epochs=args.epochs,
+                                     batch_size=args.batch_size,
+                                     learning_rate=args.learning_rate, seed=seed,
+                                     optimizer=_optimizer(args, len(task.x_train)))
+            lmu = deployment.evaluate(trained, task, backend="keras", spiking=False)["score"]
+            lmu_s = trained.seconds
+        if "lstm" in args.models:
+            units = baselines.lstm_units_for(weights, layers=4)
+            result = baselines.train_lstm(task, units, epochs=args.epochs,
+                                          batch_size=args.batch_size,
+                                          learning_rate=args.learning_rate, seed=seed,
+                                          layers=4,
+                                          optimizer=_optimizer(args, len(task.x_train)))
+            lstm, lstm_s, lstm_weights = result["score"], result["seconds"], \
+                result["parameters"]
+        scores.append((lmu, lstm))
+        print(f"{seed:>4} {weights:>11} {lmu:9.4f} {lstm_weights:>12} "
+              f"{lstm:10.4f} {lmu_s:6.0f} {lstm_s:7.0f}", flush=True)
+        if args.spikes and "lmu" in args.models:
+            deployed, time_scale, steps = trained, args.time_scale, 1
+            if args.finetune_epochs:
+                # train on: each item held for time_scale steps, as deployed (theta
+                # scaled with it), in parallel (no synapses), at a tenth the rate
+                net = conversion.converted(trained, memory="ideal",
+                                           time_scale=time_scale).network()
+                deployed = parallel.train(net, task, epochs=args.finetune_epochs,
+                                          batch_size=args.batch_size,
+                                          learning_rate=args.learning_rate / 10,
+                                          steps_per_item=time_scale, seed=seed)
+                time_scale, steps = 1, args.time_scale
+            rows = conversion.convert(
+                deployed, task, stages=["ideal rates", "neural rates", "spikes (reference)"],
+                steps_per_item=steps,
+                n_test=args.spike_n_test, seed=seed, n_neurons=args.n_neurons,
+                rate_scale=args.rate_scale, time_scale=time_scale,
+                hidden_synapse=args.hidden_synapse, readout_synapse=args.readout_synapse,
+                compensate=args.compensate)
+            rates = deployment.evaluate(trained, task, backend="keras", spiking=False,
+                                        n_test=args.spike_n_test)["score"]
+            print(conversion.format_table(
+                rows, title=f"seed {seed} deployed (as trained, rates: NRMSE {rates:.4f} "
+                            f"on these {rows[0]['n_test']} test sequences)"), flush=True)
+            spikes.append([rates] + [row["score"] for row in rows])
     lmu, lstm = np.mean(scores, axis=0)
     print(f"mean NRMSE: LMU {lmu:.4f}, LSTM {lstm:.4f}")
+    if spikes:
+        rates, ideal, neural, spiking = np.mean(spikes, axis=0)
+        print(f"mean NRMSE deployed: as trained {rates:.4f}; with the conversion's "
+              f"settings ideal rates {ideal:.4f}, neural rates {neural:.4f}, spikes "
+              f"{spiking:.4f} ({spiking / rates:.2f}x as trained)")
 
 
 def digits(args):
@@ -166,6 +240,13 @@ def digits(args):
     print(f"mean accuracy {np.mean(scores):.4f} over {len(scores)} seed(s)")
 
 
+def _synapse(text):
+    """A synapse argument: seconds, "none", or "trained" (the trained network's)."""
+    if text.lower() in ("none", "trained"):
+        return None if text.lower() == "none" else "trained"
+    return float(text)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -183,6 +264,26 @@ def main(argv=None):
     m.add_argument("--batch-size", type=int, default=8)
     m.add_argument("--learning-rate", type=float, default=5e-3)
     m.add_argument("--activation", default="relu", choices=("relu", "tanh"))
+    m.add_argument("--models", nargs="+", default=["lmu", "lstm"], choices=("lmu", "lstm"))
+    m.add_argument("--schedule", default="constant", choices=("constant", "cosine"))
+    m.add_argument("--theta-items", type=int, default=4)
+    m.add_argument("--memory-kernel-scale", type=float, default=1.0,
+                   help="multiplies the LMU's initial memory kernels (Glorot uniform)")
+    m.add_argument("--bias-init", type=float, default=0.0,
+                   help="the LMU's initial hidden biases (in units of the activation)")
+    m.add_argument("--spikes", action="store_true",
+                   help="deploy each trained LMU (ReLU) with neurons and spikes on "
+                        "nengo's reference simulator")
+    m.add_argument("--spike-n-test", type=int, default=None)
+    m.add_argument("--n-neurons", type=int, default=None)
+    m.add_argument("--rate-scale", type=float, default=None)
+    m.add_argument("--time-scale", type=int, default=1)
+    m.add_argument("--hidden-synapse", type=_synapse, default="trained")
+    m.add_argument("--readout-synapse", type=_synapse, default="trained")
+    m.add_argument("--compensate", action="store_true")
+    m.add_argument("--finetune-epochs", type=int, default=0,
+                   help="before deploying, train on with each item held for "
+                        "--time-scale steps (in parallel, a tenth the learning rate)")
     d = sub.add_parser("digits")
     d.add_argument("--units", type=int, default=100)
     d.add_argument("--order", type=int, default=64)

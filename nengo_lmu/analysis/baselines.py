@@ -26,12 +26,19 @@ def lstm_units_for(n_parameters, n_inputs=1, n_outputs=1, layers=1):
 
 
 def train_lstm(task, units, epochs=10, batch_size=32, learning_rate=1e-3, seed=0,
-               n_test=None, layers=1):
+               n_test=None, layers=1, optimizer=None):
     """An LSTM (keras, same TensorFlow) trained like :func:`nengo_lmu.analysis.training.train` on ``task``.
 
     ``layers`` stacked ``LSTM(units)`` layers and a dense readout at every
     step, Adam with the same step size, batches and epochs, and the same
     loss; scored on the first ``n_test`` test sequences (default all).
+
+    Parameters
+    ----------
+    optimizer : tf.keras.optimizers.Optimizer, optional
+        Default Adam with ``learning_rate``; e.g. Adam with a learning-rate
+        schedule, to train as an LMU given the same one
+        (:func:`.parallel.train` takes ``optimizer`` too).
 
     Returns
     -------
@@ -48,12 +55,13 @@ def train_lstm(task, units, epochs=10, batch_size=32, learning_rate=1e-3, seed=0
         hidden = tf.keras.layers.LSTM(units, return_sequences=True)(hidden)
     outputs = tf.keras.layers.Dense(task.n_outputs)(hidden)
     model = tf.keras.Model(inputs, outputs)
-    model.compile(optimizer=tf.optimizers.Adam(learning_rate), loss=_loss(task))
+    optimizer = optimizer or tf.optimizers.Adam(learning_rate)
+    model.compile(optimizer=optimizer, loss=_loss(task))
     n = (len(task.x_train) // batch_size) * batch_size
     y = task.y_train[:n]
     if task.kind == "classification":
         model = tf.keras.Model(inputs, outputs[:, -1:])
-        model.compile(optimizer=tf.optimizers.Adam(learning_rate), loss=_loss(task))
+        model.compile(optimizer=optimizer, loss=_loss(task))
     start = time.perf_counter()
     history = model.fit(task.x_train[:n], y, epochs=epochs, batch_size=batch_size,
                         verbose=0, shuffle=True)

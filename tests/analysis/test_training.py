@@ -246,3 +246,19 @@ def test_psfmnist_rates_and_spikes_from_idx_files(tmp_path):
     assert saved["rows"][0]["n_test"] == 12
     with pytest.raises(ValidationError, match="path: must be a folder with Fashion"):
         pipeline.make_task(pipeline.settings("psfmnist", data=str(tmp_path / "no")))
+
+
+def test_train_lstm_uses_the_optimizer_it_is_given():
+    """An LSTM and an LMU can train with the same optimiser settings (a schedule):
+    the given optimiser makes every update, and at step size 0 nothing is learnt."""
+    import tensorflow as tf
+
+    task = tasks.mackey_glass_paper_task(n_sequences=8, n_steps=40).subset(n_train=4)
+    frozen = tf.optimizers.Adam(0.0)
+    result = baselines.train_lstm(task, 3, epochs=2, batch_size=2, layers=2,
+                                  optimizer=frozen)
+    assert int(frozen.iterations.numpy()) == 2 * 2  # epochs x batches
+    assert result["loss"][0] == pytest.approx(result["loss"][1], rel=1e-6)
+    moving = baselines.train_lstm(task, 3, epochs=2, batch_size=2, layers=2,
+                                  optimizer=tf.optimizers.Adam(0.05))
+    assert moving["loss"][1] < moving["loss"][0]
