@@ -240,6 +240,17 @@ def test_chunks_and_blocks_are_bit_exact(noise_at_membrane, monkeypatch):
     assert_identical(expected, actual)
 
 
+def connect(source, block, weights):
+    """Axons from ``source`` (a block or an input) into ``block`` through one
+    synapse with dense ``weights`` (axons x compartments)."""
+    syn = Synapse(weights.shape[0])
+    syn.set_weights(weights)
+    block.add_synapse(syn)
+    axon = Axon(weights.shape[0])
+    axon.target = syn
+    source.add_axon(axon)
+
+
 def test_overflow_warns_like_nengo_loihi():
     model = Model()
     inp = SpikeInput(1000)
@@ -250,12 +261,7 @@ def test_overflow_warns_like_nengo_loihi():
     block.compartment.configure_relu()
     block.compartment.configure_filter(0.1)
     model.add_block(block)
-    syn = Synapse(1000)
-    syn.set_weights(np.ones((1000, 1)))
-    block.add_synapse(syn)
-    axon = Axon(1000)
-    axon.target = syn
-    inp.add_axon(axon)
+    connect(inp, block, np.ones((1000, 1)))
     probe = LoihiProbe(target=block, key="current")
     model.add_probe(probe)
     discretize_model(model)
@@ -276,12 +282,7 @@ def growing_model():
     b.compartment.configure_relu()
     b.compartment.configure_filter(1.0)
     model.add_block(b)
-    syn = Synapse(64)
-    syn.set_weights(np.ones((64, 2)))
-    b.add_synapse(syn)
-    axon = Axon(64)
-    axon.target = syn
-    a.add_axon(axon)
+    connect(a, b, np.ones((64, 2)))
     for key in ("current", "voltage"):
         model.add_probe(LoihiProbe(target=b, key=key))
     model.add_probe(LoihiProbe(target=a, key="spiked"))
