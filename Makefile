@@ -185,4 +185,7 @@ train-psfmnist: fashion-mnist $(VENV)/.installed-dl
 KERAS_LMU_SITE ?= klmu-site
 bench-training: $(VENV)/.installed-dl
 	$(PY) benchmarks/bench_training.py speed --keras-lmu-site $(KERAS_LMU_SITE)
-	$(PY) benchmarks/bench_training.py mackey-glass --units 22 --seeds 0 1 2
+	$(PY) benchmarks/bench_training.py mackey-glass --units 22 --seeds 0 1 2 \
+		--epochs 20 --n-steps 1000 --batch-size 4 --learning-rate 1e-2 \
+		--activation relu --memory-kernel-scale 0.3 --bias-init 0.1
+	$(PY) benchmarks/bench_training.py digits --seeds 0 1 2
