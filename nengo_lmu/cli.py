@@ -230,8 +230,8 @@ def convert(args):
         value = getattr(args, name)
         if value is not None:
             knobs[name] = None if value == 0 else value
-    if args.compensate:
-        knobs["compensate"] = True
+    if args.compensate is not None:
+        knobs["compensate"] = args.compensate
     # a stage may score fewer examples (the setting's "stage_n_test", or its
     # backend's, e.g. "loihi_n_test")
     n_test = config.get("n_test") or len(task.x_test)
@@ -404,9 +404,10 @@ def main(argv=None):
                    "(default as trained)")
     c.add_argument("--readout-synapse", type=_seconds,
                    help="seconds of the readout synapse, 0 for none (default as trained)")
-    c.add_argument("--compensate", action="store_true",
+    c.add_argument("--compensate", action=argparse.BooleanOptionalAction,
                    help="compensate the memory-to-hidden synapse (the hidden units see "
-                   "the state they were trained on)")
+                   "the state they were trained on); --no-compensate turns off a "
+                   "setting's (default the setting's)")
     c.add_argument("--memory-reg", type=_positive,
                    help="regularisation of the memories' decoders (default the "
                    "memory's, 0.1)")

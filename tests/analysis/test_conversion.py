@@ -1,6 +1,7 @@
 """Conversion of a trained network to neurons and spikes, stage by stage."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -160,10 +161,25 @@ def test_convert_from_the_command_line(quick, capsys):
     saved = json.loads((out / "conversion.json").read_text())
     assert [row["stage"] for row in saved["rows"]] == ["ideal rates", "neural rates"]
     assert saved["knobs"]["time_scale"] == 2 and saved["rows"][0]["n_test"] == 4
-    assert saved["knobs"]["memory_reg"] == 0.02
+    assert saved["knobs"]["memory_reg"] == 0.02 and saved["knobs"]["compensate"] is True
     with pytest.raises(SystemExit):
         cli.main(["convert", "--out", str(out), "--stage", "spikes"])
     assert "stages: must be among" in capsys.readouterr().err
+
+
+def test_the_command_line_turns_off_a_settings_compensation(quick, tmp_path):
+    """``--no-compensate`` overrides a setting whose conversion compensates."""
+    _, _, out = quick
+    for name in ("network.npz", "results.json"):
+        shutil.copy(out / name, tmp_path / name)
+    results = json.loads((tmp_path / "results.json").read_text())
+    results["config"]["conversion"] = dict(compensate=True, hidden_synapse=0.01)
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    for flag, expected in ((None, True), ("--no-compensate", False)):
+        cli.main(["convert", "--out", str(tmp_path), "--stage", "ideal rates",
+                  "--n-test", "2"] + ([flag] if flag else []))
+        saved = json.loads((tmp_path / "conversion.json").read_text())
+        assert saved["knobs"]["compensate"] is expected
 
 
 def test_conversion_errors(quick):
