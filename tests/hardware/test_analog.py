@@ -509,14 +509,21 @@ def test_synapse_compensations_only_where_their_second_order_term_is_small():
     assert memory_options["compensations"] is None  # "auto": the memory's default
 
 
-def test_radii_span_at_most_the_accumulators_range():
+def test_radii_are_floored_where_the_recurrence_outspans_the_accumulator():
     process = signals.white_signal_process(3.0, high=1.2, rms=1.0)
     mem = analog.AnalogLegendreMemory(12, 0.25, 120, radii=process)
     wanted = signals.state_radii(12, 0.25, process)
     assert wanted.max() / wanted.min() > 1e4  # a slow input's high coefficients are tiny
+    assert analog.row_spread(mem.mapped_A, wanted) > 1e5
     assert mem.radii.max() == pytest.approx(wanted.max())
     assert mem.radii.max() / mem.radii.min() == pytest.approx(analog.MAX_RADIUS_RATIO)
     assert np.all(mem.radii >= wanted)
+    # order 6 over 1 s of 1 Hz noise: radii span 13.5, the rows 24: kept
+    process = signals.white_signal_process(10.0, high=1.0, rms=0.3)
+    mem = analog.AnalogLegendreMemory(6, 1.0, 60, radii=process)
+    assert np.array_equal(mem.radii, signals.state_radii(6, 1.0, process))
+    assert mem.radii.max() / mem.radii.min() > 13
+    assert analog.row_spread(mem.mapped_A, mem.radii) < analog.MAX_ROW_SPREAD
 
 
 def fast_window_nrmse(order, compensations=None, theta=0.25, high=4.0, duration=1.5):

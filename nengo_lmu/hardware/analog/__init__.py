@@ -20,9 +20,12 @@ from nengo_lmu.hardware.analog.energy import analog_counts, analog_dense_counts
 from nengo_lmu.hardware.analog.memory import (
     COMPENSATIONS,
     MAX_RADIUS_RATIO,
+    MAX_ROW_SPREAD,
     MAX_SECOND_ORDER_RATIO,
     AnalogLegendreMemory,
     UnstableMappingWarning,
+    floor_radii,
+    row_spread,
     second_order_ratio,
 )
 from nengo_lmu.hardware.analog.simulator import IdealSimulator, Simulator, describe

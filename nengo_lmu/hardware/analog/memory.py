@@ -38,14 +38,21 @@ order 6 over 0.1 s (ratio 0.59): 0.134 / 0.129; order 12 over 0.25 s (0.87):
 (1.70): 0.41 / 0.14; order 24 over 0.25 s (3.4): 4.98 / 0.31, diverged.
 Asked for beyond the limit, they warn (:class:`UnstableMappingWarning`).
 
-Radii below the largest over :data:`MAX_RADIUS_RATIO` are raised to that:
-the recurrence in scaled coordinates, ``T A' T^-1``, multiplies dimension
+The recurrence in scaled coordinates, ``T A' T^-1``, multiplies dimension
 ``j`` by ``r_j / r_i`` into dimension ``i``, and radii from a slow input
 process span up to 5e4 at order 12 (the highest Legendre coefficients of a
-slow signal are tiny); the accumulator's 8-bit weights with one exponent in
-0..7 per row cannot hold that range and lose the rows of the largest
-dimensions (measured, order 12 over 0.25 s: window NRMSE 2.15 without a
-floor, 0.59 with a ratio of 32, 0.26 with 10; reference simulator 0.20).
+slow signal are tiny), so its rows span up to 3e5 in scale. The
+accumulator's 8-bit weights, with one exponent in 0..7 per row, cannot hold
+that: the rows of the dimensions with the largest radii round to little or
+nothing, and the +-1 output spikes, each worth the connection's largest
+weight, carry them as sparse, coarse spike trains (measured, order 12 over 0.25 s, theta * f = 0.3: window NRMSE 2.15;
+2.2 with only the 8-bit weights or only the +-1 output spikes switched on,
+at most 0.19 with any other single non-ideality). Where the rows span more
+than :data:`MAX_ROW_SPREAD`, radii below the largest over
+:data:`MAX_RADIUS_RATIO` are raised to that (:func:`floor_radii`): 0.26 with
+a ratio of 10, 0.59 with 32, 0.95 with 100 (reference simulator 0.20).
+Memories whose rows fit (the thesis's Table 7.1 network, order 6 over 1 s of
+1 Hz noise) keep their radii.
 """
 
 import warnings
@@ -69,8 +76,14 @@ from nengo_lmu.networks.population import Output, Population, Ports
 #: What :class:`AnalogLegendreMemory` can compensate, in the order they stack.
 COMPENSATIONS = ("calibrate", "synapse", "heterogeneous")
 
-#: Largest ratio between two dimensions' radii; smaller radii are raised
-#: (see the module docs).
+#: Largest ratio between the row scales (largest magnitudes) of the scaled
+#: recurrence ``T A' T^-1`` that the memory leaves as it is: the
+#: accumulator's rows have 2^7 = 128 scales (one exponent in 0..7 each), and
+#: this keeps an octave of that as margin.
+MAX_ROW_SPREAD = 64.0
+
+#: Where the rows span more than :data:`MAX_ROW_SPREAD`, the largest ratio
+#: between two dimensions' radii; smaller radii are raised (see the module docs).
 MAX_RADIUS_RATIO = 10.0
 
 #: Largest :func:`second_order_ratio` at which the synapse compensations are
@@ -140,6 +153,24 @@ def second_order_ratio(A, coefficients):
     return float(np.linalg.norm(coefficients[2] * (A @ A), 2) / first)
 
 
+def row_spread(A, radii):
+    """The ratio of the largest to the smallest row scale (largest magnitude
+    in the row) of ``A`` in coordinates scaled by ``radii``, ``T A T^-1``."""
+    radii = np.asarray(radii, dtype=float)
+    rows = np.abs(np.asarray(A, dtype=float) * radii[None, :] / radii[:, None]).max(axis=1)
+    return float(rows.max() / rows.min())
+
+
+def floor_radii(A, radii):
+    """``radii``, with the smallest raised to the largest over
+    :data:`MAX_RADIUS_RATIO` where the rows of ``A`` scaled by them span more
+    than :data:`MAX_ROW_SPREAD` (:func:`row_spread`); else unchanged."""
+    radii = np.asarray(radii, dtype=float)
+    if row_spread(A, radii) <= MAX_ROW_SPREAD:
+        return radii
+    return np.maximum(radii, radii.max() / MAX_RADIUS_RATIO)
+
+
 def _memory_second_order_ratio(order, theta, synapse, dt, substrate):
     """:func:`second_order_ratio` of a memory's arguments; None where they are
     invalid (the memory's own checks then name the parameter)."""
@@ -168,8 +199,10 @@ class AnalogLegendreMemory(LegendreMemory):
     Parameters
     ----------
     order, theta, n_neurons, neuron_type, dt, radii, size_in, solver
-        As for :class:`.LegendreMemory`. Radii below the largest over
-        :data:`MAX_RADIUS_RATIO` are raised to that (see the module docs).
+        As for :class:`.LegendreMemory`. Where the scaled recurrence's rows
+        span more than :data:`MAX_ROW_SPREAD`, radii below the largest over
+        :data:`MAX_RADIUS_RATIO` are raised to that (:func:`floor_radii`; see
+        the module docs).
     synapse : float or nengo.Lowpass, optional
         The nominal synapse, i.e. the chip's time-constant setting (default
         0.1 s, as :class:`.LegendreMemory`). Braindrop's setting spans about
@@ -284,6 +317,12 @@ class AnalogLegendreMemory(LegendreMemory):
                 stacklevel=2,
             )
 
+    def _coerce_radii(self, radii):
+        radii = super()._coerce_radii(radii)
+        A, B = lmu_matrices(self.order, self.theta)
+        mapped, _ = self.synapse_mapping.map(A, B, self.synapse.tau, self.dt)
+        return floor_radii(mapped, radii)
+
     def loop_radius(self):
         """The spectral radius of the linear closed loop on the substrate's
         nominal synapse: the mapped recurrence (``scaled_A``) fed back through
@@ -385,9 +424,6 @@ class AnalogPopulation(Population):
     def synapse_shaped(self):
         return "synapse" in self.compensations or "heterogeneous" in self.compensations
 
-    def adjust_radii(self, radii):
-        # the accumulator's 8-bit rows cannot hold a wider range (module docs)
-        return np.maximum(radii, radii.max() / MAX_RADIUS_RATIO)
 
     def build(self, memory):
         D, m = memory.dimensions, memory.n_neurons
