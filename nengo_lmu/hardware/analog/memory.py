@@ -45,9 +45,10 @@ slow signal are tiny), so its rows span up to 3e5 in scale. The
 accumulator's 8-bit weights, with one exponent in 0..7 per row, cannot hold
 that: the rows of the dimensions with the largest radii round to little or
 nothing, and the +-1 output spikes, each worth the connection's largest
-weight, carry them as sparse, coarse spike trains (measured, order 12 over 0.25 s, theta * f = 0.3: window NRMSE 2.15;
-2.2 with only the 8-bit weights or only the +-1 output spikes switched on,
-at most 0.19 with any other single non-ideality). Where the rows span more
+weight, carry them as sparse, coarse spike trains (measured, order 12 over
+0.25 s, theta * f = 0.3: window NRMSE 2.15; 2.2 with only the 8-bit weights
+or only the +-1 output spikes switched on, at most 0.19 with any other
+single non-ideality). Where the rows span more
 than :data:`MAX_ROW_SPREAD`, radii below the largest over
 :data:`MAX_RADIUS_RATIO` are raised to that (:func:`floor_radii`): 0.26 with
 a ratio of 10, 0.59 with 32, 0.95 with 100 (reference simulator 0.20).
@@ -423,7 +424,6 @@ class AnalogPopulation(Population):
     @property
     def synapse_shaped(self):
         return "synapse" in self.compensations or "heterogeneous" in self.compensations
-
 
     def build(self, memory):
         D, m = memory.dimensions, memory.n_neurons
