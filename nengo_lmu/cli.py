@@ -78,7 +78,7 @@ def _demo(args):
             backend_options=(("chip", args.seed),), rate_twin=False)
         print(f"Analog emulator: AnalogLegendreMemory(n_neurons={chip.n_neurons}, "
               f"{chip.neuron_type}) on a Braindrop-like chip (seed {args.seed}), "
-              "all compensations, same input")
+              "default compensations, same input")
         records.append(run_trial(chip))
     print()
     print(format_table(records))

@@ -19,8 +19,14 @@ from nengo_lmu.hardware.analog.builder import SynapseDerivative
 from nengo_lmu.hardware.analog.energy import analog_counts, analog_dense_counts
 from nengo_lmu.hardware.analog.memory import (
     COMPENSATIONS,
+    MAX_RADIUS_RATIO,
+    MAX_ROW_SPREAD,
+    MAX_SECOND_ORDER_RATIO,
     AnalogLegendreMemory,
     UnstableMappingWarning,
+    floor_radii,
+    row_spread,
+    second_order_ratio,
 )
 from nengo_lmu.hardware.analog.simulator import IdealSimulator, Simulator, describe
 from nengo_lmu.hardware.analog.substrate import NON_IDEALITIES, Substrate
@@ -29,7 +35,7 @@ from nengo_lmu.hardware.analog.substrate import NON_IDEALITIES, Substrate
 PRESETS = ("braindrop", "ideal")
 
 
-def from_options(chip=0, substrate="braindrop", without="", compensations="all"):
+def from_options(chip=0, substrate="braindrop", without="", compensations="auto"):
     """A substrate and compensations from plain data (e.g. a Trial's options).
 
     Parameters
@@ -41,12 +47,15 @@ def from_options(chip=0, substrate="braindrop", without="", compensations="all")
     without : str
         Non-idealities to switch off, ``+``-joined (e.g. ``"noise+drift"``).
     compensations : str
-        ``"all"``, ``"none"`` or names from :data:`COMPENSATIONS`, ``+``-joined.
+        ``"auto"`` (the memory's default, which depends on its speed: see
+        :class:`AnalogLegendreMemory`), ``"all"``, ``"none"`` or names from
+        :data:`COMPENSATIONS`, ``+``-joined.
 
     Returns
     -------
     substrate : Substrate
-    compensations : tuple of str
+    compensations : tuple of str or None
+        None for ``"auto"``.
 
     Examples
     --------
@@ -61,7 +70,9 @@ def from_options(chip=0, substrate="braindrop", without="", compensations="all")
     sub = Substrate(seed=chip) if substrate == "braindrop" else Substrate.ideal(seed=chip)
     names = [n for n in str(without).split("+") if n]
     sub = sub.without(*names)
-    if compensations == "all":
+    if compensations == "auto":
+        comps = None
+    elif compensations == "all":
         comps = COMPENSATIONS
     elif compensations in ("none", ""):
         comps = ()
@@ -70,7 +81,7 @@ def from_options(chip=0, substrate="braindrop", without="", compensations="all")
         unknown = [c for c in comps if c not in COMPENSATIONS]
         if unknown:
             raise ValidationError(
-                f"must be 'all', 'none' or names from {COMPENSATIONS} joined by '+' "
+                f"must be 'all', 'none', 'auto' or names from {COMPENSATIONS} joined by '+' "
                 f"(got {compensations!r})",
                 "compensations",
             )
