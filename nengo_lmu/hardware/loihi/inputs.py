@@ -125,7 +125,7 @@ def chip_input_filter(memories):
     there (nengo-loihi's ``Model.decode_tau``, which the caller sets to the
     memories' synapse). The input connections get their synapse back on exit.
     """
-    conns = [mem._input_conn for mem in memories]
+    conns = [c for mem in memories for c in mem.input_connections]
     synapses = [conn.synapse for conn in conns]
     try:
         for conn in conns:

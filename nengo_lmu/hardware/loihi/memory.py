@@ -25,6 +25,9 @@ from nengo_lmu.networks.population import Output, Population, Ports
 #: d = 6 under 1 Hz input needs 13.5; d = 12 would need 1.8e5.
 MAX_RADIUS_RATIO = 32.0
 
+#: Most on/off pairs that carry a memory's input (:func:`input_copies`).
+MAX_INPUT_COPIES = 32
+
 #: Speed (per second) of a memory's fastest dynamics, ``max |eig(A)| / theta``,
 #: above which it gets LIF neurons by default. Measured on the reference
 #: simulator with the memory's Loihi neuron models (window NRMSE,
@@ -139,6 +142,17 @@ class LoihiLegendreMemory(LegendreMemory):
         carries more). The default is, with ``radii`` given as the input
         process, four times a ``WhiteSignal``'s RMS or 1.25 times the
         largest value of a run of any other process; otherwise 1.
+    input_pairs : int, optional
+        The most identical on/off pairs that carry the input from the host,
+        each with its share of the input weights. A core puts all its
+        weights on one 8-bit grid set by the largest, and one pair's weights
+        into the high orders are several times the largest recurrent weight,
+        which makes the recurrent weights, biases and currents coarse. Each
+        neuron takes just enough pairs (:func:`input_copies`, at most this,
+        default :data:`MAX_INPUT_COPIES`) that its input weights are no
+        larger than its recurrent ones (9 for the high orders of an order-12
+        memory at theta = 1 s, 0.3 Hz input, 768 neurons); each pair takes
+        two input axons on every core. ``1`` is the mapping without this.
     quantize : bool, optional
         Put the recurrent weights on nengo-loihi's 8-bit grid by GPFQ
         (default True). Building then runs nengo-loihi's builder once on
@@ -192,6 +206,7 @@ class LoihiLegendreMemory(LegendreMemory):
         input_range=None,
         quantize=True,
         neurons_per_core=None,
+        input_pairs=None,
         **kwargs,
     ):
         # validate what only this class has, before anything is built
@@ -236,6 +251,16 @@ class LoihiLegendreMemory(LegendreMemory):
                 attr="neurons_per_core",
                 obj=self,
             )
+        if input_pairs is not None and not (
+            isinstance(input_pairs, (int, np.integer))
+            and 1 <= input_pairs <= MAX_INPUT_COPIES
+        ):
+            raise ValidationError(
+                f"Must be None (chosen to fit) or an integer in [1, {MAX_INPUT_COPIES}] "
+                f"(got {input_pairs!r})",
+                attr="input_pairs",
+                obj=self,
+            )
         input_range = _input_range(input_range, radii, theta, dt, self)
         seed = kwargs.get("seed")
         parent = nengo.Network.context[-1] if nengo.Network.context else None
@@ -258,7 +283,8 @@ class LoihiLegendreMemory(LegendreMemory):
             solver=solver,
             n_eval_points=n_eval_points,
             population=LoihiPopulation(
-                max_rates, intercepts, input_range, quantize, neurons_per_core, rng
+                max_rates, intercepts, input_range, quantize, neurons_per_core, rng,
+                input_pairs,
             ),
             synapse_mapping=ChipLowpassMapping(),
             **kwargs,
@@ -344,7 +370,19 @@ class LoihiLegendreMemory(LegendreMemory):
 
     @property
     def input_weights(self):
-        return np.array(self._input_conn.transform.init)
+        return sum(np.array(c.transform.init) for c in self.input_connections)
+
+    @property
+    def input_connections(self):
+        """The connections from ``input`` into the neurons: the input is
+        carried by :attr:`input_copies` identical on/off pairs from the host,
+        each with its share of :attr:`input_weights`."""
+        return list(self.population.input_conns) or [self._input_conn]
+
+    @property
+    def input_copies(self):
+        """How many on/off pairs carry the input (:func:`input_copies`)."""
+        return self.population.input_copies
 
     @property
     def output_decoders(self):
@@ -377,16 +415,22 @@ class LoihiPopulation(Population):
     neuron-to-neuron recurrent weights ``E T A' T^-1 D`` (see
     :class:`LoihiLegendreMemory`); its parameters are that class's."""
 
-    def __init__(self, max_rates, intercepts, input_range, quantize, neurons_per_core, rng):
+    def __init__(self, max_rates, intercepts, input_range, quantize, neurons_per_core, rng,
+                 input_pairs=None):
         self.max_rates = max_rates
         self.intercepts = intercepts
         self.input_range = input_range
         self.quantize = bool(quantize)
         self._neurons_per_core = neurons_per_core
+        self._per_core_given = neurons_per_core is not None
         self.rng = rng
         self.quantization = None
         self.ensemble = None
         self.recurrent_conn = None
+        self.input_pairs = input_pairs
+        self.input_copies = 1
+        self.row_copies = None
+        self.input_conns = []
 
     def adjust_radii(self, radii):
         # a state this much smaller than the largest carries next to nothing,
@@ -396,8 +440,8 @@ class LoihiPopulation(Population):
 
     def neurons_per_core(self, n_neurons, size_in):
         """Neurons per core: as set, checked to fit, or the most that fit."""
-        n_axons = n_neurons + 2 * size_in  # recurrent + on/off input
-        if n_axons > MAX_IN_AXONS:
+        n_axons = n_neurons + 2 * size_in * self.input_copies  # recurrent + on/off input
+        if n_neurons + 2 * size_in > MAX_IN_AXONS:  # extra input pairs fit by design
             raise BuildError(
                 f"n_neurons: each core of a LoihiLegendreMemory receives one axon per "
                 f"neuron and two per input channel, and a Loihi core has {MAX_IN_AXONS} "
@@ -469,6 +513,16 @@ class LoihiPopulation(Population):
                 out[si] = encoders[si, i][:, None] * M[i][None, :]
             return out
 
+        self.row_copies = input_copies(
+            W, encode(memory.scaled_B), self.input_range, memory.dt, m, memory.size_in,
+            most=self.input_pairs or MAX_INPUT_COPIES,
+        )
+        self.input_copies = int(self.row_copies.max())
+        if self.input_copies > 1:
+            # the input takes more axons: fit the neurons per core again
+            if not self._per_core_given:
+                self._neurons_per_core = None
+            per_core = memory.neurons_per_core
         self.ensemble = nengo.Ensemble(
             m,
             D,
@@ -497,12 +551,62 @@ class LoihiPopulation(Population):
         )
 
     def finish(self, memory):
+        conn = memory._input_conn
+        self.input_conns = [conn]
+        if self.input_copies > 1:
+            # identical on/off pairs, pair j carrying 1/k of the input of
+            # the neurons that take k >= j pairs (and nothing to the others)
+            k = self.row_copies[:, None]
+            full = np.array(conn.transform.init)
+            parts = [np.where(k > j, full / k, 0.0) for j in range(self.input_copies)]
+            conn.transform = parts[0]
+            with memory:
+                self.input_conns += [
+                    nengo.Connection(conn.pre, conn.post, transform=part,
+                                     synapse=conn.synapse, label="input")
+                    for part in parts[1:]
+                ]
         if self.quantize:
             from nengo_lmu.hardware.loihi.quantization import quantize  # noqa: PLC0415
 
             Wq, self.quantization = quantize(memory, self.float_weights, self.activities)
             if Wq is not None:
                 self.recurrent_conn.transform = Wq
+
+
+def input_copies(W, W_in, input_range, dt, n_neurons, size_in, most=MAX_INPUT_COPIES):
+    """How many on/off pairs carry each neuron's input, so that its input
+    weights fit the range of its recurrent weights.
+
+    A core discretises all its weights against its largest one, so a few
+    large weights make every other weight, bias and current on that core
+    coarse (and the integer current decays lose more to truncation). A
+    value sent from the host arrives as spikes of an on/off pair that fire
+    at most once per step and each carry up to ``input_range``; into a
+    memory's high orders these weigh up to about ten times the largest
+    recurrent weight. ``k`` identical pairs, each given ``1 / k`` of a
+    neuron's input weights, deliver the same current with ``k`` times
+    smaller weights. Returns, for each neuron (row of ``W``), the smallest
+    ``k`` for which its input weights do not exceed its largest recurrent
+    weight (neuron spikes carry ``1 / dt``), at most ``most`` and what the
+    cores' input axons leave room for. Each neuron gets just enough: a
+    core's smaller weights can sit at most 2**6 below its largest on
+    nengo-loihi's exponents, so input weights far below the recurrent
+    ones would be misscaled.
+
+    Examples
+    --------
+    >>> W = np.array([[1e-4, -2e-4], [5e-5, 5e-5]])
+    >>> input_copies(W, np.array([[0.5], [0.2]]), 4.0, 0.001, 2, 1)
+    array([10, 16])
+    """
+    W = np.abs(np.asarray(W))
+    W_in = np.abs(np.asarray(W_in))
+    rec = W.max(axis=1) / dt
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(rec > 0, W_in.max(axis=1) * input_range / rec, 0.0)
+    room = max((MAX_IN_AXONS - n_neurons) // (2 * size_in), 1)
+    return np.clip(np.ceil(ratio), 1, min(room, most)).astype(int)
 
 
 def _input_range(value, radii, theta, dt, obj):
