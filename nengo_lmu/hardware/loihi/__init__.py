@@ -60,20 +60,20 @@ from nengo_lmu.hardware.loihi.chip import (
 from nengo_lmu.hardware.loihi import build
 from nengo_lmu.hardware.loihi.energy import dense_counts, loihi_counts
 from nengo_lmu.hardware.loihi.inputs import (
+    MAX_INPUT_COPIES,
     HostInputs,
     WideInputNeurons,
     chip_input_filter,
+    input_copies,
     input_neurons,
     loihi_model,
 )
 from nengo_lmu.hardware.loihi.memory import (
     FAST_DYNAMICS,
-    MAX_INPUT_COPIES,
     MAX_RADIUS_RATIO,
     LoihiLegendreMemory,
     ResetToZeroWarning,
     default_neuron_type,
-    input_copies,
 )
 from nengo_lmu.hardware.loihi.quantization import chip_model, effective_weights, gpfq
 from nengo_lmu.hardware.loihi.resources import (

@@ -16,6 +16,7 @@ from nengo_loihi.block import (
 from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear, loihi_rates
 
 from nengo_lmu.hardware.loihi.chip import LOIHI_NEURONS, _neuron_args, chip_tau
+from nengo_lmu.hardware.loihi.inputs import MAX_INPUT_COPIES, input_copies
 from nengo_lmu.hardware.loihi.resources import fit_neurons_per_core, synapse_bits
 from nengo_lmu.mapping import LowpassMapping
 from nengo_lmu.networks.memory import LegendreMemory
@@ -24,9 +25,6 @@ from nengo_lmu.networks.population import Output, Population, Ports
 #: Largest ratio between two dimensions' radii; smaller radii are raised.
 #: d = 6 under 1 Hz input needs 13.5; d = 12 would need 1.8e5.
 MAX_RADIUS_RATIO = 32.0
-
-#: Most on/off pairs that carry a memory's input (:func:`input_copies`).
-MAX_INPUT_COPIES = 32
 
 #: Speed (per second) of a memory's fastest dynamics, ``max |eig(A)| / theta``,
 #: above which it gets LIF neurons by default. Measured on the reference
@@ -572,41 +570,6 @@ class LoihiPopulation(Population):
             Wq, self.quantization = quantize(memory, self.float_weights, self.activities)
             if Wq is not None:
                 self.recurrent_conn.transform = Wq
-
-
-def input_copies(W, W_in, input_range, dt, n_neurons, size_in, most=MAX_INPUT_COPIES):
-    """How many on/off pairs carry each neuron's input, so that its input
-    weights fit the range of its recurrent weights.
-
-    A core discretises all its weights against its largest one, so a few
-    large weights make every other weight, bias and current on that core
-    coarse (and the integer current decays lose more to truncation). A
-    value sent from the host arrives as spikes of an on/off pair that fire
-    at most once per step and each carry up to ``input_range``; into a
-    memory's high orders these weigh up to about ten times the largest
-    recurrent weight. ``k`` identical pairs, each given ``1 / k`` of a
-    neuron's input weights, deliver the same current with ``k`` times
-    smaller weights. Returns, for each neuron (row of ``W``), the smallest
-    ``k`` for which its input weights do not exceed its largest recurrent
-    weight (neuron spikes carry ``1 / dt``), at most ``most`` and what the
-    cores' input axons leave room for. Each neuron gets just enough: a
-    core's smaller weights can sit at most 2**6 below its largest on
-    nengo-loihi's exponents, so input weights far below the recurrent
-    ones would be misscaled.
-
-    Examples
-    --------
-    >>> W = np.array([[1e-4, -2e-4], [5e-5, 5e-5]])
-    >>> input_copies(W, np.array([[0.5], [0.2]]), 4.0, 0.001, 2, 1)
-    array([10, 16])
-    """
-    W = np.abs(np.asarray(W))
-    W_in = np.abs(np.asarray(W_in))
-    rec = W.max(axis=1) / dt
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(rec > 0, W_in.max(axis=1) * input_range / rec, 0.0)
-    room = max((MAX_IN_AXONS - n_neurons) // (2 * size_in), 1)
-    return np.clip(np.ceil(ratio), 1, min(room, most)).astype(int)
 
 
 def _input_range(value, radii, theta, dt, obj):
