@@ -14,7 +14,9 @@ order-64 memory has 4,032 neurons, the most a dense Loihi memory of that
 order can have (each core takes one input axon per neuron, 4,096 at most).
 
 Usage: ``python benchmarks/bench_digits_memory.py [--digits 20] [--configs 24:2400,64:4032]
-[--gains 1,2.56]`` (``make bench-digits-memory``).
+[--gains 1,2.56] [--time-scale 1]`` (``make bench-digits-memory``); ``--time-scale 16``
+is the slowed-down network of ``bench_conversion.py`` (theta = 2.048 s, pixels
+held 32 ms).
 """
 
 import argparse
@@ -34,10 +36,10 @@ STEPS_PER_ITEM = 2
 PROBE_SYNAPSE = 0.01
 
 
-def run(order, m, u, radii, target, seed=0):
+def run(order, m, u, radii, target, seed=0, theta=THETA):
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(signals.input_process(u))
-        mem = LoihiLegendreMemory(order, THETA, m, radii=radii,
+        mem = LoihiLegendreMemory(order, theta, m, radii=radii,
                                   input_range=1.25 * float(np.abs(u).max()), seed=seed)
         nengo.Connection(stim, mem.input, synapse=None)
         probe = nengo.Probe(mem.state, synapse=PROBE_SYNAPSE)
@@ -54,28 +56,33 @@ def main():
     parser.add_argument("--digits", type=int, default=20, help="test digits, back to back")
     parser.add_argument("--configs", default="24:2400,64:4032", help="d:m,...")
     parser.add_argument("--gains", default="1,2.56", help="input gains")
+    parser.add_argument("--time-scale", type=int, default=1,
+                        help="slow everything down by this factor: theta and the "
+                        "steps each pixel is held are multiplied by it")
     args = parser.parse_args()
+    theta, per_item = THETA * args.time_scale, STEPS_PER_ITEM * args.time_scale
     task = tasks.permuted_digits()
-    x = hold(task.x_test[: args.digits, :, :1], STEPS_PER_ITEM)
+    x = hold(task.x_test[: args.digits, :, :1], per_item)
     print(f"{'d':>3} {'m':>5} {'gain':>5}  {'E emulator':>10} {'E reference':>11} "
           f"{'ratio':>6}  {'seconds':>7}")
     for item in args.configs.split(","):
         order, m = (int(v) for v in item.split(":"))
-        base = memory_radii(task, order, THETA, steps_per_item=STEPS_PER_ITEM)
+        base = memory_radii(task, order, theta, steps_per_item=per_item)
         for gain in (float(g) for g in args.gains.split(",")):
             u = gain * x.reshape(-1, 1)
             start = time.perf_counter()
-            ideal = metrics.filtered(signals.ideal_memory(u, order, THETA), PROBE_SYNAPSE)
-            warm = lambda v: metrics.after_warmup(v, THETA)  # noqa: E731
+            ideal = metrics.filtered(signals.ideal_memory(u, order, theta), PROBE_SYNAPSE)
+            warm = lambda v: metrics.after_warmup(v, theta)  # noqa: E731
             errors = {
-                target: metrics.state_error(warm(run(order, m, u, gain * base, target)),
-                                            warm(ideal))
+                target: metrics.state_error(
+                    warm(run(order, m, u, gain * base, target, theta=theta)), warm(ideal))
                 for target in ("fast", "reference")
             }
             print(f"{order:>3} {m:>5} {gain:>5g}  {errors['fast']:>10.4f} "
                   f"{errors['reference']:>11.4f} {errors['fast'] / errors['reference']:>5.2f}x"
                   f"  {time.perf_counter() - start:>7.0f}", flush=True)
-    print(f"{args.digits} test digits of 64 pixels, {STEPS_PER_ITEM} ms each, back to back; "
+    print(f"{args.digits} test digits of 64 pixels, {per_item} ms each, back to back "
+          f"(theta {theta:g} s); "
           "E: state error against the ideal discrete memory")
 
 

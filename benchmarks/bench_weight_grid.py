@@ -8,17 +8,24 @@ neurons. Its recurrent weights are run three ways:
 - ``gpfq``: the memory's default, the weights put on the chip's 8-bit grid by
   GPFQ (``quantize=True``), on the integer emulator (``target="fast"``);
 - ``rounded``: nengo-loihi's own rounding (``quantize=False``), on the
-  integer emulator.
+  integer emulator;
+- ``gpfq-1pair``, ``rounded-1pair``: the same with the input carried by one
+  on/off pair (``input_pairs=1``, the mapping before the input was spread
+  over several pairs), whose large weights into the high orders set every
+  core's grid.
 
 It prints the window NRMSE (the decoded window at 100 delays against the
 true delayed input, 20 ms readout filter) for each seed, and the mean. The
 radii of this memory span a factor of 32 (the floor
 ``nengo_lmu.hardware.loihi.MAX_RADIUS_RATIO``), so the weights from its
-low orders into its high ones are up to that much larger than the rest, and
-a core's one weight grid is set by them.
+low orders into its high ones are up to that much larger than the rest; the
+input's weights, with one on/off pair, are up to 9 times larger still, and
+a core's one weight grid is set by the largest.
 
-Usage: ``python benchmarks/bench_weight_grid.py [--seeds 0 1] [--sizes 768 1536 3072]``
-(about 10 minutes for two seeds).
+Usage: ``python benchmarks/bench_weight_grid.py [--seeds 0 1] [--sizes 768 1536 3072]
+[--variants float gpfq gpfq-1pair]`` (about 10 minutes for two seeds and
+three variants on two cores). Measured (2 seeds): float 0.202 / 0.065 / 0.044,
+gpfq 0.206 / 0.068 / 0.053, gpfq-1pair 0.238 / 0.094 / 0.170.
 """
 
 import argparse
@@ -37,6 +44,8 @@ VARIANTS = {
     "float": dict(quantize=False, target="reference"),
     "gpfq": dict(quantize=True, target="fast"),
     "rounded": dict(quantize=False, target="fast"),
+    "gpfq-1pair": dict(quantize=True, target="fast", input_pairs=1),
+    "rounded-1pair": dict(quantize=False, target="fast", input_pairs=1),
 }
 
 
@@ -48,7 +57,8 @@ def run(n_neurons, variant, seed):
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(signals.input_process(u, DT))
         mem = LoihiLegendreMemory(ORDER, THETA, n_neurons, radii=process,
-                                  quantize=v["quantize"])
+                                  quantize=v["quantize"],
+                                  input_pairs=v.get("input_pairs"))
         nengo.Connection(stim, mem.input, synapse=None)
         probe = nengo.Probe(mem.state, synapse=PROBE)
     with nengo_lmu.simulator(net, backend="loihi", target=v["target"],

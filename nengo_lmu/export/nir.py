@@ -259,6 +259,7 @@ def _ensembles_graph(memory, model):
     encoders = np.zeros((n, dims))  # x -> neuron input, gain / radius included
     decoders = np.zeros((dims, n))  # spikes -> m
     recurrent = inputs = None
+    input_conns = getattr(memory, "input_connections", [memory._input_conn])
     for conn in memory.all_connections:
         if conn.post_obj in rows and conn.synapse is None:
             cols = np.arange(dims)[conn.pre_slice]
@@ -268,8 +269,9 @@ def _ensembles_graph(memory, model):
             decoders[out, rows[conn.pre_obj]] = params[conn].weights
         elif conn.pre_obj is memory.state:
             recurrent = np.array(params[conn].weights, dtype=np.float64)
-        elif conn is memory._input_conn:
-            inputs = np.array(params[conn].weights, dtype=np.float64)
+        elif conn in input_conns:  # the Loihi memory's input comes in equal parts
+            part = np.array(params[conn].weights, dtype=np.float64)
+            inputs = part if inputs is None else inputs + part
     amp = float(nt.amplitude)
     biases = np.concatenate([params[e].bias for e in ensembles])
     neurons = neuron_node(nt, np.ones(n), biases, memory.synapse.tau, memory.dt)

@@ -343,3 +343,55 @@ def test_dense_weights_follow_shared_weight_memory():
     expected[[0, 3], 0] = expected[[0, 3], 2] = [0.5, -1.0]
     expected[1, 1] = 2.0
     assert np.array_equal(quantization._dense(syn, block), expected)
+
+
+def chip_exponents(mem):
+    """Per core of ``mem``: the core's weight exponent, and for each synapse
+    the exponent its largest weight needs below the core's largest weight
+    (nengo-loihi's ``dw_exp``) and whether it is the recurrent synapse."""
+    from nengo_loihi.builder.discretize import discretize_block
+
+    from nengo_lmu.hardware.loihi.inputs import chip_input_filter, loihi_model
+
+    model = loihi_model([mem], mem.dt, fast_build=True)
+    with warnings.catch_warnings(), chip_input_filter([mem]):
+        warnings.simplefilter("ignore")
+        model.build(mem, precompute=False, remove_passthrough=True, discretize=False)
+    cores = []
+    for block in model.objs[mem.ensemble]["out"]:
+        rec = quantization._recurrent_synapse(mem, block)
+        w = [(s.max_abs_weight(), s is rec) for s in block.synapses]
+        w_max = max(x for x, _ in w)
+        discretize_block(block)
+        need = [(int(np.floor(np.log2(w_max / x))), r) for x, r in w if x > 0]
+        cores.append((block.compartment.discretize_info["w_exp"], need))
+    return cores
+
+
+def test_input_pairs_leave_the_grid_to_the_recurrent_weights():
+    """A slow order-12 memory's input weights into its high orders are about
+    9x its largest recurrent weights with one on/off pair, which then sets
+    the grid of those cores; spread over several pairs (the default) the
+    recurrent weights set every core's grid, the input they deliver is the
+    same, and no synapse needs an exponent below nengo-loihi's floor of -6
+    (which it would misscale)."""
+    process = signals.white_signal_process(10.0, high=0.3, rms=1.0)
+    spec = dict(radii=process, seed=0, quantize=False, add_to_container=False)
+    one = LoihiLegendreMemory(12, 1.0, 384, input_pairs=1, **spec)
+    many = LoihiLegendreMemory(12, 1.0, 384, **spec)
+    assert one.input_copies == 1 and many.input_copies >= 4
+    assert len(many.input_connections) == many.input_copies
+    np.testing.assert_allclose(many.input_weights, one.input_weights, rtol=1e-12)
+    np.testing.assert_array_equal(many.recurrent_weights, one.recurrent_weights)
+    below = lambda cores: [dw for _, need in cores for dw, rec in need if rec]  # noqa: E731
+    assert max(below(chip_exponents(one))) >= 2  # the input set the grid
+    cores = chip_exponents(many)
+    assert max(below(cores)) == 0
+    for w_exp, need in cores:
+        assert all(w_exp - dw >= -6 for dw, _ in need)
+
+
+def test_input_pairs_bad_value_fails_before_building():
+    for bad in (0, 2.5, 33):
+        with pytest.raises(ValidationError, match=r"input_pairs.*integer in \[1, 32\]"):
+            LoihiLegendreMemory(3, 1.0, 30, input_pairs=bad, add_to_container=False)

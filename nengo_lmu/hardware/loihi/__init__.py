@@ -28,6 +28,13 @@ Loihi computes (:ref:`hardware-loihi` has the facts behind each choice):
   compensated by the weights still to be rounded, so that the current each
   neuron receives, as a function of the represented state, stays close to
   the unquantised one. nengo-loihi then rounds nothing.
+- **An input that does not set the grid.** A core's grid, and with it the
+  integer scale of its biases, thresholds and currents, follows its largest
+  weight. One host-to-chip on/off pair carries the whole input, so its
+  weights into a slow memory's high orders are several times the largest
+  recurrent weight; the input is spread over as many identical pairs as
+  each neuron needs for its input weights to fit its recurrent ones
+  (:func:`input_copies`, the memory's ``input_pairs``).
 - **Cores.** The population is split into equal blocks that respect the
   1,024-compartment and 1 Mibit synapse-memory limits (a ``BlockShape``).
 
@@ -53,9 +60,11 @@ from nengo_lmu.hardware.loihi.chip import (
 from nengo_lmu.hardware.loihi import build
 from nengo_lmu.hardware.loihi.energy import dense_counts, loihi_counts
 from nengo_lmu.hardware.loihi.inputs import (
+    MAX_INPUT_COPIES,
     HostInputs,
     WideInputNeurons,
     chip_input_filter,
+    input_copies,
     input_neurons,
     loihi_model,
 )

@@ -6,11 +6,52 @@ import warnings
 
 import nengo
 import nengo_loihi
+import numpy as np
 from nengo.exceptions import BuildError
+from nengo_loihi.block import MAX_IN_AXONS
 from nengo_loihi.builder.inputs import ChipReceiveNode
 from nengo_loihi.decode_neurons import OnOffDecodeNeurons
 from nengo_loihi.passthrough import base_obj
 from nengo_loihi.splitter import Split
+
+#: Most on/off pairs that carry a memory's input (:func:`input_copies`).
+MAX_INPUT_COPIES = 32
+
+
+def input_copies(W, W_in, input_range, dt, n_neurons, size_in, most=MAX_INPUT_COPIES):
+    """How many on/off pairs carry each neuron's input, so that its input
+    weights fit the range of its recurrent weights.
+
+    A core discretises all its weights against its largest one, so a few
+    large weights make every other weight, bias and current on that core
+    coarse (and the integer current decays lose more to truncation). A
+    value sent from the host arrives as spikes of an on/off pair that fire
+    at most once per step and each carry up to ``input_range``; into a
+    memory's high orders these weigh up to about ten times the largest
+    recurrent weight. ``k`` identical pairs, each given ``1 / k`` of a
+    neuron's input weights, deliver the same current with ``k`` times
+    smaller weights. Returns, for each neuron (row of ``W``), the smallest
+    ``k`` for which its input weights do not exceed its largest recurrent
+    weight (neuron spikes carry ``1 / dt``), at most ``most`` and what the
+    cores' input axons leave room for. Each neuron gets just enough: a
+    core's smaller weights can sit at most 2**6 below its largest on
+    nengo-loihi's exponents, so input weights far below the recurrent
+    ones would be misscaled.
+
+    Examples
+    --------
+    >>> W = np.array([[1e-4, -2e-4], [5e-5, 5e-5]])
+    >>> input_copies(W, np.array([[0.5], [0.2]]), 4.0, 0.001, 2, 1)
+    array([10, 16])
+    """
+    W = np.abs(np.asarray(W))
+    W_in = np.abs(np.asarray(W_in))
+    rec = W.max(axis=1) / dt
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(rec > 0, W_in.max(axis=1) * input_range / rec, 0.0)
+    room = max((MAX_IN_AXONS - n_neurons) // (2 * size_in), 1)
+    return np.clip(np.ceil(ratio), 1, min(room, most)).astype(int)
+
 
 class WideInputNeurons(OnOffDecodeNeurons):
     """nengo-loihi's host-to-chip on/off encoder for values up to ``input_range``.
@@ -125,7 +166,7 @@ def chip_input_filter(memories):
     there (nengo-loihi's ``Model.decode_tau``, which the caller sets to the
     memories' synapse). The input connections get their synapse back on exit.
     """
-    conns = [mem._input_conn for mem in memories]
+    conns = [c for mem in memories for c in mem.input_connections]
     synapses = [conn.synapse for conn in conns]
     try:
         for conn in conns:

@@ -16,6 +16,7 @@ from nengo_loihi.block import (
 from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear, loihi_rates
 
 from nengo_lmu.hardware.loihi.chip import LOIHI_NEURONS, _neuron_args, chip_tau
+from nengo_lmu.hardware.loihi.inputs import MAX_INPUT_COPIES, input_copies
 from nengo_lmu.hardware.loihi.resources import fit_neurons_per_core, synapse_bits
 from nengo_lmu.mapping import LowpassMapping
 from nengo_lmu.networks.memory import LegendreMemory
@@ -139,6 +140,17 @@ class LoihiLegendreMemory(LegendreMemory):
         carries more). The default is, with ``radii`` given as the input
         process, four times a ``WhiteSignal``'s RMS or 1.25 times the
         largest value of a run of any other process; otherwise 1.
+    input_pairs : int, optional
+        The most identical on/off pairs that carry the input from the host,
+        each with its share of the input weights. A core puts all its
+        weights on one 8-bit grid set by the largest, and one pair's weights
+        into the high orders are several times the largest recurrent weight,
+        which makes the recurrent weights, biases and currents coarse. Each
+        neuron takes just enough pairs (:func:`input_copies`, at most this,
+        default :data:`MAX_INPUT_COPIES`) that its input weights are no
+        larger than its recurrent ones (9 for the high orders of an order-12
+        memory at theta = 1 s, 0.3 Hz input, 768 neurons); each pair takes
+        two input axons on every core. ``1`` is the mapping without this.
     quantize : bool, optional
         Put the recurrent weights on nengo-loihi's 8-bit grid by GPFQ
         (default True). Building then runs nengo-loihi's builder once on
@@ -192,6 +204,7 @@ class LoihiLegendreMemory(LegendreMemory):
         input_range=None,
         quantize=True,
         neurons_per_core=None,
+        input_pairs=None,
         **kwargs,
     ):
         # validate what only this class has, before anything is built
@@ -236,6 +249,16 @@ class LoihiLegendreMemory(LegendreMemory):
                 attr="neurons_per_core",
                 obj=self,
             )
+        if input_pairs is not None and not (
+            isinstance(input_pairs, (int, np.integer))
+            and 1 <= input_pairs <= MAX_INPUT_COPIES
+        ):
+            raise ValidationError(
+                f"Must be None (chosen to fit) or an integer in [1, {MAX_INPUT_COPIES}] "
+                f"(got {input_pairs!r})",
+                attr="input_pairs",
+                obj=self,
+            )
         input_range = _input_range(input_range, radii, theta, dt, self)
         seed = kwargs.get("seed")
         parent = nengo.Network.context[-1] if nengo.Network.context else None
@@ -258,7 +281,8 @@ class LoihiLegendreMemory(LegendreMemory):
             solver=solver,
             n_eval_points=n_eval_points,
             population=LoihiPopulation(
-                max_rates, intercepts, input_range, quantize, neurons_per_core, rng
+                max_rates, intercepts, input_range, quantize, neurons_per_core, rng,
+                input_pairs,
             ),
             synapse_mapping=ChipLowpassMapping(),
             **kwargs,
@@ -344,7 +368,19 @@ class LoihiLegendreMemory(LegendreMemory):
 
     @property
     def input_weights(self):
-        return np.array(self._input_conn.transform.init)
+        return sum(np.array(c.transform.init) for c in self.input_connections)
+
+    @property
+    def input_connections(self):
+        """The connections from ``input`` into the neurons: the input is
+        carried by :attr:`input_copies` identical on/off pairs from the host,
+        each with its share of :attr:`input_weights`."""
+        return list(self.population.input_conns) or [self._input_conn]
+
+    @property
+    def input_copies(self):
+        """How many on/off pairs carry the input (:func:`input_copies`)."""
+        return self.population.input_copies
 
     @property
     def output_decoders(self):
@@ -377,16 +413,22 @@ class LoihiPopulation(Population):
     neuron-to-neuron recurrent weights ``E T A' T^-1 D`` (see
     :class:`LoihiLegendreMemory`); its parameters are that class's."""
 
-    def __init__(self, max_rates, intercepts, input_range, quantize, neurons_per_core, rng):
+    def __init__(self, max_rates, intercepts, input_range, quantize, neurons_per_core, rng,
+                 input_pairs=None):
         self.max_rates = max_rates
         self.intercepts = intercepts
         self.input_range = input_range
         self.quantize = bool(quantize)
         self._neurons_per_core = neurons_per_core
+        self._per_core_given = neurons_per_core is not None
         self.rng = rng
         self.quantization = None
         self.ensemble = None
         self.recurrent_conn = None
+        self.input_pairs = input_pairs
+        self.input_copies = 1
+        self.row_copies = None
+        self.input_conns = []
 
     def adjust_radii(self, radii):
         # a state this much smaller than the largest carries next to nothing,
@@ -396,8 +438,8 @@ class LoihiPopulation(Population):
 
     def neurons_per_core(self, n_neurons, size_in):
         """Neurons per core: as set, checked to fit, or the most that fit."""
-        n_axons = n_neurons + 2 * size_in  # recurrent + on/off input
-        if n_axons > MAX_IN_AXONS:
+        n_axons = n_neurons + 2 * size_in * self.input_copies  # recurrent + on/off input
+        if n_neurons + 2 * size_in > MAX_IN_AXONS:  # extra input pairs fit by design
             raise BuildError(
                 f"n_neurons: each core of a LoihiLegendreMemory receives one axon per "
                 f"neuron and two per input channel, and a Loihi core has {MAX_IN_AXONS} "
@@ -469,6 +511,16 @@ class LoihiPopulation(Population):
                 out[si] = encoders[si, i][:, None] * M[i][None, :]
             return out
 
+        self.row_copies = input_copies(
+            W, encode(memory.scaled_B), self.input_range, memory.dt, m, memory.size_in,
+            most=self.input_pairs or MAX_INPUT_COPIES,
+        )
+        self.input_copies = int(self.row_copies.max())
+        if self.input_copies > 1:
+            # the input takes more axons: fit the neurons per core again
+            if not self._per_core_given:
+                self._neurons_per_core = None
+            per_core = memory.neurons_per_core
         self.ensemble = nengo.Ensemble(
             m,
             D,
@@ -497,6 +549,21 @@ class LoihiPopulation(Population):
         )
 
     def finish(self, memory):
+        conn = memory._input_conn
+        self.input_conns = [conn]
+        if self.input_copies > 1:
+            # identical on/off pairs, pair j carrying 1/k of the input of
+            # the neurons that take k >= j pairs (and nothing to the others)
+            k = self.row_copies[:, None]
+            full = np.array(conn.transform.init)
+            parts = [np.where(k > j, full / k, 0.0) for j in range(self.input_copies)]
+            conn.transform = parts[0]
+            with memory:
+                self.input_conns += [
+                    nengo.Connection(conn.pre, conn.post, transform=part,
+                                     synapse=conn.synapse, label="input")
+                    for part in parts[1:]
+                ]
         if self.quantize:
             from nengo_lmu.hardware.loihi.quantization import quantize  # noqa: PLC0415
 
