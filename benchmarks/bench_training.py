@@ -19,9 +19,10 @@ Two measurements, both printed as tables:
    against a 4-layer LSTM with as many weights, same epochs, batches and
    Adam (and ``--schedule``), per seed, at ``--units`` (22: ~2k weights;
    74: ~18k). ``--models`` trains one of the two only (the LSTM does not
-   depend on the LMU's options). The LMU's initialisation:
-   ``--memory-kernel-scale`` multiplies its Glorot-uniform memory kernels,
-   ``--bias-init`` sets its hidden biases (ReLU units start active).
+   depend on the LMU's options). The LMU's initialisation (the cells'
+   ``memory_kernel_scale`` and ``bias_init``): ``--memory-kernel-scale``
+   multiplies its Glorot-uniform memory kernels, ``--bias-init`` sets its
+   hidden biases (ReLU units start active).
    ``--spikes`` then deploys each trained LMU (ReLU) with neurons and spikes
    on nengo's reference simulator (:func:`nengo_lmu.analysis.conversion.convert`
    with ``--time-scale``, ``--rate-scale``, ``--n-neurons``, the synapses
@@ -138,21 +139,15 @@ def mackey_glass(args):
     for seed in args.seeds:
         cells = [dict(units=args.units, order=4, theta_items=args.theta_items,
                       hidden_synapse=None, input_to_hidden=True,
-                      activation=args.activation)] * 4
+                      activation=args.activation,
+                      memory_kernel_scale=args.memory_kernel_scale,
+                      bias_init=args.bias_init)] * 4
         config = pipeline.settings("mackey-glass-paper", n_steps=args.n_steps,
                                    epochs=args.epochs, batch_size=args.batch_size,
                                    cells=cells, seed=seed, n_train=args.n_train,
                                    learning_rate=args.learning_rate)
         task = pipeline.make_task(config)
         net = pipeline.make_network(config, task, seed=seed)
-        if args.memory_kernel_scale != 1:
-            net.set_parameters({name: value * args.memory_kernel_scale
-                                for name, value in net.parameters().items()
-                                if name.endswith("memory_kernel")})
-        if args.bias_init:
-            net.set_parameters({name: np.full_like(value, args.bias_init)
-                                for name, value in net.parameters().items()
-                                if name.endswith(".bias")})
         weights = training.n_parameters(net)
         lmu = lstm = nan
         lmu_s = lstm_s = 0.0
