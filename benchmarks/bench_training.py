@@ -173,23 +173,29 @@ def mackey_glass(args):
               f"{lstm:10.4f} {lmu_s:6.0f} {lstm_s:7.0f}", flush=True)
         if args.spikes and "lmu" in args.models:
             deployed, time_scale, steps = trained, args.time_scale, 1
+            knobs = dict(hidden_synapse=args.hidden_synapse,
+                         readout_synapse=args.readout_synapse, compensate=args.compensate)
             if args.finetune_epochs:
                 # train on: each item held for time_scale steps, as deployed (theta
-                # scaled with it), in parallel (no synapses), at a tenth the rate
-                net = conversion.converted(trained, memory="ideal",
-                                           time_scale=time_scale).network()
+                # scaled with it), in parallel, at a tenth the rate; with
+                # --finetune-synapses the deployment's synapses (compensated first
+                # with --compensate) are in the loop, and deployed as trained
+                net = conversion.converted(
+                    trained, memory="ideal", time_scale=time_scale,
+                    **(knobs if args.finetune_synapses else {})).network()
                 deployed = parallel.train(net, task, epochs=args.finetune_epochs,
                                           batch_size=args.batch_size,
                                           learning_rate=args.learning_rate / 10,
-                                          steps_per_item=time_scale, seed=seed)
+                                          steps_per_item=time_scale, seed=seed,
+                                          state_noise=args.finetune_state_noise)
                 time_scale, steps = 1, args.time_scale
+                if args.finetune_synapses:
+                    knobs = {}
             rows = conversion.convert(
                 deployed, task, stages=["ideal rates", "neural rates", "spikes (reference)"],
                 steps_per_item=steps,
                 n_test=args.spike_n_test, seed=seed, n_neurons=args.n_neurons,
-                rate_scale=args.rate_scale, time_scale=time_scale,
-                hidden_synapse=args.hidden_synapse, readout_synapse=args.readout_synapse,
-                compensate=args.compensate)
+                rate_scale=args.rate_scale, time_scale=time_scale, **knobs)
             rates = deployment.evaluate(trained, task, backend="keras", spiking=False,
                                         n_test=args.spike_n_test)["score"]
             print(conversion.format_table(
@@ -279,6 +285,12 @@ def main(argv=None):
     m.add_argument("--finetune-epochs", type=int, default=0,
                    help="before deploying, train on with each item held for "
                         "--time-scale steps (in parallel, a tenth the learning rate)")
+    m.add_argument("--finetune-synapses", action="store_true",
+                   help="fine-tune with the deployment's synapses in the loop (and "
+                        "--compensate's weights as the start), deployed as trained")
+    m.add_argument("--finetune-state-noise", type=float, default=0.0,
+                   help="noise on the memory states while fine-tuning "
+                        "(parallel.train's state_noise)")
     d = sub.add_parser("digits")
     d.add_argument("--units", type=int, default=100)
     d.add_argument("--order", type=int, default=64)
