@@ -39,6 +39,7 @@ from nengo.exceptions import ValidationError
 
 from nengo_lmu.analysis.training import (
     Training, _check_fit, _fit_options, _history, _loss, _targets, hold)
+from nengo_lmu.dynamics import check_bool
 from nengo_lmu.networks.cell import check_synapse
 from nengo_lmu.networks.ideal import IdealMemory
 
@@ -256,7 +257,7 @@ def set_parameters(model, values):
 
 def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
                    steps_per_item=1, seed=0, verbose=0, validation=None, callbacks=None,
-                   optimizer=None, state_noise=0.0):
+                   optimizer=None, state_noise=0.0, item_ends=False):
     """Train ``net`` on ``task`` as a Keras model over whole sequences (fast).
 
     The model (:func:`build_model`) computes the network with its ideal
@@ -282,6 +283,13 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
         rates, 16% with spikes, with ``memory_reg=0.01``), and a network
         trained without noise leans on differences smaller than that.
 
+    item_ends : bool, optional
+        A regression task's loss at the last step of each held item only,
+        the steps :func:`.deployment.evaluate` scores (default False: at
+        every step). With items held for many steps and synapses in the
+        loop, the loss at every step asks the output to jump at each new
+        item, which the synapses cannot, at the cost of the item ends.
+
     Returns
     -------
     Training
@@ -295,8 +303,13 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
     tf.random.set_seed(seed)
     x = hold(task.x_train, steps_per_item)
     y = _targets(task, "train", steps_per_item)
+    weights = None
     if task.kind == "classification":
         y = y[:, -1]
+    elif check_bool(item_ends, "item_ends"):
+        steps = int(steps_per_item)
+        weights = np.zeros(y.shape[:2], dtype=np.float32)
+        weights[:, steps - 1::steps] = steps  # the mean loss at the item ends
     state_noise = _check_noise(state_noise)
     model = build_model(net.spec, x.shape[1],
                         return_sequences=task.kind != "classification",
@@ -309,7 +322,7 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
         validation_data = (validation_data[0], validation_data[1][:, -1])
     start = time.perf_counter()
     history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose,
-                        shuffle=True, validation_data=validation_data,
+                        shuffle=True, sample_weight=weights, validation_data=validation_data,
                         callbacks=callbacks)
     return Training(
         parameters=parameters(model),

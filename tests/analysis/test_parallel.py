@@ -200,3 +200,26 @@ def test_nengo_dl_runs_the_same_network_in_minibatches():
     np.testing.assert_allclose(dl["outputs"], fast["outputs"], atol=1e-5)
     result = training.train(net, task, epochs=2, batch_size=4, validation=True)
     assert len(result.history["val_loss"]) == 2 and len(result.loss) == 2
+
+
+def test_loss_at_item_ends_only():
+    """``item_ends=True``: a regression task's loss at the last step of each held
+    item only (the steps deployment scores), with a synapse in the loop."""
+    task = tasks.mackey_glass_task(n_train=4, n_test=2, n_steps=30, horizon=3)
+    net = LMUNetwork(1, 1, [dict(units=5, order=3, theta=0.03, hidden_synapse=0.004,
+                                 input_to_hidden=True, bias_init=0.1)],
+                     readout_synapse=0.003, memory="ideal", seed=0)
+    steps = 3
+    model = parallel.build_model(net.spec, 30 * steps)
+    parallel.set_parameters(model, net.parameters())
+    error = (model.predict(training.hold(task.x_train, steps), verbose=0)
+             - training.hold(task.y_train, steps)) ** 2
+    ends, everywhere = error[:, steps - 1::steps].mean(), error.mean()
+    assert abs(ends - everywhere) > 1e-3 * everywhere  # 10x the tolerance below
+    for item_ends, expected in ((True, ends), (False, everywhere)):
+        trained = parallel.train(net, task, epochs=1, batch_size=4, learning_rate=1e-12,
+                                 steps_per_item=steps, item_ends=item_ends)
+        assert trained.loss[0] == pytest.approx(expected, rel=1e-4)
+    with pytest.raises(ValidationError, match=r"item_ends: must be True or False "
+                                              r"\(got 'yes'\)"):
+        parallel.train(net, task, item_ends="yes")
