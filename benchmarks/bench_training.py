@@ -177,20 +177,26 @@ def mackey_glass(args):
                          readout_synapse=args.readout_synapse, compensate=args.compensate)
             if args.finetune_epochs:
                 # train on: each item held for time_scale steps, as deployed (theta
-                # scaled with it), in parallel, at a tenth the rate; with
-                # --finetune-synapses the deployment's synapses (compensated first
-                # with --compensate) are in the loop, and deployed as trained
-                net = conversion.converted(
-                    trained, memory="ideal", time_scale=time_scale,
-                    **(knobs if args.finetune_synapses else {})).network()
+                # scaled with it), in parallel (no synapses), at a tenth the rate
+                net = conversion.converted(trained, memory="ideal",
+                                           time_scale=time_scale).network()
                 deployed = parallel.train(net, task, epochs=args.finetune_epochs,
                                           batch_size=args.batch_size,
                                           learning_rate=args.learning_rate / 10,
-                                          steps_per_item=time_scale, seed=seed,
-                                          state_noise=args.finetune_state_noise)
+                                          steps_per_item=time_scale, seed=seed)
                 time_scale, steps = 1, args.time_scale
-                if args.finetune_synapses:
-                    knobs = {}
+            if args.synapse_epochs:
+                # then with the deployment's synapses (compensated with
+                # --compensate) in the loop and the loss at the item ends, as
+                # scored; deployed as trained
+                net = conversion.converted(deployed, memory="ideal", time_scale=time_scale,
+                                           **knobs).network()
+                deployed = parallel.train(net, task, epochs=args.synapse_epochs,
+                                          batch_size=args.batch_size,
+                                          learning_rate=args.synapse_learning_rate,
+                                          steps_per_item=args.time_scale, seed=seed,
+                                          item_ends=True)
+                time_scale, steps, knobs = 1, args.time_scale, {}
             rows = conversion.convert(
                 deployed, task, stages=["ideal rates", "neural rates", "spikes (reference)"],
                 steps_per_item=steps,
@@ -285,12 +291,11 @@ def main(argv=None):
     m.add_argument("--finetune-epochs", type=int, default=0,
                    help="before deploying, train on with each item held for "
                         "--time-scale steps (in parallel, a tenth the learning rate)")
-    m.add_argument("--finetune-synapses", action="store_true",
-                   help="fine-tune with the deployment's synapses in the loop (and "
-                        "--compensate's weights as the start), deployed as trained")
-    m.add_argument("--finetune-state-noise", type=float, default=0.0,
-                   help="noise on the memory states while fine-tuning "
-                        "(parallel.train's state_noise)")
+    m.add_argument("--synapse-epochs", type=int, default=0,
+                   help="then train on with the deployment's synapses in the loop "
+                        "(compensated first with --compensate), the loss at the items' "
+                        "ends, in parallel; deployed as trained")
+    m.add_argument("--synapse-learning-rate", type=float, default=1e-4)
     d = sub.add_parser("digits")
     d.add_argument("--units", type=int, default=100)
     d.add_argument("--order", type=int, default=64)
