@@ -27,7 +27,12 @@ Two measurements, both printed as tables:
    on nengo's reference simulator (:func:`nengo_lmu.analysis.conversion.convert`
    with ``--time-scale``, ``--rate-scale``, ``--n-neurons``, the synapses
    and ``--compensate``) and prints each stage against the trained rates on
-   the same ``--spike-n-test`` test sequences.
+   the same ``--spike-n-test`` test sequences. Before that,
+   ``--finetune-epochs`` trains on with each item held ``--time-scale``
+   steps, and ``--synapse-epochs`` then with the deployment's synapses in
+   the loop (compensated first with ``--compensate``) and the loss at the
+   items' ends, the steps that are scored (``parallel.train``'s
+   ``item_ends``).
 3. ``digits``: test accuracy of a rate network with the ideal memory on the
    permuted 8x8 digits (all test sequences), trained in parallel.
 
