@@ -322,7 +322,8 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
         validation_data = (validation_data[0], validation_data[1][:, -1])
     start = time.perf_counter()
     history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose,
-                        shuffle=True, sample_weight=weights, validation_data=validation_data,
+                        shuffle=True, sample_weight=weights,
+                        validation_data=validation_data,
                         callbacks=callbacks)
     return Training(
         parameters=parameters(model),

@@ -324,7 +324,8 @@ class LMUCell(nengo.Network):
                 neuron_type=self.hidden_neurons,
                 gain=nengo.dists.Choice([self.gain]),
                 # a spiking cell's bias b (a rate cell's comes through a connection)
-                bias=nengo.dists.Choice([bias_init * self.gain if self.spiking else 0.0]),
+                bias=nengo.dists.Choice([bias_init * self.gain if self.spiking
+                                         else 0.0]),
                 label="h",
             )
             self.output = nengo.Node(size_in=self.units, label="h")
