@@ -19,14 +19,20 @@ Two measurements, both printed as tables:
    against a 4-layer LSTM with as many weights, same epochs, batches and
    Adam (and ``--schedule``), per seed, at ``--units`` (22: ~2k weights;
    74: ~18k). ``--models`` trains one of the two only (the LSTM does not
-   depend on the LMU's options). The LMU's initialisation:
-   ``--memory-kernel-scale`` multiplies its Glorot-uniform memory kernels,
-   ``--bias-init`` sets its hidden biases (ReLU units start active).
+   depend on the LMU's options). The LMU's initialisation (the cells'
+   ``memory_kernel_scale`` and ``bias_init``): ``--memory-kernel-scale``
+   multiplies its Glorot-uniform memory kernels, ``--bias-init`` sets its
+   hidden biases (ReLU units start active).
    ``--spikes`` then deploys each trained LMU (ReLU) with neurons and spikes
    on nengo's reference simulator (:func:`nengo_lmu.analysis.conversion.convert`
    with ``--time-scale``, ``--rate-scale``, ``--n-neurons``, the synapses
    and ``--compensate``) and prints each stage against the trained rates on
-   the same ``--spike-n-test`` test sequences.
+   the same ``--spike-n-test`` test sequences. Before that,
+   ``--finetune-epochs`` trains on with each item held ``--time-scale``
+   steps, and ``--synapse-epochs`` then with the deployment's synapses in
+   the loop (compensated first with ``--compensate``) and the loss at the
+   items' ends, the steps that are scored (``parallel.train``'s
+   ``item_ends``).
 3. ``digits``: test accuracy of a rate network with the ideal memory on the
    permuted 8x8 digits (all test sequences), trained in parallel.
 
@@ -138,21 +144,15 @@ def mackey_glass(args):
     for seed in args.seeds:
         cells = [dict(units=args.units, order=4, theta_items=args.theta_items,
                       hidden_synapse=None, input_to_hidden=True,
-                      activation=args.activation)] * 4
+                      activation=args.activation,
+                      memory_kernel_scale=args.memory_kernel_scale,
+                      bias_init=args.bias_init)] * 4
         config = pipeline.settings("mackey-glass-paper", n_steps=args.n_steps,
                                    epochs=args.epochs, batch_size=args.batch_size,
                                    cells=cells, seed=seed, n_train=args.n_train,
                                    learning_rate=args.learning_rate)
         task = pipeline.make_task(config)
         net = pipeline.make_network(config, task, seed=seed)
-        if args.memory_kernel_scale != 1:
-            net.set_parameters({name: value * args.memory_kernel_scale
-                                for name, value in net.parameters().items()
-                                if name.endswith("memory_kernel")})
-        if args.bias_init:
-            net.set_parameters({name: np.full_like(value, args.bias_init)
-                                for name, value in net.parameters().items()
-                                if name.endswith(".bias")})
         weights = training.n_parameters(net)
         lmu = lstm = nan
         lmu_s = lstm_s = 0.0
@@ -178,6 +178,8 @@ def mackey_glass(args):
               f"{lstm:10.4f} {lmu_s:6.0f} {lstm_s:7.0f}", flush=True)
         if args.spikes and "lmu" in args.models:
             deployed, time_scale, steps = trained, args.time_scale, 1
+            knobs = dict(hidden_synapse=args.hidden_synapse,
+                         readout_synapse=args.readout_synapse, compensate=args.compensate)
             if args.finetune_epochs:
                 # train on: each item held for time_scale steps, as deployed (theta
                 # scaled with it), in parallel (no synapses), at a tenth the rate
@@ -188,13 +190,23 @@ def mackey_glass(args):
                                           learning_rate=args.learning_rate / 10,
                                           steps_per_item=time_scale, seed=seed)
                 time_scale, steps = 1, args.time_scale
+            if args.synapse_epochs:
+                # then with the deployment's synapses (compensated with
+                # --compensate) in the loop and the loss at the item ends, as
+                # scored; deployed as trained
+                net = conversion.converted(deployed, memory="ideal", time_scale=time_scale,
+                                           **knobs).network()
+                deployed = parallel.train(net, task, epochs=args.synapse_epochs,
+                                          batch_size=args.batch_size,
+                                          learning_rate=args.synapse_learning_rate,
+                                          steps_per_item=args.time_scale, seed=seed,
+                                          item_ends=True)
+                time_scale, steps, knobs = 1, args.time_scale, {}
             rows = conversion.convert(
                 deployed, task, stages=["ideal rates", "neural rates", "spikes (reference)"],
                 steps_per_item=steps,
                 n_test=args.spike_n_test, seed=seed, n_neurons=args.n_neurons,
-                rate_scale=args.rate_scale, time_scale=time_scale,
-                hidden_synapse=args.hidden_synapse, readout_synapse=args.readout_synapse,
-                compensate=args.compensate)
+                rate_scale=args.rate_scale, time_scale=time_scale, **knobs)
             rates = deployment.evaluate(trained, task, backend="keras", spiking=False,
                                         n_test=args.spike_n_test)["score"]
             print(conversion.format_table(
@@ -284,6 +296,11 @@ def main(argv=None):
     m.add_argument("--finetune-epochs", type=int, default=0,
                    help="before deploying, train on with each item held for "
                         "--time-scale steps (in parallel, a tenth the learning rate)")
+    m.add_argument("--synapse-epochs", type=int, default=0,
+                   help="then train on with the deployment's synapses in the loop "
+                        "(compensated first with --compensate), the loss at the items' "
+                        "ends, in parallel; deployed as trained")
+    m.add_argument("--synapse-learning-rate", type=float, default=1e-4)
     d = sub.add_parser("digits")
     d.add_argument("--units", type=int, default=100)
     d.add_argument("--order", type=int, default=64)

@@ -17,6 +17,17 @@ network's output at step ``k + 1``. The model's weights are the network's
 parameters by name and shape (:func:`parameters` and :func:`set_parameters`),
 so a model trained here deploys as the nengo network.
 
+Synapses on the trained path are linear filters of whole sequences too, so
+a network that will be deployed with them trains with them, in parallel: a
+cell's ``hidden_synapse`` filters its hidden units' input current
+:math:`W_m m_t + W_x x_t` and the network's ``readout_synapse`` its output,
+each as nengo's discrete lowpass does,
+
+.. math:: y_t = a y_{t-1} + (1 - a) v_{t-1}, \quad a = e^{-dt / \tau},
+
+a convolution with the impulse response :math:`(1 - a) a^{k - 1}`,
+:math:`k \geq 1` (one step late), computed with FFTs as the memory's is.
+
 TensorFlow is imported inside the functions only.
 """
 
@@ -28,18 +39,15 @@ from nengo.exceptions import ValidationError
 
 from nengo_lmu.analysis.training import (
     Training, _check_fit, _fit_options, _history, _loss, _targets, hold)
+from nengo_lmu.dynamics import check_bool
+from nengo_lmu.networks.cell import check_synapse
 from nengo_lmu.networks.ideal import IdealMemory
 
 
 def check_parallel(spec):
     """Raise a ``ValidationError`` unless ``spec`` (an ``LMUNetwork.spec``) can train in
-    parallel."""
-    if spec.get("readout_synapse") is not None:
-        raise ValidationError(
-            "must be None for parallel training, which has no synapses "
-            f"(got {spec.get('readout_synapse')})",
-            "readout_synapse",
-        )
+    parallel: no cell may feed anything back into its memory or its hidden
+    units (its synapses, if any, are filters the model computes)."""
     for i, cell in enumerate(spec["cells"]):
         for flag in ("hidden_to_memory", "memory_to_memory", "hidden_to_hidden"):
             if cell.get(flag, False):
@@ -48,13 +56,19 @@ def check_parallel(spec):
                     f"sees only the input (cell {i} has {flag}=True)",
                     flag,
                 )
-        synapse = cell.get("hidden_synapse", 0.005)  # LMUCell's default
-        if synapse is not None and synapse != 0:
-            raise ValidationError(
-                "must be None in every cell for parallel training, which has no "
-                f"synapses (cell {i} has {synapse})",
-                "hidden_synapse",
-            )
+
+
+def lowpass_response(tau, n_steps, dt=0.001):
+    """``(n_steps,)``: nengo's discrete lowpass of ``tau`` seconds after a unit
+    input at step 0 (0 at step 0, then :math:`(1 - a) a^{k - 1}`); all zeros
+    but a one at step 0 (the identity) when ``tau`` is None."""
+    out = np.zeros(int(n_steps))
+    if tau is None:
+        out[0] = 1.0
+        return out
+    a = np.exp(-dt / tau)
+    out[1:] = (1 - a) * a ** np.arange(int(n_steps) - 1)
+    return out
 
 
 def _check_noise(value):
@@ -66,7 +80,23 @@ def _check_noise(value):
     return float(value)
 
 
-def _layer_class():
+def _spectrum(tf, responses, n_steps, dtype):
+    """The FFT (length ``2 * n_steps``) of each row of ``responses`` (k, n_steps)."""
+    padded = np.pad(np.atleast_2d(responses), [(0, 0), (0, n_steps)])
+    return tf.signal.rfft(tf.constant(padded, dtype=tf.float64 if dtype == "float64"
+                                      else tf.float32))
+
+
+def _filtered(tf, v, spectrum, n_fft):
+    """Each channel of ``v`` (batch, steps, k) convolved along time with the response
+    of ``spectrum`` (1, f): causal, from rest."""
+    steps = tf.shape(v)[1]
+    out = tf.signal.irfft(tf.signal.rfft(tf.transpose(v, [0, 2, 1]), fft_length=[n_fft])
+                          * spectrum, fft_length=[n_fft])[..., :steps]
+    return tf.transpose(out, [0, 2, 1])
+
+
+def _layer_classes():
     import tensorflow as tf  # noqa: PLC0415
 
     class ParallelLMUCell(tf.keras.layers.Layer):
@@ -89,9 +119,13 @@ def _layer_class():
             self.n_steps = int(n_steps)
             self.n_fft = 2 * self.n_steps
             response = memory.impulse_response(self.n_steps)  # (steps, order)
-            self.response_fft = tf.signal.rfft(
-                tf.constant(np.pad(response.T, [(0, 0), (0, self.n_steps)]),
-                            dtype=tf.float64 if self.dtype == "float64" else tf.float32))
+            self.response_fft = _spectrum(tf, response.T, self.n_steps, self.dtype)
+            self.synapse = check_synapse(cell.get("hidden_synapse", 0.005),
+                                         "hidden_synapse")  # LMUCell's default
+            if self.synapse is not None:
+                self.synapse_fft = _spectrum(
+                    tf, lowpass_response(self.synapse, self.n_steps, dt), self.n_steps,
+                    self.dtype)
 
         def build(self, input_shape):
             def weight(name, shape):
@@ -121,11 +155,25 @@ def _layer_class():
             pre = tf.einsum("btj,hj->bth", m, self.memory_kernel)
             if self.input_to_hidden:
                 pre += tf.einsum("bti,hi->bth", x, self.input_kernel)
+            if self.synapse is not None:  # the hidden units' input current, filtered
+                pre = _filtered(tf, pre, self.synapse_fft, self.n_fft)
             if self.use_bias:
                 pre += self.bias
             return tf.tanh(pre) if self.activation == "tanh" else tf.nn.relu(pre)
 
-    return ParallelLMUCell
+    class ParallelLowpass(tf.keras.layers.Layer):
+        """Nengo's discrete lowpass of ``tau`` seconds over whole sequences."""
+
+        def __init__(self, tau, n_steps, dt, **kwargs):
+            super().__init__(**kwargs)
+            self.n_fft = 2 * int(n_steps)
+            self.spectrum = _spectrum(tf, lowpass_response(tau, n_steps, dt),
+                                      int(n_steps), self.dtype)
+
+        def call(self, v):
+            return _filtered(tf, v, self.spectrum, self.n_fft)
+
+    return ParallelLMUCell, ParallelLowpass
 
 
 def build_model(spec, n_steps, return_sequences=True, dtype="float32", state_noise=0.0):
@@ -156,17 +204,23 @@ def build_model(spec, n_steps, return_sequences=True, dtype="float32", state_noi
     import tensorflow as tf  # noqa: PLC0415
 
     check_parallel(spec)
-    layer = _layer_class()
+    layer, lowpass = _layer_classes()
     inputs = tf.keras.Input((n_steps, spec["size_in"]), dtype=dtype)
     h, width = inputs, spec["size_in"]
     for i, cell in enumerate(spec["cells"]):
         h = layer(cell, width, n_steps, spec["dt"], i, state_noise=state_noise,
                   dtype=dtype)(h)
         width = cell["units"]
-    if not return_sequences:
+    synapse = check_synapse(spec.get("readout_synapse"), "readout_synapse")
+    if not return_sequences and synapse is None:
         h = h[:, -1]
     outputs = tf.keras.layers.Dense(spec["size_out"], use_bias=False, name="readout",
                                     dtype=dtype)(h)
+    if synapse is not None:
+        outputs = lowpass(synapse, n_steps, spec["dt"], name="readout_synapse",
+                          dtype=dtype)(outputs)
+        if not return_sequences:
+            outputs = outputs[:, -1]
     return tf.keras.Model(inputs, outputs)
 
 
@@ -203,13 +257,14 @@ def set_parameters(model, values):
 
 def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
                    steps_per_item=1, seed=0, verbose=0, validation=None, callbacks=None,
-                   optimizer=None, state_noise=0.0):
+                   optimizer=None, state_noise=0.0, item_ends=False):
     """Train ``net`` on ``task`` as a Keras model over whole sequences (fast).
 
     The model (:func:`build_model`) computes the network with its ideal
-    memory and rate neurons, every step at once; the network must have no
-    synapses on its trained path and no connections back into its memories
-    (see :func:`check_parallel`). Losses, batches and arguments are those
+    memory and rate neurons, every step at once, its synapses included (a
+    network trained with the synapses it will be deployed with expects
+    their lag); it must have no connections back into its memories or
+    hidden units (see :func:`check_parallel`). Losses, batches and arguments are those
     of :func:`nengo_lmu.analysis.training.train`; the result deploys the
     same way (``Training.network``), with the ideal memory or, given
     ``memory=None``, a neural one.
@@ -228,6 +283,13 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
         rates, 16% with spikes, with ``memory_reg=0.01``), and a network
         trained without noise leans on differences smaller than that.
 
+    item_ends : bool, optional
+        A regression task's loss at the last step of each held item only,
+        the steps :func:`.deployment.evaluate` scores (default False: at
+        every step). With items held for many steps and synapses in the
+        loop, the loss at every step asks the output to jump at each new
+        item, which the synapses cannot, at the cost of the item ends.
+
     Returns
     -------
     Training
@@ -241,8 +303,13 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
     tf.random.set_seed(seed)
     x = hold(task.x_train, steps_per_item)
     y = _targets(task, "train", steps_per_item)
+    weights = None
     if task.kind == "classification":
         y = y[:, -1]
+    elif check_bool(item_ends, "item_ends"):
+        steps = int(steps_per_item)
+        weights = np.zeros(y.shape[:2], dtype=np.float32)
+        weights[:, steps - 1::steps] = steps  # the mean loss at the item ends
     state_noise = _check_noise(state_noise)
     model = build_model(net.spec, x.shape[1],
                         return_sequences=task.kind != "classification",
@@ -255,7 +322,8 @@ def train(net, task, epochs=10, batch_size=32, learning_rate=1e-3,
         validation_data = (validation_data[0], validation_data[1][:, -1])
     start = time.perf_counter()
     history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose,
-                        shuffle=True, validation_data=validation_data,
+                        shuffle=True, sample_weight=weights,
+                        validation_data=validation_data,
                         callbacks=callbacks)
     return Training(
         parameters=parameters(model),

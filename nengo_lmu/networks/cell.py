@@ -28,6 +28,7 @@ keras-lmu's cell (ReLU hidden units, no hidden-cell dropout).
 """
 
 import json
+import numbers
 
 import numpy as np
 import nengo
@@ -61,6 +62,14 @@ def check_synapse(value, attr):
     if value is None or (not isinstance(value, bool) and value == 0):
         return None
     return check_positive(value, attr)
+
+
+def check_finite(value, attr):
+    """A finite real number, as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(
+            value):
+        raise ValidationError(f"must be a finite number (got {value!r})", attr)
+    return float(value)
 
 
 def check_keywords(kwargs, where):
@@ -151,6 +160,14 @@ class LMUCell(nengo.Network):
     activation : {"relu", "tanh"}, optional
         The hidden units' :math:`f` (default ``"relu"``; ``"tanh"`` for rate
         networks only).
+    memory_kernel_scale : float, optional
+        Multiplies the initial memory kernel :math:`W_m` (default 1:
+        Glorot-uniform), > 0. Initialisation only, like ``bias_init``.
+    bias_init : float, optional
+        The initial bias :math:`b` of every hidden unit, in units of the
+        activation (default 0). Small memory kernels and a small positive
+        bias start ReLU units active and near-linear (on Mackey-Glass, 0.3
+        and 0.1 train to a lower error than the defaults).
     discretizer : {"zoh", "euler"}, optional
         Passed to the memory (default ``"zoh"``).
     dt : float, optional
@@ -218,6 +235,8 @@ class LMUCell(nengo.Network):
         hidden_to_hidden=False,
         use_bias=True,
         activation="relu",
+        memory_kernel_scale=1.0,
+        bias_init=0.0,
         discretizer="zoh",
         dt=0.001,
         radii=1.0,
@@ -244,6 +263,8 @@ class LMUCell(nengo.Network):
                 f"must be one of {ACTIVATIONS} (got {activation!r})", "activation"
             )
         self.activation = activation
+        memory_kernel_scale = check_positive(memory_kernel_scale, "memory_kernel_scale")
+        bias_init = check_finite(bias_init, "bias_init")
         self.flags = {
             "hidden_to_memory": check_bool(hidden_to_memory, "hidden_to_memory"),
             "memory_to_memory": check_bool(memory_to_memory, "memory_to_memory"),
@@ -275,10 +296,10 @@ class LMUCell(nengo.Network):
             "input_encoders": np.ones(shapes["input_encoders"]),
             "hidden_encoders": np.zeros(shapes["hidden_encoders"]),
             "memory_encoders": np.zeros(shapes["memory_encoders"]),
-            "memory_kernel": _glorot(rng, shapes["memory_kernel"]),
+            "memory_kernel": _glorot(rng, shapes["memory_kernel"], memory_kernel_scale),
             "input_kernel": _glorot(rng, shapes["input_kernel"]),
             "hidden_kernel": _glorot(rng, shapes["hidden_kernel"], scale=0.5),
-            "bias": np.zeros(shapes["bias"]),
+            "bias": np.full(shapes["bias"], bias_init),
         }
         with self:
             self.input = nengo.Node(size_in=self.size_in, label="x")
@@ -302,7 +323,9 @@ class LMUCell(nengo.Network):
                 1,
                 neuron_type=self.hidden_neurons,
                 gain=nengo.dists.Choice([self.gain]),
-                bias=nengo.dists.Choice([0.0]),
+                # a spiking cell's bias b (a rate cell's comes through a connection)
+                bias=nengo.dists.Choice([bias_init * self.gain if self.spiking
+                                         else 0.0]),
                 label="h",
             )
             self.output = nengo.Node(size_in=self.units, label="h")

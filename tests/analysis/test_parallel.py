@@ -16,8 +16,9 @@ CELLS = [dict(units=6, order=4, theta=0.02, hidden_synapse=None, input_to_hidden
               activation="tanh", discretizer="euler")]
 
 
-def random_network(seed=0):
-    net = LMUNetwork(2, 3, CELLS, readout_synapse=None, memory="ideal", seed=seed)
+def random_network(seed=0, cells=CELLS, readout_synapse=None):
+    net = LMUNetwork(2, 3, cells, readout_synapse=readout_synapse, memory="ideal",
+                     seed=seed)
     rng = np.random.RandomState(seed)
     net.set_parameters({k: rng.randn(*v.shape) for k, v in net.parameters().items()})
     return net
@@ -37,8 +38,14 @@ def step_by_step(net, x):
     return np.stack(out)
 
 
-def test_parallel_model_equals_the_step_network():
-    net = random_network()
+@pytest.mark.parametrize("synapses", [False, True])
+def test_parallel_model_equals_the_step_network(synapses):
+    """With or without synapses (each cell's its own, and the readout's)."""
+    cells, readout = CELLS, None
+    if synapses:
+        cells = [dict(CELLS[0], hidden_synapse=0.003), dict(CELLS[1], hidden_synapse=0.01)]
+        readout = 0.004
+    net = random_network(cells=cells, readout_synapse=readout)
     x = np.random.RandomState(1).randn(3, 60, 2)
     model = parallel.build_model(net.spec, 60, dtype="float64")
     parallel.set_parameters(model, net.parameters())
@@ -46,9 +53,34 @@ def test_parallel_model_equals_the_step_network():
     slow = step_by_step(net, x)
     assert np.abs(slow).max() > 1  # the outputs are not trivially small
     np.testing.assert_allclose(fast, slow, atol=1e-6)
+    # the last step only (a classifier's output), the readout's synapse included
+    last = parallel.build_model(net.spec, 60, dtype="float64", return_sequences=False)
+    parallel.set_parameters(last, net.parameters())
+    np.testing.assert_allclose(last.predict(x, verbose=0), slow[:, -1], atol=1e-6)
     # the weights go back unchanged
     for name, value in parallel.parameters(model).items():
         np.testing.assert_allclose(value, net.parameters()[name])
+    if synapses:  # the synapses matter: without them the output differs
+        bare = random_network()
+        assert np.abs(bare_output(bare, x) - slow).max() > 0.1
+
+
+def bare_output(net, x):
+    model = parallel.build_model(net.spec, x.shape[1], dtype="float64")
+    parallel.set_parameters(model, net.parameters())
+    return model.predict(x, verbose=0)
+
+
+def test_lowpass_response_is_nengos():
+    """The filter the parallel model convolves with is nengo's discrete lowpass, one
+    step late as in the simulator (``filt`` has no such step)."""
+    u = np.zeros(30)
+    u[0] = 1
+    expected = nengo.Lowpass(0.004).filt(u, dt=0.001, y0=0)
+    response = parallel.lowpass_response(0.004, 30)
+    assert response[0] == 0
+    np.testing.assert_allclose(response[1:], expected[:-1], atol=1e-12)
+    np.testing.assert_array_equal(parallel.lowpass_response(None, 3), [1, 0, 0])
 
 
 def test_parallel_training_deploys_as_the_nengo_network(tmp_path):
@@ -103,12 +135,6 @@ def test_state_noise_only_in_training():
 
 def test_parallel_errors():
     task = tasks.permuted_digits().subset(n_train=8, n_test=2)
-    synapse = LMUNetwork(1, 10, [dict(units=4, order=2, theta=0.1)], memory="ideal")
-    with pytest.raises(ValidationError, match="readout_synapse: must be None for parallel"):
-        parallel.train(synapse, task)
-    hidden = LMUNetwork(1, 10, [dict(units=4, order=2, theta=0.1)], readout_synapse=None)
-    with pytest.raises(ValidationError, match="hidden_synapse: must be None in every cell"):
-        parallel.train(hidden, task)
     loop = LMUNetwork(1, 10, [dict(units=4, order=2, theta=0.1, hidden_synapse=None,
                                     hidden_to_hidden=True)], readout_synapse=None)
     with pytest.raises(ValidationError, match="hidden_to_hidden: must be False in every"):
@@ -174,3 +200,26 @@ def test_nengo_dl_runs_the_same_network_in_minibatches():
     np.testing.assert_allclose(dl["outputs"], fast["outputs"], atol=1e-5)
     result = training.train(net, task, epochs=2, batch_size=4, validation=True)
     assert len(result.history["val_loss"]) == 2 and len(result.loss) == 2
+
+
+def test_loss_at_item_ends_only():
+    """``item_ends=True``: a regression task's loss at the last step of each held
+    item only (the steps deployment scores), with a synapse in the loop."""
+    task = tasks.mackey_glass_task(n_train=4, n_test=2, n_steps=30, horizon=3)
+    net = LMUNetwork(1, 1, [dict(units=5, order=3, theta=0.03, hidden_synapse=0.004,
+                                 input_to_hidden=True, bias_init=0.1)],
+                     readout_synapse=0.003, memory="ideal", seed=0)
+    steps = 3
+    model = parallel.build_model(net.spec, 30 * steps)
+    parallel.set_parameters(model, net.parameters())
+    error = (model.predict(training.hold(task.x_train, steps), verbose=0)
+             - training.hold(task.y_train, steps)) ** 2
+    ends, everywhere = error[:, steps - 1::steps].mean(), error.mean()
+    assert abs(ends - everywhere) > 1e-3 * everywhere  # 10x the tolerance below
+    for item_ends, expected in ((True, ends), (False, everywhere)):
+        trained = parallel.train(net, task, epochs=1, batch_size=4, learning_rate=1e-12,
+                                 steps_per_item=steps, item_ends=item_ends)
+        assert trained.loss[0] == pytest.approx(expected, rel=1e-4)
+    with pytest.raises(ValidationError, match=r"item_ends: must be True or False "
+                                              r"\(got 'yes'\)"):
+        parallel.train(net, task, item_ends="yes")

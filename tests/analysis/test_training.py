@@ -173,6 +173,23 @@ def test_paper_mackey_glass_from_the_command_line(tmp_path, capsys):
     assert "rate (keras)" in capsys.readouterr().out
 
 
+def test_paper_mackey_glass_setting_starts_as_the_benchmark():
+    """The full setting's cells start with ReLU units, memory kernels at 0.3 of
+    Glorot's scale and biases of 0.1 (the benchmark's winning initialisation)."""
+    config = pipeline.settings("mackey-glass-paper", n_train=4, n_test=2)
+    task = pipeline.make_task(config)
+    net = pipeline.make_network(config, task)
+    plain = pipeline.make_network(
+        dict(config, cells=[dict(c, memory_kernel_scale=1.0, bias_init=0.0)
+                            for c in config["cells"]]), task)
+    values, reference = net.parameters(), plain.parameters()
+    assert len(net.cells) == 4 and all(c.activation == "relu" for c in net.cells)
+    for i in range(4):
+        np.testing.assert_array_equal(values[f"cell{i}.bias"], 0.1)
+        np.testing.assert_allclose(values[f"cell{i}.memory_kernel"],
+                                   0.3 * reference[f"cell{i}.memory_kernel"], rtol=1e-12)
+
+
 def test_memory_radii_cover_the_states_means():
     # pixels are non-negative: the window mean (m0) has a large mean, which
     # radii from standard deviations left out of the neurons' range

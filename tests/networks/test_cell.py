@@ -35,6 +35,10 @@ def test_cell_parameters_follow_the_keras_lmu_flags():
         (dict(rate_scale=0), "rate_scale: must be a finite number > 0"),
         (dict(dt=0.5), "dt"),
         (dict(memory_reg=0), r"memory_reg: must be a finite number > 0 \(got 0\)"),
+        (dict(memory_kernel_scale=0),
+         r"memory_kernel_scale: must be a finite number > 0 \(got 0\)"),
+        (dict(bias_init=float("nan")), r"bias_init: must be a finite number \(got nan\)"),
+        (dict(bias_init="0.1"), r"bias_init: must be a finite number \(got '0.1'\)"),
     ],
 )
 def test_cell_errors(kwargs, match):
@@ -42,6 +46,29 @@ def test_cell_errors(kwargs, match):
     args.update(kwargs)
     with nengo.Network(), pytest.raises(ValidationError, match=match):
         LMUCell(**args)
+
+
+def test_initialisation_options():
+    """``memory_kernel_scale`` scales the same Glorot draws; ``bias_init`` sets every
+    bias, in units of the activation, in a rate and a spiking network alike."""
+    plain = make_net().parameters()
+    scaled = make_net(cell=dict(memory_kernel_scale=0.3, bias_init=0.1))
+    values = scaled.parameters()
+    np.testing.assert_allclose(values["cell0.memory_kernel"],
+                               0.3 * plain["cell0.memory_kernel"], rtol=1e-12)
+    assert np.abs(plain["cell0.memory_kernel"]).max() > 0.1
+    np.testing.assert_array_equal(values["cell0.input_kernel"], plain["cell0.input_kernel"])
+    np.testing.assert_array_equal(values["cell0.bias"], np.full(12, 0.1))
+    spiking = make_net(cell=dict(bias_init=0.1), spiking=True)
+    np.testing.assert_allclose(spiking.parameters()["cell0.bias"], np.full(12, 0.1))
+    assert scaled.spec["cells"][0]["bias_init"] == 0.1  # saved with the network
+    # with no input, the bias alone drives every rate unit to 0.1
+    ideal = make_net(cell=dict(memory_kernel_scale=0.3, bias_init=0.1), memory="ideal")
+    with ideal:
+        probe = nengo.Probe(ideal.cells[0].output, synapse=None)
+    with nengo.Simulator(ideal, progress_bar=False) as sim:
+        sim.run_steps(3)
+    np.testing.assert_allclose(sim.data[probe], 0.1, atol=1e-12)
 
 
 def test_network_errors():
