@@ -76,17 +76,19 @@ def memory_net(order, m, duration=0.5, seed=0, **kwargs):
 
 
 @pytest.mark.parametrize(
-    "order, m, neuron_type, quantize",
+    "order, m, neuron_type, quantize, pairs",
     [
-        (3, 90, LoihiSpikingRectifiedLinear(), True),
-        (6, 240, LoihiSpikingRectifiedLinear(), False),
-        (4, 160, LoihiLIF(), True),
-        (2, 60, LoihiLIF(), False),
+        (3, 90, LoihiSpikingRectifiedLinear(), True, 8),  # input on several pairs
+        (6, 240, LoihiSpikingRectifiedLinear(), False, 1),
+        (4, 160, LoihiLIF(), True, 1),
+        (2, 60, LoihiLIF(), False, 8),
     ],
 )
-def test_memory_is_bit_exact(order, m, neuron_type, quantize):
-    net, probes, steps = memory_net(order, m, neuron_type=neuron_type,
-                                    quantize=quantize, neurons_per_core=m // 2)
+def test_memory_is_bit_exact(order, m, neuron_type, quantize, pairs):
+    net, probes, steps = memory_net(order, m, neuron_type=neuron_type, quantize=quantize,
+                                    neurons_per_core=m // 2, input_pairs=pairs)
+    mem = net.networks[0]
+    assert (mem.input_copies > 1) == (pairs > 1)
     expected, actual = run_both(net, probes, steps)
     assert expected[1].any()  # the neurons spiked
     assert_identical(expected, actual)

@@ -391,6 +391,22 @@ def test_input_pairs_leave_the_grid_to_the_recurrent_weights():
         assert all(w_exp - dw >= -6 for dw, _ in need)
 
 
+def test_input_pairs_by_default_only_from_order_12():
+    """Below ``INPUT_PAIRS_MIN_ORDER`` one pair carries the input unless more
+    are asked for (lower orders measured worse with several); from it up the
+    memory chooses several."""
+    from nengo_lmu.hardware.loihi import (  # noqa: PLC0415
+        DEFAULT_INPUT_PAIRS, INPUT_PAIRS_MIN_ORDER)
+
+    process = signals.white_signal_process(10.0, high=1.0, rms=1.0)
+    spec = dict(radii=process, seed=0, quantize=False, add_to_container=False)
+    assert INPUT_PAIRS_MIN_ORDER == 12
+    assert LoihiLegendreMemory(6, 1.0, 192, **spec).input_copies == 1
+    assert LoihiLegendreMemory(6, 1.0, 192, input_pairs=32, **spec).input_copies > 1
+    high = LoihiLegendreMemory(12, 1.0, 384, **spec)
+    assert 1 < high.input_copies <= DEFAULT_INPUT_PAIRS
+
+
 def test_input_pairs_bad_value_fails_before_building():
     for bad in (0, 2.5, 33):
         with pytest.raises(ValidationError, match=r"input_pairs.*integer in \[1, 32\]"):

@@ -60,6 +60,8 @@ from nengo_lmu.hardware.loihi.chip import (
 from nengo_lmu.hardware.loihi import build
 from nengo_lmu.hardware.loihi.energy import dense_counts, loihi_counts
 from nengo_lmu.hardware.loihi.inputs import (
+    DEFAULT_INPUT_PAIRS,
+    INPUT_PAIRS_MIN_ORDER,
     MAX_INPUT_COPIES,
     HostInputs,
     WideInputNeurons,

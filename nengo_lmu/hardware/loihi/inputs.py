@@ -17,6 +17,24 @@ from nengo_loihi.splitter import Split
 #: Most on/off pairs that carry a memory's input (:func:`input_copies`).
 MAX_INPUT_COPIES = 32
 
+#: The lowest order whose memory spreads its input over several pairs by
+#: default. Measured on the integer emulator (window NRMSE, one pair against
+#: several): order 12, theta = 1 s, theta f = 0.3 at 768 / 1,536 / 3,072
+#: neurons 0.238 / 0.094 / 0.170 -> 0.206 / 0.068 / 0.053; order 24, theta =
+#: 0.25 s, 1,536 / 3,072 neurons 0.134 / 0.082 -> 0.088 / 0.078; but orders 3
+#: and 6 at 2 and 4 x 64 d neurons (3 seeds) lost at the larger size (order 6,
+#: theta = 1 s, theta f = 1: 0.054 -> 0.077; the error stopped falling with m
+#: at 5 of 8 points), where the input's precision matters more than the grid.
+INPUT_PAIRS_MIN_ORDER = 12
+
+#: Most pairs a memory of order :data:`INPUT_PAIRS_MIN_ORDER` or more takes by
+#: default. Up to 32 lost at theta f = 1 with many neurons (order 12, theta =
+#: 1 s, 3,072 neurons, seed 0: one pair 0.055, 32 pairs 0.094, 8 pairs 0.061)
+#: and gained little more on slow inputs (theta f = 0.3: 0.069 with 8 or 32;
+#: order 24, theta = 1 s, 1,536 neurons: one pair 0.62, 32 pairs 0.25, 8
+#: pairs 0.27).
+DEFAULT_INPUT_PAIRS = 8
+
 
 def input_copies(W, W_in, input_range, dt, n_neurons, size_in, most=MAX_INPUT_COPIES):
     """How many on/off pairs carry each neuron's input, so that its input

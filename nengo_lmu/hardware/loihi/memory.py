@@ -16,7 +16,8 @@ from nengo_loihi.block import (
 from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear, loihi_rates
 
 from nengo_lmu.hardware.loihi.chip import LOIHI_NEURONS, _neuron_args, chip_tau
-from nengo_lmu.hardware.loihi.inputs import MAX_INPUT_COPIES, input_copies
+from nengo_lmu.hardware.loihi.inputs import (
+    DEFAULT_INPUT_PAIRS, INPUT_PAIRS_MIN_ORDER, MAX_INPUT_COPIES, input_copies)
 from nengo_lmu.hardware.loihi.resources import fit_neurons_per_core, synapse_bits
 from nengo_lmu.mapping import LowpassMapping
 from nengo_lmu.networks.memory import LegendreMemory
@@ -146,11 +147,13 @@ class LoihiLegendreMemory(LegendreMemory):
         weights on one 8-bit grid set by the largest, and one pair's weights
         into the high orders are several times the largest recurrent weight,
         which makes the recurrent weights, biases and currents coarse. Each
-        neuron takes just enough pairs (:func:`input_copies`, at most this,
-        default :data:`MAX_INPUT_COPIES`) that its input weights are no
-        larger than its recurrent ones (9 for the high orders of an order-12
-        memory at theta = 1 s, 0.3 Hz input, 768 neurons); each pair takes
-        two input axons on every core. ``1`` is the mapping without this.
+        neuron takes just enough pairs (:func:`input_copies`, at most this)
+        that its input weights are no larger than its recurrent ones (9 for
+        the high orders of an order-12 memory at theta = 1 s, 0.3 Hz input,
+        768 neurons); each pair takes two input axons on every core. ``1``
+        is the mapping without this. Default :data:`DEFAULT_INPUT_PAIRS` (8)
+        from order :data:`INPUT_PAIRS_MIN_ORDER` (12) up, 1 below; at most
+        :data:`MAX_INPUT_COPIES`.
     quantize : bool, optional
         Put the recurrent weights on nengo-loihi's 8-bit grid by GPFQ
         (default True). Building then runs nengo-loihi's builder once on
@@ -513,7 +516,8 @@ class LoihiPopulation(Population):
 
         self.row_copies = input_copies(
             W, encode(memory.scaled_B), self.input_range, memory.dt, m, memory.size_in,
-            most=self.input_pairs or MAX_INPUT_COPIES,
+            most=self.input_pairs or (
+                DEFAULT_INPUT_PAIRS if memory.order >= INPUT_PAIRS_MIN_ORDER else 1),
         )
         self.input_copies = int(self.row_copies.max())
         if self.input_copies > 1:
