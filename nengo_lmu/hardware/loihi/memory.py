@@ -76,6 +76,15 @@ def default_neuron_type(order, theta):
     return LoihiSpikingRectifiedLinear()
 
 
+def _check_count(value, name, high, obj, prefix="", suffix=""):
+    """``value`` is None or an integer in [1, ``high``], else a ValidationError."""
+    if value is not None and not (isinstance(value, (int, np.integer)) and 1 <= value <= high):
+        raise ValidationError(
+            f"Must be {prefix}an integer in [1, {high}]{suffix} (got {value!r})",
+            attr=name, obj=obj,
+        )
+
+
 def _check_range(value, name, low, high, obj, low_open=False):
     try:
         lo, hi = (float(v) for v in value)
@@ -242,26 +251,10 @@ class LoihiLegendreMemory(LegendreMemory):
             )
         max_rates = _check_range(max_rates, "max_rates", 0, 1.0 / dt, self, True)
         intercepts = _check_range(intercepts, "intercepts", -1, 1, self)
-        if neurons_per_core is not None and not (
-            isinstance(neurons_per_core, (int, np.integer))
-            and 1 <= neurons_per_core <= MAX_COMPARTMENTS
-        ):
-            raise ValidationError(
-                f"Must be an integer in [1, {MAX_COMPARTMENTS}], the compartments of "
-                f"a Loihi core (got {neurons_per_core!r})",
-                attr="neurons_per_core",
-                obj=self,
-            )
-        if input_pairs is not None and not (
-            isinstance(input_pairs, (int, np.integer))
-            and 1 <= input_pairs <= MAX_INPUT_COPIES
-        ):
-            raise ValidationError(
-                f"Must be None (chosen to fit) or an integer in [1, {MAX_INPUT_COPIES}] "
-                f"(got {input_pairs!r})",
-                attr="input_pairs",
-                obj=self,
-            )
+        _check_count(neurons_per_core, "neurons_per_core", MAX_COMPARTMENTS, self,
+                     suffix=", the compartments of a Loihi core")
+        _check_count(input_pairs, "input_pairs", MAX_INPUT_COPIES, self,
+                     prefix="None (chosen to fit) or ")
         input_range = _input_range(input_range, radii, theta, dt, self)
         seed = kwargs.get("seed")
         parent = nengo.Network.context[-1] if nengo.Network.context else None
