@@ -23,11 +23,12 @@ input's weights, with one on/off pair, are up to 9 times larger still, and
 a core's one weight grid is set by the largest.
 
 Usage: ``python benchmarks/bench_weight_grid.py [--seeds 0 1] [--sizes 768 1536 3072]
-[--variants float gpfq gpfq-1pair]`` (about 10 minutes for two seeds and
+[--variants float gpfq gpfq-1pair] [--theta-f 0.3]`` (about 10 minutes for two seeds and
 three variants on two cores). Measured (2 seeds): float 0.202 / 0.065 / 0.044,
 gpfq-32pairs (then the default) 0.206 / 0.068 / 0.053, gpfq-1pair 0.238 /
-0.094 / 0.170; with up to 8 pairs (now the default), seed 0 at 3,072: 0.069
-against 0.069 with 32.
+0.094 / 0.170. ``--sizes 3072 --seeds 0 --variants gpfq-8pairs
+gpfq-32pairs``: 0.069 and 0.069; with ``--theta-f 1`` and ``gpfq-1pair``
+too: 0.055 / 0.061 / 0.094 (``gpfq``, the default, takes up to 8 pairs).
 """
 
 import argparse
@@ -47,16 +48,17 @@ VARIANTS = {
     "gpfq": dict(quantize=True, target="fast"),
     "rounded": dict(quantize=False, target="fast"),
     "gpfq-1pair": dict(quantize=True, target="fast", input_pairs=1),
+    "gpfq-8pairs": dict(quantize=True, target="fast", input_pairs=8),
     "gpfq-32pairs": dict(quantize=True, target="fast", input_pairs=32),
     "rounded-1pair": dict(quantize=False, target="fast", input_pairs=1),
 }
 
 
-def run(n_neurons, variant, seed):
-    """Window NRMSE of one memory on one input."""
+def run(n_neurons, variant, seed, high=HIGH):
+    """Window NRMSE of one memory on one input of ``high`` Hz."""
     v = VARIANTS[variant]
-    u = signals.white_signal(DURATION, DT, high=HIGH, rms=1.0, seed=seed)
-    process = signals.white_signal_process(DURATION, high=HIGH, rms=1.0)
+    u = signals.white_signal(DURATION, DT, high=high, rms=1.0, seed=seed)
+    process = signals.white_signal_process(DURATION, high=high, rms=1.0)
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(signals.input_process(u, DT))
         mem = LoihiLegendreMemory(ORDER, THETA, n_neurons, radii=process,
@@ -77,14 +79,17 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[768, 1536, 3072])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS),
                         choices=list(VARIANTS))
+    parser.add_argument("--theta-f", type=float, default=HIGH * THETA,
+                        help="the input's bandwidth times theta (default 0.3)")
     args = parser.parse_args(argv)
+    high = args.theta_f / THETA
     warnings.filterwarnings("ignore", message=".*extra bits in weight")
-    print(f"order {ORDER}, theta {THETA} s, {HIGH} Hz white noise (RMS 1), "
+    print(f"order {ORDER}, theta {THETA} s, {high:g} Hz white noise (RMS 1), "
           f"{DURATION} s; window NRMSE per seed {args.seeds}")
     print(f"{'m':>6} {'weights':>8}  per seed -> mean")
     for m in args.sizes:
         for variant in args.variants:
-            errors = [run(m, variant, s) for s in args.seeds]
+            errors = [run(m, variant, s, high) for s in args.seeds]
             per_seed = " ".join(f"{e:.3f}" for e in errors)
             print(f"{m:>6} {variant:>8}  {per_seed} -> {np.mean(errors):.3f}", flush=True)
 

@@ -30,9 +30,8 @@ INPUT_PAIRS_MIN_ORDER = 12
 #: Most pairs a memory of order :data:`INPUT_PAIRS_MIN_ORDER` or more takes by
 #: default. Up to 32 lost at theta f = 1 with many neurons (order 12, theta =
 #: 1 s, 3,072 neurons, seed 0: one pair 0.055, 32 pairs 0.094, 8 pairs 0.061)
-#: and gained little more on slow inputs (theta f = 0.3: 0.069 with 8 or 32;
-#: order 24, theta = 1 s, 1,536 neurons: one pair 0.62, 32 pairs 0.25, 8
-#: pairs 0.27).
+#: and gained nothing more on slow inputs (theta f = 0.3: 0.069 with 8 or 32;
+#: ``benchmarks/bench_weight_grid.py --theta-f``).
 DEFAULT_INPUT_PAIRS = 8
 
 
