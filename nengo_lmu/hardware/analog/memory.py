@@ -63,8 +63,9 @@ import nengo
 from nengo.exceptions import ValidationError
 
 from nengo_lmu.hardware.analog.builder import SynapseDerivative
+from nengo_lmu.hardware.analog.discrete import ExactSynapseMapping
 from nengo_lmu.hardware.analog.substrate import Substrate
-from nengo_lmu.dynamics import lmu_matrices, scale_system
+from nengo_lmu.dynamics import lmu_matrices, scale_rows, scale_system
 from nengo_lmu.mapping import (
     SynapseMapping,
     derivative_systems,
@@ -75,7 +76,11 @@ from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.networks.population import Output, Population, Ports
 
 #: What :class:`AnalogLegendreMemory` can compensate, in the order they stack.
-COMPENSATIONS = ("calibrate", "synapse", "heterogeneous")
+COMPENSATIONS = ("calibrate", "synapse", "heterogeneous", "exact")
+
+#: Compensations that map the dynamics onto the chip's synapse: at most one of
+#: ``"exact"`` and the other two.
+_SHAPED = ("synapse", "heterogeneous")
 
 #: Largest ratio between the row scales (largest magnitudes) of the scaled
 #: recurrence ``T A' T^-1`` that the memory leaves as it is: the
@@ -90,6 +95,12 @@ MAX_RADIUS_RATIO = 10.0
 #: Largest :func:`second_order_ratio` at which the synapse compensations are
 #: applied by default, and beyond which asking for them warns.
 MAX_SECOND_ORDER_RATIO = 1.0
+
+#: Largest :func:`.discrete.robust_radius` at which the memory uses the
+#: exact mapping by default.
+MAX_ROBUST_RADIUS = 1.0
+
+READOUT = "ideal"
 
 
 class GroupSolver(nengo.solvers.Solver):
@@ -183,6 +194,17 @@ def _memory_second_order_ratio(order, theta, synapse, dt, substrate):
         return None
 
 
+def _memory_robust_radius(order, theta, synapse, dt, substrate):
+    """:func:`.discrete.robust_radius` of a memory's exact mapping; None
+    where its arguments are invalid."""
+    try:
+        A, B = lmu_matrices(order, theta)
+        tau = synapse.tau if isinstance(synapse, nengo.Lowpass) else float(synapse)
+        return ExactSynapseMapping(substrate).robust_radius(A, B, tau, dt)
+    except (ValidationError, TypeError, ValueError, np.linalg.LinAlgError):
+        return None
+
+
 class ChipSynapseMapping(SynapseMapping):
     """Principle 3 for ``substrate``'s synapse (:func:`chip_synapse`) instead
     of the lowpass the memory asks for (:func:`~nengo_lmu.mapping.general_synapse`)."""
@@ -273,9 +295,11 @@ class AnalogLegendreMemory(LegendreMemory):
             )
         ratio = _memory_second_order_ratio(order, theta, synapse, dt, substrate)
         if compensations is None:
-            compensations = COMPENSATIONS
+            compensations = ("calibrate",) + _SHAPED
             if ratio is not None and ratio > MAX_SECOND_ORDER_RATIO:
-                compensations = ("calibrate",)
+                robust = _memory_robust_radius(order, theta, synapse, dt, substrate)
+                compensations = ("calibrate",) + (
+                    ("exact",) if robust is not None and robust < MAX_ROBUST_RADIUS else ())
         if isinstance(compensations, str):
             compensations = (compensations,)
         compensations = tuple(compensations)
@@ -287,7 +311,20 @@ class AnalogLegendreMemory(LegendreMemory):
                 obj=self,
             )
         compensations = tuple(c for c in COMPENSATIONS if c in compensations)
+        if "exact" in compensations and any(c in compensations for c in _SHAPED):
+            raise ValidationError(
+                f"'exact' replaces {_SHAPED}: give at most one of the two mappings "
+                f"(got {compensations})",
+                attr="compensations",
+                obj=self,
+            )
         population = AnalogPopulation(substrate, compensations)
+        if "exact" in compensations:
+            synapse_mapping = ExactSynapseMapping(substrate)
+        elif population.synapse_shaped:
+            synapse_mapping = ChipSynapseMapping(substrate)
+        else:
+            synapse_mapping = None
         super().__init__(
             order,
             theta,
@@ -301,9 +338,7 @@ class AnalogLegendreMemory(LegendreMemory):
             solver=solver,
             n_eval_points=n_eval_points,
             population=population,
-            synapse_mapping=(
-                ChipSynapseMapping(substrate) if population.synapse_shaped else None
-            ),
+            synapse_mapping=synapse_mapping,
             **kwargs,
         )
         if self.synapse_shaped and ratio is not None and ratio > MAX_SECOND_ORDER_RATIO:
@@ -420,6 +455,7 @@ class AnalogPopulation(Population):
         self.compensations = compensations
         self.ensemble = self.groups = self.wiring = None
         self.recurrent_connections = self.input_connections = None
+        self.delayed_input_connections = []
 
     @property
     def synapse_shaped(self):
@@ -455,11 +491,41 @@ class AnalogPopulation(Population):
                 self.recurrent_connections = [nengo.Connection(
                     ens, ens, transform=memory.scaled_A, synapse=tau, solver=solver
                 )]
+            readout = np.diag(memory.radii_full)
+            if isinstance(memory.synapse_mapping, ExactSynapseMapping):
+                nodes = self._delayed_inputs(memory, ens, tau)
+                if READOUT == "ideal":
+                    readout = self._ideal_readout(memory, nodes, tau)
         return Ports(
             input=None if self.input_connections is not None else ens,
-            outputs=[Output(ens, np.diag(memory.radii_full), solver=solver)],
+            outputs=[Output(ens, readout, solver=solver)],
             network=self.wiring,
         )
+
+    def _ideal_readout(self, memory, nodes, tau):
+        R, taps = memory.synapse_mapping.readout(memory.A, memory.B, tau.tau, memory.dt)
+        eye = np.eye(memory.size_in)
+        for node, G in zip(nodes[1:], taps[1:]):
+            nengo.Connection(node, memory.state, transform=np.kron(eye, G), synapse=None)
+        return np.kron(eye, R) @ np.diag(memory.radii_full)
+
+    def _delayed_inputs(self, memory, ens, tau):
+        """The exact mapping's taps of past inputs, delayed on the host by
+        whole steps (nengo's discrete ``LinearFilter``), into the chip's synapse."""
+        mapping = memory.synapse_mapping
+        eye = np.eye(memory.size_in)
+        self.delayed_input_connections = []
+        nodes = [memory.input]
+        for lag, F in enumerate(mapping.delayed_taps(memory.A, memory.B, tau.tau, memory.dt), 1):
+            delay = nengo.LinearFilter([1.0], [1.0] + [0.0] * lag, analog=False)
+            node = nengo.Node(size_in=memory.size_in, label=f"input {lag} step(s) ago")
+            nengo.Connection(memory.input, node, synapse=delay)
+            nodes.append(node)
+            self.delayed_input_connections.append(nengo.Connection(
+                node, ens, transform=scale_rows(np.kron(eye, F), memory.radii_full),
+                synapse=tau,
+            ))
+        return nodes
 
     def _derivatives(self, memory, ens, solver, tau):
         """Decode x and its first two derivatives once; each neuron weighs
