@@ -76,10 +76,16 @@ from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.networks.population import Output, Population, Ports
 
 #: What :class:`AnalogLegendreMemory` can compensate, in the order they stack.
-COMPENSATIONS = ("calibrate", "synapse", "heterogeneous", "exact")
+COMPENSATIONS = ("calibrate", "synapse", "heterogeneous")
 
-#: Compensations that map the dynamics onto the chip's synapse: at most one of
-#: ``"exact"`` and the other two.
+#: The exact discrete mapping for the chip's synapse (:mod:`.discrete`): a
+#: compensation that replaces ``"synapse"`` and ``"heterogeneous"``.
+EXACT = "exact"
+
+#: Every compensation a memory takes, in the order they are listed.
+ALL_COMPENSATIONS = COMPENSATIONS + (EXACT,)
+
+#: The compensations that shape the mapping for the chip's synapse approximately.
 _SHAPED = ("synapse", "heterogeneous")
 
 #: Largest ratio between the row scales (largest magnitudes) of the scaled
@@ -299,27 +305,27 @@ class AnalogLegendreMemory(LegendreMemory):
             if ratio is not None and ratio > MAX_SECOND_ORDER_RATIO:
                 robust = _memory_robust_radius(order, theta, synapse, dt, substrate)
                 compensations = ("calibrate",) + (
-                    ("exact",) if robust is not None and robust < MAX_ROBUST_RADIUS else ())
+                    (EXACT,) if robust is not None and robust < MAX_ROBUST_RADIUS else ())
         if isinstance(compensations, str):
             compensations = (compensations,)
         compensations = tuple(compensations)
-        unknown = [c for c in compensations if c not in COMPENSATIONS]
+        unknown = [c for c in compensations if c not in ALL_COMPENSATIONS]
         if unknown:
             raise ValidationError(
-                f"Must be a subset of {COMPENSATIONS} (got {unknown})",
+                f"Must be a subset of {ALL_COMPENSATIONS} (got {unknown})",
                 attr="compensations",
                 obj=self,
             )
-        compensations = tuple(c for c in COMPENSATIONS if c in compensations)
-        if "exact" in compensations and any(c in compensations for c in _SHAPED):
+        compensations = tuple(c for c in ALL_COMPENSATIONS if c in compensations)
+        if EXACT in compensations and any(c in compensations for c in _SHAPED):
             raise ValidationError(
-                f"'exact' replaces {_SHAPED}: give at most one of the two mappings "
-                f"(got {compensations})",
+                f"Must not combine 'exact' with 'synapse' or 'heterogeneous', which it "
+                f"replaces (got {compensations})",
                 attr="compensations",
                 obj=self,
             )
         population = AnalogPopulation(substrate, compensations)
-        if "exact" in compensations:
+        if EXACT in compensations:
             synapse_mapping = ExactSynapseMapping(substrate)
         elif population.synapse_shaped:
             synapse_mapping = ChipSynapseMapping(substrate)
