@@ -103,10 +103,18 @@ MAX_RADIUS_RATIO = 10.0
 MAX_SECOND_ORDER_RATIO = 1.0
 
 #: Largest :func:`.discrete.robust_radius` at which the memory uses the
-#: exact mapping by default.
-MAX_ROBUST_RADIUS = 1.0
+#: exact mapping by default (see the module docs).
+MAX_ROBUST_RADIUS = 0.98
 
-READOUT = "ideal"
+#: The memory's synapse (seconds) unless it is given: the thesis's setting
+#: for its analog delay network, and with the exact mapping Braindrop's
+#: default setting, which the exact mapping's recurrence scales with
+#: (see the module docs).
+DEFAULT_SYNAPSE = 0.1
+EXACT_SYNAPSE = 0.018
+
+#: :data:`MAX_RADIUS_RATIO` for the exact mapping, whose recurrence is larger.
+EXACT_RADIUS_RATIO = 3.0
 
 
 class GroupSolver(nengo.solvers.Solver):
@@ -179,14 +187,14 @@ def row_spread(A, radii):
     return float(rows.max() / rows.min())
 
 
-def floor_radii(A, radii):
-    """``radii``, with the smallest raised to the largest over
-    :data:`MAX_RADIUS_RATIO` where the rows of ``A`` scaled by them span more
-    than :data:`MAX_ROW_SPREAD` (:func:`row_spread`); else unchanged."""
+def floor_radii(A, radii, ratio=None):
+    """``radii``, with the smallest raised to the largest over ``ratio``
+    (default :data:`MAX_RADIUS_RATIO`) where the rows of ``A`` scaled by them
+    span more than :data:`MAX_ROW_SPREAD` (:func:`row_spread`); else unchanged."""
     radii = np.asarray(radii, dtype=float)
     if row_spread(A, radii) <= MAX_ROW_SPREAD:
         return radii
-    return np.maximum(radii, radii.max() / MAX_RADIUS_RATIO)
+    return np.maximum(radii, radii.max() / (MAX_RADIUS_RATIO if ratio is None else ratio))
 
 
 def _memory_second_order_ratio(order, theta, synapse, dt, substrate):
@@ -281,7 +289,7 @@ class AnalogLegendreMemory(LegendreMemory):
         theta,
         n_neurons,
         neuron_type=None,
-        synapse=0.1,
+        synapse=None,
         dt=0.001,
         mapping="discrete",
         radii=1.0,
@@ -299,13 +307,18 @@ class AnalogLegendreMemory(LegendreMemory):
                 attr="substrate",
                 obj=self,
             )
-        ratio = _memory_second_order_ratio(order, theta, synapse, dt, substrate)
+        asked = DEFAULT_SYNAPSE if synapse is None else synapse
+        ratio = _memory_second_order_ratio(order, theta, asked, dt, substrate)
         if compensations is None:
             compensations = ("calibrate",) + _SHAPED
             if ratio is not None and ratio > MAX_SECOND_ORDER_RATIO:
-                robust = _memory_robust_radius(order, theta, synapse, dt, substrate)
+                robust = _memory_robust_radius(
+                    order, theta, EXACT_SYNAPSE if synapse is None else synapse, dt, substrate)
                 compensations = ("calibrate",) + (
-                    (EXACT,) if robust is not None and robust < MAX_ROBUST_RADIUS else ())
+                    (EXACT,) if robust is not None and robust <= MAX_ROBUST_RADIUS else ())
+        if synapse is None:
+            exact = compensations == EXACT or EXACT in tuple(compensations)
+            synapse = EXACT_SYNAPSE if exact else DEFAULT_SYNAPSE
         if isinstance(compensations, str):
             compensations = (compensations,)
         compensations = tuple(compensations)
@@ -363,7 +376,8 @@ class AnalogLegendreMemory(LegendreMemory):
         radii = super()._coerce_radii(radii)
         A, B = lmu_matrices(self.order, self.theta)
         mapped, _ = self.synapse_mapping.map(A, B, self.synapse.tau, self.dt)
-        return floor_radii(mapped, radii)
+        exact = isinstance(self.synapse_mapping, ExactSynapseMapping)
+        return floor_radii(mapped, radii, EXACT_RADIUS_RATIO if exact else None)
 
     def loop_radius(self):
         """The spectral radius of the linear closed loop on the substrate's
@@ -500,8 +514,7 @@ class AnalogPopulation(Population):
             readout = np.diag(memory.radii_full)
             if isinstance(memory.synapse_mapping, ExactSynapseMapping):
                 nodes = self._delayed_inputs(memory, ens, tau)
-                if READOUT == "ideal":
-                    readout = self._ideal_readout(memory, nodes, tau)
+                readout = self._ideal_readout(memory, nodes, tau)
         return Ports(
             input=None if self.input_connections is not None else ens,
             outputs=[Output(ens, readout, solver=solver)],
@@ -509,6 +522,8 @@ class AnalogPopulation(Population):
         )
 
     def _ideal_readout(self, memory, nodes, tau):
+        """The exact mapping's state decoded as the ideal memory's: ``R`` times
+        the realised state plus the last inputs (:func:`.discrete.exact_readout`)."""
         R, taps = memory.synapse_mapping.readout(memory.A, memory.B, tau.tau, memory.dt)
         eye = np.eye(memory.size_in)
         for node, G in zip(nodes[1:], taps[1:]):
