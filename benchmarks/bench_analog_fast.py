@@ -34,7 +34,7 @@ from nengo_lmu.analysis.training import hold, memory_radii
 from nengo_lmu.hardware import analog
 
 THETA = 0.128
-SYNAPSE = 0.1
+SYNAPSE = None  # the memory's own default
 STEPS_PER_ITEM = 2
 PROBE_SYNAPSE = 0.01
 
@@ -57,7 +57,8 @@ def run(order, m, u, radii, variant, seed, theta=THETA):
             chosen = None if comps == "auto" else tuple(c for c in comps.split("+") if c)
             mem = analog.AnalogLegendreMemory(order, theta, m, radii=radii, substrate=sub,
                                               compensations=chosen, neuron_type=neuron_type,
-                                              synapse=SYNAPSE)
+                                              **({} if SYNAPSE is None else
+                                                 {"synapse": SYNAPSE}))
             backend, options = "analog", {}
         nengo.Connection(stim, mem.input, synapse=None)
         probe = nengo.Probe(mem.state, synapse=PROBE_SYNAPSE)
@@ -82,7 +83,7 @@ def main():
                         help="white noise (RMS 1) of bandwidth THETA_F / theta for 2 s "
                         "instead of the digits, radii from its process")
     parser.add_argument("--synapse", type=float, default=None,
-                        help="the analog memory's synapse (default its own, 0.1 s)")
+                        help="the analog memory's synapse (default its own)")
     args = parser.parse_args()
     theta = args.theta
     if args.synapse is not None:

@@ -21,9 +21,15 @@ Compensations (:data:`COMPENSATIONS`), each switchable:
   and let each neuron weigh them with its own synapse's coefficients
   (:class:`.SynapseDerivative`; Voelker 2019, thesis 5.1.4). Implies the
   synapse's shape, as ``"synapse"``.
+- ``"exact"`` (:data:`EXACT`, instead of the two above): Principle 3 exact
+  for the nominal synapse as the emulator steps it, its second pole and
+  pulse included (:mod:`.discrete`): the recurrence plus taps of the last
+  two inputs (delayed on the host), and a readout that gives back the ideal
+  discrete memory's state. Without spikes and mismatch the memory's state
+  is the ideal one to the neurons' decoding error.
 
-Without ``"synapse"`` or ``"heterogeneous"`` the mapping is the one for a
-lowpass (``mapping``, discrete by default), as on the reference simulator.
+Without any of the last three the mapping is the one for a lowpass
+(``mapping``, discrete by default), as on the reference simulator.
 
 By default (``compensations=None``) the memory calibrates, and adds the two
 synapse compensations only where the synapse's second-order term is at most
@@ -37,6 +43,14 @@ order 6 over 0.1 s (ratio 0.59): 0.134 / 0.129; order 12 over 0.25 s (0.87):
 0.256 / 0.265; order 12 over 0.15 s (1.45): 0.30 / 0.14; order 24 over 0.5 s
 (1.70): 0.41 / 0.14; order 24 over 0.25 s (3.4): 4.98 / 0.31, diverged.
 Asked for beyond the limit, they warn (:class:`UnstableMappingWarning`).
+There the lowpass mapping ignores the synapse's second pole and pulse, which
+fast, broadband inputs excite (the rates fail as the spikes do), and the
+default is ``"exact"`` wherever its loop holds (:data:`MAX_ROBUST_RADIUS`,
+:func:`.discrete.robust_radius`), with an 18 ms synapse unless one is given
+(:data:`EXACT_SYNAPSE`) and radii floored at 1/3 of the largest
+(:data:`EXACT_RADIUS_RATIO`); elsewhere (order 24 over 0.128 or 0.25 s) the
+lowpass mapping stays. Measured (``benchmarks/bench_analog_fast.py``):
+PLACEHOLDER
 
 The recurrence in scaled coordinates, ``T A' T^-1``, multiplies dimension
 ``j`` by ``r_j / r_i`` into dimension ``i``, and radii from a slow input
@@ -242,7 +256,7 @@ class AnalogLegendreMemory(LegendreMemory):
         the module docs).
     synapse : float or nengo.Lowpass, optional
         The nominal synapse, i.e. the chip's time-constant setting (default
-        0.1 s, as :class:`.LegendreMemory`). Braindrop's setting spans about
+        0.1 s, as :class:`.LegendreMemory`; 18 ms with ``"exact"``). Braindrop's setting spans about
         18 ms (its default) to 180 ms (its maximum; Voelker 2019, thesis
         7.1-7.2); a shorter synapse filters less spike noise and makes the
         second pole and the pulse matter more.
@@ -253,11 +267,13 @@ class AnalogLegendreMemory(LegendreMemory):
         ``pulse_width`` shape the synapse compensations (default
         ``Substrate()``). The memory runs on any substrate.
     compensations : iterable of str, optional
-        Any of :data:`COMPENSATIONS`. Default: ``"calibrate"``, plus
+        Any of :data:`ALL_COMPENSATIONS` (``"exact"`` not with ``"synapse"``
+        or ``"heterogeneous"``). Default: ``"calibrate"``, plus
         ``"synapse"`` and ``"heterogeneous"`` where the synapse's
         second-order term is at most its first-order one
-        (:func:`second_order_ratio` <= :data:`MAX_SECOND_ORDER_RATIO`; see the
-        module docs); the chosen ones are :attr:`compensations`.
+        (:func:`second_order_ratio` <= :data:`MAX_SECOND_ORDER_RATIO`), else
+        ``"exact"`` where its loop holds (see the module docs); the chosen
+        ones are :attr:`compensations`.
     n_eval_points : int, optional
         Evaluation points of the population (default nengo's heuristic for
         one group, at most 750): each group sees every point, in its own
