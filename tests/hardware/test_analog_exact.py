@@ -166,3 +166,18 @@ def test_memory_equals_the_ideal_discrete_memory_on_a_fast_input():
     x, _ = simulate(6, 0.05, ())
     lowpass = np.sqrt(np.mean(np.sum((x - ideal) ** 2, axis=1)) / np.mean(np.sum(ideal**2, axis=1)))
     assert lowpass > 10 * error
+
+
+def test_exact_memory_represents_the_recurrences_schur_coordinates():
+    radii = np.linspace(1.0, 0.3, 12)
+    mem = analog.AnalogLegendreMemory(12, 0.128, 120, radii=radii)
+    assert mem.compensations == ("calibrate", "exact") and mem.synapse.tau == 0.018
+    M = mem.recurrent_connections[0].transform.init
+    # quasi-upper triangular: nothing below the first subdiagonal
+    assert np.allclose(np.tril(M, -2), 0, atol=1e-9 * np.abs(M).max())
+    rho = mem.population.represented_radii
+    assert np.all(rho >= rho.max() / analog.EXACT_RADIUS_RATIO - 1e-12)
+    assert np.array_equal(mem.radii, radii)  # the ranges asked for, not floored
+    # the input and its taps of the last two steps, all into the population
+    assert len(mem.input_connections) == 3
+    assert all(c.post_obj is mem.ensemble for c in mem.input_connections)

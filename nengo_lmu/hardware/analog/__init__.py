@@ -22,6 +22,7 @@ from nengo_lmu.hardware.analog.discrete import (
     exact_mapping,
     exact_readout,
     robust_radius,
+    schur_basis,
     state_weights,
     synapse_transfer,
 )
@@ -29,8 +30,12 @@ from nengo_lmu.hardware.analog.energy import analog_counts, analog_dense_counts
 from nengo_lmu.hardware.analog.memory import (
     ALL_COMPENSATIONS,
     COMPENSATIONS,
+    DEFAULT_SYNAPSE,
     EXACT,
+    EXACT_RADIUS_RATIO,
+    EXACT_SYNAPSE,
     MAX_RADIUS_RATIO,
+    MAX_ROBUST_RADIUS,
     MAX_ROW_SPREAD,
     MAX_SECOND_ORDER_RATIO,
     AnalogLegendreMemory,

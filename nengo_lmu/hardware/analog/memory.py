@@ -77,9 +77,10 @@ import nengo
 from nengo.exceptions import ValidationError
 
 from nengo_lmu.hardware.analog.builder import SynapseDerivative
+from nengo_lmu.hardware.analog import discrete
 from nengo_lmu.hardware.analog.discrete import ExactSynapseMapping
 from nengo_lmu.hardware.analog.substrate import Substrate
-from nengo_lmu.dynamics import lmu_matrices, scale_rows, scale_system
+from nengo_lmu.dynamics import lmu_matrices, scale_system
 from nengo_lmu.mapping import (
     SynapseMapping,
     derivative_systems,
@@ -253,7 +254,9 @@ class AnalogLegendreMemory(LegendreMemory):
         As for :class:`.LegendreMemory`. Where the scaled recurrence's rows
         span more than :data:`MAX_ROW_SPREAD`, radii below the largest over
         :data:`MAX_RADIUS_RATIO` are raised to that (:func:`floor_radii`; see
-        the module docs).
+        the module docs). With ``"exact"`` the population represents the
+        recurrence's Schur coordinates instead, with ranges from these
+        (``population.represented_radii``, :func:`.discrete.wire`).
     synapse : float or nengo.Lowpass, optional
         The nominal synapse, i.e. the chip's time-constant setting (default
         0.1 s, as :class:`.LegendreMemory`; 18 ms with ``"exact"``). Braindrop's setting spans about
@@ -390,10 +393,11 @@ class AnalogLegendreMemory(LegendreMemory):
 
     def _coerce_radii(self, radii):
         radii = super()._coerce_radii(radii)
+        if isinstance(self.synapse_mapping, ExactSynapseMapping):
+            return radii  # floored in the coordinates it represents (discrete.wire)
         A, B = lmu_matrices(self.order, self.theta)
         mapped, _ = self.synapse_mapping.map(A, B, self.synapse.tau, self.dt)
-        exact = isinstance(self.synapse_mapping, ExactSynapseMapping)
-        return floor_radii(mapped, radii, EXACT_RADIUS_RATIO if exact else None)
+        return floor_radii(mapped, radii)
 
     def loop_radius(self):
         """The spectral radius of the linear closed loop on the substrate's
@@ -491,7 +495,7 @@ class AnalogPopulation(Population):
         self.compensations = compensations
         self.ensemble = self.groups = self.wiring = None
         self.recurrent_connections = self.input_connections = None
-        self.delayed_input_connections = []
+        self.represented_radii = None
 
     @property
     def synapse_shaped(self):
@@ -520,49 +524,24 @@ class AnalogPopulation(Population):
         # subnetwork, their number (which the compensations change) leaves the
         # population's seed, and so its neurons, the same for every compensation
         self.wiring = nengo.Network(label="wiring")
+        readout = np.diag(memory.radii_full)
         with self.wiring:
-            if "heterogeneous" in self.compensations:
+            if isinstance(memory.synapse_mapping, ExactSynapseMapping):
+                recurrent, self.input_connections, readout, self.represented_radii = (
+                    discrete.wire(memory, ens, solver, tau,
+                                  lambda M, r: floor_radii(M, r, EXACT_RADIUS_RATIO)))
+                self.recurrent_connections = [recurrent]
+            elif "heterogeneous" in self.compensations:
                 self._derivatives(memory, ens, solver, tau)
             else:
                 self.recurrent_connections = [nengo.Connection(
                     ens, ens, transform=memory.scaled_A, synapse=tau, solver=solver
                 )]
-            readout = np.diag(memory.radii_full)
-            if isinstance(memory.synapse_mapping, ExactSynapseMapping):
-                nodes = self._delayed_inputs(memory, ens, tau)
-                readout = self._ideal_readout(memory, nodes, tau)
         return Ports(
             input=None if self.input_connections is not None else ens,
             outputs=[Output(ens, readout, solver=solver)],
             network=self.wiring,
         )
-
-    def _ideal_readout(self, memory, nodes, tau):
-        """The exact mapping's state decoded as the ideal memory's: ``R`` times
-        the realised state plus the last inputs (:func:`.discrete.exact_readout`)."""
-        R, taps = memory.synapse_mapping.readout(memory.A, memory.B, tau.tau, memory.dt)
-        eye = np.eye(memory.size_in)
-        for node, G in zip(nodes[1:], taps[1:]):
-            nengo.Connection(node, memory.state, transform=np.kron(eye, G), synapse=None)
-        return np.kron(eye, R) @ np.diag(memory.radii_full)
-
-    def _delayed_inputs(self, memory, ens, tau):
-        """The exact mapping's taps of past inputs, delayed on the host by
-        whole steps (nengo's discrete ``LinearFilter``), into the chip's synapse."""
-        mapping = memory.synapse_mapping
-        eye = np.eye(memory.size_in)
-        self.delayed_input_connections = []
-        nodes = [memory.input]
-        for lag, F in enumerate(mapping.delayed_taps(memory.A, memory.B, tau.tau, memory.dt), 1):
-            delay = nengo.LinearFilter([1.0], [1.0] + [0.0] * lag, analog=False)
-            node = nengo.Node(size_in=memory.size_in, label=f"input {lag} step(s) ago")
-            nengo.Connection(memory.input, node, synapse=delay)
-            nodes.append(node)
-            self.delayed_input_connections.append(nengo.Connection(
-                node, ens, transform=scale_rows(np.kron(eye, F), memory.radii_full),
-                synapse=tau,
-            ))
-        return nodes
 
     def _derivatives(self, memory, ens, solver, tau):
         """Decode x and its first two derivatives once; each neuron weighs
