@@ -22,7 +22,6 @@ from nengo_lmu.hardware.analog.discrete import (
     exact_mapping,
     exact_readout,
     robust_radius,
-    schur_basis,
     state_weights,
     synapse_transfer,
 )

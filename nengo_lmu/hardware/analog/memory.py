@@ -254,9 +254,10 @@ class AnalogLegendreMemory(LegendreMemory):
         As for :class:`.LegendreMemory`. Where the scaled recurrence's rows
         span more than :data:`MAX_ROW_SPREAD`, radii below the largest over
         :data:`MAX_RADIUS_RATIO` are raised to that (:func:`floor_radii`; see
-        the module docs). With ``"exact"`` the population represents the
-        recurrence's Schur coordinates instead, with ranges from these
-        (``population.represented_radii``, :func:`.discrete.wire`).
+        the module docs). With ``"exact"``, radii below the largest over
+        :data:`EXACT_RADIUS_RATIO` are raised where the rows span more than
+        :data:`MAX_ROW_SPREAD` (``population.represented_radii``;
+        ``radii`` stays as given).
     synapse : float or nengo.Lowpass, optional
         The nominal synapse, i.e. the chip's time-constant setting (default
         0.1 s, as :class:`.LegendreMemory`; 18 ms with ``"exact"``). Braindrop's setting spans about
