@@ -20,8 +20,8 @@ with the synapse's own numerator as weights,
 
 .. math:: \tilde x[k] = \sum_i \frac{n_i}{N(1)} x[k - n + i]
 
-(weights about 0.03, 0.64 and 0.33 for the two steps before and the
-present one): feeding back
+(weights about 0.33 for the present step, 0.64 for the one before and
+0.03 for the one before that): feeding back
 
 .. math:: w[k] = P(\bar A) N(\bar A)^{-1} \tilde x[k] + \sum_{j=0}^{n} F_j u[k - j]
 
