@@ -16,10 +16,25 @@ References
 """
 
 from nengo_lmu.hardware.analog.builder import SynapseDerivative
+from nengo_lmu.hardware.analog.discrete import (
+    ExactSynapseMapping,
+    closed_loop_radius,
+    exact_mapping,
+    exact_readout,
+    robust_radius,
+    state_weights,
+    synapse_transfer,
+)
 from nengo_lmu.hardware.analog.energy import analog_counts, analog_dense_counts
 from nengo_lmu.hardware.analog.memory import (
+    ALL_COMPENSATIONS,
     COMPENSATIONS,
+    DEFAULT_SYNAPSE,
+    EXACT,
+    EXACT_RADIUS_RATIO,
+    EXACT_SYNAPSE,
     MAX_RADIUS_RATIO,
+    MAX_ROBUST_RADIUS,
     MAX_ROW_SPREAD,
     MAX_SECOND_ORDER_RATIO,
     AnalogLegendreMemory,
@@ -49,7 +64,8 @@ def from_options(chip=0, substrate="braindrop", without="", compensations="auto"
     compensations : str
         ``"auto"`` (the memory's default, which depends on its speed: see
         :class:`AnalogLegendreMemory`), ``"all"``, ``"none"`` or names from
-        :data:`COMPENSATIONS`, ``+``-joined.
+        :data:`ALL_COMPENSATIONS`, ``+``-joined (``"all"`` is
+        :data:`COMPENSATIONS`).
 
     Returns
     -------
@@ -78,10 +94,10 @@ def from_options(chip=0, substrate="braindrop", without="", compensations="auto"
         comps = ()
     else:
         comps = tuple(str(compensations).split("+"))
-        unknown = [c for c in comps if c not in COMPENSATIONS]
+        unknown = [c for c in comps if c not in ALL_COMPENSATIONS]
         if unknown:
             raise ValidationError(
-                f"must be 'all', 'none', 'auto' or names from {COMPENSATIONS} joined by '+' "
+                f"must be 'all', 'none', 'auto' or names from {ALL_COMPENSATIONS} joined by '+' "
                 f"(got {compensations!r})",
                 "compensations",
             )
