@@ -13,94 +13,24 @@ from nengo_loihi.block import (
     MAX_OUT_AXONS,
     MAX_SYNAPSE_BITS,
 )
-from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear, loihi_rates
+from nengo_loihi.neurons import LoihiSpikingRectifiedLinear, loihi_rates
 
 from nengo_lmu.hardware.loihi.chip import LOIHI_NEURONS, _neuron_args, chip_tau
-from nengo_lmu.hardware.loihi.inputs import (
-    DEFAULT_INPUT_PAIRS, INPUT_PAIRS_MIN_ORDER, MAX_INPUT_COPIES, input_copies)
+from nengo_lmu.hardware.loihi.inputs import MAX_INPUT_COPIES, input_copies
 from nengo_lmu.hardware.loihi.resources import fit_neurons_per_core, synapse_bits
+from nengo_lmu.hardware.loihi.speed import (  # noqa: F401 (re-exported)
+    FAST_DYNAMICS, _is_fast, _speed, default_input_pairs, default_neuron_type,
+    group_eval_points)
 from nengo_lmu.mapping import LowpassMapping
-from nengo_lmu.networks.memory import STATE_SCALE, LegendreMemory
+from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.networks.population import Output, Population, Ports
 
 #: Largest ratio between two dimensions' radii; smaller radii are raised.
 #: d = 6 under 1 Hz input needs 13.5; d = 12 would need 1.8e5.
 MAX_RADIUS_RATIO = 32.0
 
-#: Speed (per second) of a memory's fastest dynamics, ``max |eig(A)| / theta``,
-#: above which it gets LIF neurons by default. Measured on the reference
-#: simulator with the memory's Loihi neuron models (window NRMSE,
-#: rectified-linear / LIF): d = 3, theta = 0.1 s (41/s): 0.045 / 0.067;
-#: d = 6, theta = 1 s (9/s): 0.069 / 0.145; d = 12, theta = 1 s (20/s):
-#: 0.064 / 0.137; d = 6, theta = 0.1 s (93/s): 0.166 / 0.075; d = 12,
-#: theta = 0.25 s (81/s): 0.17 / 0.089; d = 24, theta = 0.1 s (431/s):
-#: 0.213 / 0.103; on held digit pixels (d = 12 and 24, theta = 0.128 s)
-#: the relative state error fell from 1.6 to 0.40 and from 3.8 to 1.3.
-FAST_DYNAMICS = 60.0
-
-
 class ResetToZeroWarning(UserWarning):
     """Rectified-linear Loihi neurons asked for a memory too fast for them."""
-
-
-def _speed(order, theta):
-    from nengo_lmu.dynamics import lmu_matrices  # noqa: PLC0415
-
-    A, _ = lmu_matrices(int(order), float(theta))
-    return float(np.max(np.abs(np.linalg.eigvals(A))))
-
-
-def _is_fast(order, theta):
-    try:
-        return _speed(order, theta) > FAST_DYNAMICS
-    except (TypeError, ValueError, ValidationError):
-        return False  # LegendreMemory names what is wrong with them
-
-
-def default_neuron_type(order, theta):
-    """The Loihi neuron model a memory of this order and window gets by default.
-
-    ``LoihiLIF()`` (tau_rc 20 ms, tau_ref 2 ms) when the memory's fastest
-    dynamics, ``max |eig(A)| / theta``, exceed :data:`FAST_DYNAMICS` per
-    second, else ``LoihiSpikingRectifiedLinear()``.
-
-    Examples
-    --------
-    >>> type(default_neuron_type(6, 1.0)).__name__
-    'LoihiSpikingRectifiedLinear'
-    >>> type(default_neuron_type(24, 0.128)).__name__
-    'LoihiLIF'
-    """
-    if _is_fast(order, theta):
-        return LoihiLIF()
-    return LoihiSpikingRectifiedLinear()
-
-
-def default_input_pairs(order, theta):
-    """The most on/off pairs that carry a memory's input by default.
-
-    :data:`DEFAULT_INPUT_PAIRS` (8) from order :data:`INPUT_PAIRS_MIN_ORDER`
-    (12) up and for fast memories (fastest dynamics above
-    :data:`FAST_DYNAMICS` per second, as for :func:`default_neuron_type`),
-    else 1. A fast memory's input weights grow with its speed (``B' ~ tau
-    B / theta``) and, through one pair, set its cores' 8-bit grid; the
-    recurrent weights per neuron shrink as ``1 / n_neurons``, so with one
-    pair they lose bits as the memory grows and its error rose with its
-    size. Measured (order 6, theta = 0.1 s, 10 Hz white noise, 768 / 1,536
-    neurons, 2 seeds, window NRMSE on the integer emulator): one pair
-    0.115 / 0.127, up to 8 pairs 0.115 / 0.119; at 3 Hz: 0.061 / 0.066
-    against 0.060 / 0.057. Slower low-order memories gain nothing (order 3,
-    theta = 0.1 s, 3 Hz, 384 / 768 neurons, 3 seeds: 0.056 / 0.053 with one
-    pair or 8) and keep one.
-
-    Examples
-    --------
-    >>> [default_input_pairs(d, theta) for d, theta in [(6, 1.0), (6, 0.1), (12, 1.0)]]
-    [1, 8, 8]
-    """
-    if order >= INPUT_PAIRS_MIN_ORDER or _is_fast(order, theta):
-        return DEFAULT_INPUT_PAIRS
-    return 1
 
 
 def _check_count(value, name, high, obj, prefix="", suffix=""):
@@ -147,7 +77,7 @@ class LoihiLegendreMemory(LegendreMemory):
         weights fit a core's 8-bit range. Evaluation points are each group's,
         in one dimension: by default evenly in [-1, 1], or, for a fast memory
         (above :data:`FAST_DYNAMICS`) with radii from its input process, the
-        states' own normal distribution (:func:`_eval_points`).
+        states' own normal distribution (:func:`group_eval_points`).
     neuron_type : nengo.neurons.NeuronType, optional
         ``LoihiSpikingRectifiedLinear()`` or ``LoihiLIF()``;
         ``nengo.SpikingRectifiedLinear`` and ``nengo.LIF`` become these, which
@@ -440,7 +370,7 @@ class LoihiPopulation(Population):
     neuron-to-neuron recurrent weights ``E T A' T^-1 D`` (see
     :class:`LoihiLegendreMemory`); its parameters are that class's."""
 
-    uses_eval_points = True  # each group's, one-dimensional (:func:`_eval_points`)
+    uses_eval_points = True  # each group's, one-dimensional (:func:`group_eval_points`)
 
     def __init__(self, max_rates, intercepts, input_range, quantize, neurons_per_core, rng,
                  input_pairs=None):
@@ -513,7 +443,7 @@ class LoihiPopulation(Population):
             icpt = rng.uniform(*self.intercepts, size=n)
             gain[sl], bias[sl] = nt.gain_bias(rates, icpt)
             encoders[sl, i] = enc
-            x = _eval_points(memory, memory.eval_points_for(n, 1), rng)
+            x = group_eval_points(memory, memory.eval_points_for(n, 1), rng)
             act = memory.activities(x, enc, gain[sl], bias[sl])
             dec, _ = memory.solver(act, x, rng=rng)
             self.activities.append(act)  # GPFQ quantises against these
@@ -599,29 +529,6 @@ class LoihiPopulation(Population):
             Wq, self.quantization = quantize(memory, self.float_weights, self.activities)
             if Wq is not None:
                 self.recurrent_conn.transform = Wq
-
-
-def _eval_points(memory, n, rng):
-    """Where a group of neurons (one dimension of ``x``) is decoded.
-
-    ``memory.eval_points`` if given; for a fast memory (fastest dynamics
-    above :data:`FAST_DYNAMICS` per second) with radii from its input
-    process, the states' own normal distribution (standard deviation
-    ``1 / STATE_SCALE`` of the radius, tails included, as the reference
-    memory's :meth:`.LegendreMemory.eval_points_dist`); else evenly in
-    [-1, 1]. A fast memory's recurrence multiplies the gain with which its
-    neurons decode the states they actually hold; even points fit that gain
-    where the states seldom are (order 6, theta = 0.1 s, 10 Hz input, 384
-    neurons: off by 4.3% on the states' distribution, mean over the
-    groups, and by 2.2% with normal points).
-    """
-    dist = memory.eval_points
-    fast = _is_fast(memory.order, memory.theta)
-    if dist is None and memory._radii_from_process and fast:
-        dist = nengo.dists.Gaussian(0.0, 1.0 / STATE_SCALE)
-    if dist is None:
-        return rng.uniform(-1, 1, size=(n, 1))
-    return dist.sample(n, 1, rng=rng)
 
 
 def _input_range(value, radii, theta, dt, obj):
