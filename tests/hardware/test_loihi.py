@@ -392,9 +392,9 @@ def test_input_pairs_leave_the_grid_to_the_recurrent_weights():
 
 
 def test_input_pairs_by_default_only_from_order_12():
-    """Below ``INPUT_PAIRS_MIN_ORDER`` one pair carries the input unless more
-    are asked for (lower orders measured worse with several); from it up the
-    memory chooses several."""
+    """Below ``INPUT_PAIRS_MIN_ORDER`` one pair carries a slow memory's input
+    unless more are asked for (lower orders measured worse with several);
+    from it up (and for fast memories, see below) the memory chooses several."""
     from nengo_lmu.hardware.loihi import (  # noqa: PLC0415
         DEFAULT_INPUT_PAIRS, INPUT_PAIRS_MIN_ORDER)
 
