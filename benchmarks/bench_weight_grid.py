@@ -42,7 +42,7 @@ from nengo_lmu import metrics, signals
 from nengo_lmu.hardware.loihi import LoihiLegendreMemory
 
 DT = 0.001
-ORDER, THETA, HIGH, PROBE = 12, 1.0, 0.3, 0.02
+ORDER, THETA, HIGH, DURATION, PROBE = 12, 1.0, 0.3, 11.0, 0.02
 VARIANTS = {
     "float": dict(quantize=False, target="reference"),
     "gpfq": dict(quantize=True, target="fast"),
@@ -54,20 +54,14 @@ VARIANTS = {
 }
 
 
-def duration(theta, high):
-    """The run's length, as in ``bench_generalisation.py grid`` (11 s here)."""
-    return round(theta + max(2.0, 10 * theta, 2.0 / high), 6)
-
-
-def run(n_neurons, variant, seed, high=HIGH, order=ORDER, theta=THETA):
+def run(n_neurons, variant, seed, high=HIGH):
     """Window NRMSE of one memory on one input of ``high`` Hz."""
     v = VARIANTS[variant]
-    length = duration(theta, high)
-    u = signals.white_signal(length, DT, high=high, rms=1.0, seed=seed)
-    process = signals.white_signal_process(length, high=high, rms=1.0)
+    u = signals.white_signal(DURATION, DT, high=high, rms=1.0, seed=seed)
+    process = signals.white_signal_process(DURATION, high=high, rms=1.0)
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(signals.input_process(u, DT))
-        mem = LoihiLegendreMemory(order, theta, n_neurons, radii=process,
+        mem = LoihiLegendreMemory(ORDER, THETA, n_neurons, radii=process,
                                   quantize=v["quantize"],
                                   input_pairs=v.get("input_pairs"))
         nengo.Connection(stim, mem.input, synapse=None)
@@ -76,7 +70,7 @@ def run(n_neurons, variant, seed, high=HIGH, order=ORDER, theta=THETA):
                              progress_bar=False) as sim:
         sim.run_steps(len(u))
     u_f = metrics.filtered(u, PROBE, DT)
-    return metrics.window_nrmse(sim.data[probe], u_f, theta, DT, warmup=theta)
+    return metrics.window_nrmse(sim.data[probe], u_f, THETA, DT, warmup=THETA)
 
 
 def main(argv=None):
@@ -87,18 +81,15 @@ def main(argv=None):
                         choices=list(VARIANTS))
     parser.add_argument("--theta-f", type=float, default=HIGH * THETA,
                         help="the input's bandwidth times theta (default 0.3)")
-    parser.add_argument("--order", type=int, default=ORDER)
-    parser.add_argument("--theta", type=float, default=THETA, help="seconds")
     args = parser.parse_args(argv)
-    high = args.theta_f / args.theta
+    high = args.theta_f / THETA
     warnings.filterwarnings("ignore", message=".*extra bits in weight")
-    print(f"order {args.order}, theta {args.theta} s, {high:g} Hz white noise (RMS 1), "
-          f"{duration(args.theta, high)} s; window NRMSE per seed {args.seeds}")
+    print(f"order {ORDER}, theta {THETA} s, {high:g} Hz white noise (RMS 1), "
+          f"{DURATION} s; window NRMSE per seed {args.seeds}")
     print(f"{'m':>6} {'weights':>8}  per seed -> mean")
     for m in args.sizes:
         for variant in args.variants:
-            errors = [run(m, variant, s, high, args.order, args.theta)
-                      for s in args.seeds]
+            errors = [run(m, variant, s, high) for s in args.seeds]
             per_seed = " ".join(f"{e:.3f}" for e in errors)
             print(f"{m:>6} {variant:>8}  {per_seed} -> {np.mean(errors):.3f}", flush=True)
 
