@@ -20,6 +20,12 @@ against the ideal memory, mean over seeds.
 
 Usage: ``python benchmarks/bench_fast_memory.py [--seeds 0 1] [--sizes 768 1536]
 [--theta-f 1 0.3] [--variants former default] [--targets fast reference]``
+
+Measured (``--targets fast``, seeds 0 and 1, one loaded run; window NRMSE at
+768 / 1,536 neurons): theta f = 1: former 0.115 / 0.127, pairs 0.115 /
+0.119, points 0.090 / 0.093, default 0.084 / 0.088; theta f = 0.3: former
+0.061 / 0.066, pairs 0.060 / 0.057, points 0.062 / 0.063, default 0.061 /
+0.059.
 """
 
 import argparse

@@ -69,12 +69,12 @@ def default_input_pairs(order, theta):
     B / theta``) and, through one pair, set its cores' 8-bit grid; the
     recurrent weights per neuron shrink as ``1 / n_neurons``, so with one
     pair they lose bits as the memory grows and its error rose with its
-    size. Measured (order 6, theta = 0.1 s, 10 Hz white noise, 768 / 1,536
-    neurons, 2 seeds, window NRMSE on the integer emulator): one pair
-    0.115 / 0.127, up to 8 pairs 0.115 / 0.119; at 3 Hz: 0.061 / 0.066
-    against 0.060 / 0.057. Slower low-order memories gain nothing (order 3,
-    theta = 0.1 s, 3 Hz, 384 / 768 neurons, 3 seeds: 0.056 / 0.053 with one
-    pair or 8) and keep one.
+    size. Measured (``benchmarks/bench_fast_memory.py --targets fast``:
+    order 6, theta = 0.1 s, 768 / 1,536 neurons, window NRMSE on the
+    integer emulator, 2 seeds): at theta f = 1, one pair 0.115 / 0.127,
+    up to 8 pairs 0.115 / 0.119; at theta f = 0.3, 0.061 / 0.066 and
+    0.060 / 0.057. Slow memories below order 12 keep one pair (see
+    :data:`INPUT_PAIRS_MIN_ORDER` for what several cost them).
 
     Examples
     --------
@@ -98,7 +98,11 @@ def group_eval_points(memory, n, rng):
     neurons decode the states they actually hold; even points fit that gain
     where the states seldom are (order 6, theta = 0.1 s, 10 Hz input, 384
     neurons: off by 4.3% on the states' distribution, mean over the
-    groups, and by 2.2% with normal points).
+    groups, and by 2.2% with normal points). Measured with
+    ``benchmarks/bench_fast_memory.py --targets fast`` (as for
+    :func:`default_input_pairs`; input on up to 8 pairs): at theta f = 1,
+    even points 0.115 / 0.119, normal points 0.084 / 0.088; at theta f =
+    0.3, 0.060 / 0.057 and 0.061 / 0.059.
     """
     dist = memory.eval_points
     fast = _is_fast(memory.order, memory.theta)
