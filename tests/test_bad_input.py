@@ -181,7 +181,7 @@ def _loihi_memory(**kwargs):
 for field, value in (("mapping", "continuous"), ("neurons_per_core", 0),
                      ("max_rates", (200.0, 2000.0)), ("intercepts", (-2.0, 0.5)),
                      ("neuron_type", nengo.LIFRate()),
-                     ("eval_points", nengo.dists.Uniform(-1, 1))):
+                     ("eval_points", "even")):
     cases(f"LoihiLegendreMemory.{field}", ValidationError, rf"{field}: ", [
         (repr(value), lambda tmp, f=field, v=value: _loihi_memory(**{f: v}))])
 

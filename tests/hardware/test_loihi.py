@@ -392,9 +392,9 @@ def test_input_pairs_leave_the_grid_to_the_recurrent_weights():
 
 
 def test_input_pairs_by_default_only_from_order_12():
-    """Below ``INPUT_PAIRS_MIN_ORDER`` one pair carries the input unless more
-    are asked for (lower orders measured worse with several); from it up the
-    memory chooses several."""
+    """Below ``INPUT_PAIRS_MIN_ORDER`` one pair carries a slow memory's input
+    unless more are asked for (lower orders measured worse with several);
+    from it up (and for fast memories, see below) the memory chooses several."""
     from nengo_lmu.hardware.loihi import (  # noqa: PLC0415
         DEFAULT_INPUT_PAIRS, INPUT_PAIRS_MIN_ORDER)
 
@@ -411,3 +411,64 @@ def test_input_pairs_bad_value_fails_before_building():
     for bad in (0, 2.5, 33):
         with pytest.raises(ValidationError, match=r"input_pairs.*integer in \[1, 32\]"):
             LoihiLegendreMemory(3, 1.0, 30, input_pairs=bad, add_to_container=False)
+
+
+def fast_memory(m, **kwargs):
+    """Order 6 under theta = 0.1 s, radii from a 10 Hz white noise of RMS 1."""
+    process = signals.white_signal_process(2.1, high=10.0, rms=1.0)
+    kwargs.setdefault("add_to_container", False)
+    return LoihiLegendreMemory(6, 0.1, m, radii=process, seed=0, **kwargs)
+
+
+def test_fast_memory_input_pairs_keep_the_grid_as_it_grows():
+    """A fast memory's input weights grow with its speed while its recurrent
+    weights per neuron shrink with its size: through one pair the input
+    sets its cores' grid and the recurrent weights lose more bits the larger
+    the memory (here 1 then 3); several pairs (its default) leave the grid
+    to the recurrent weights at every size."""
+    below = lambda mem: max(  # noqa: E731
+        dw for _, need in chip_exponents(mem) for dw, rec in need if rec)
+    one = [below(fast_memory(m, input_pairs=1, quantize=False)) for m in (384, 768)]
+    assert 1 <= one[0] < one[1]
+    for m in (384, 768):
+        mem = fast_memory(m, quantize=False)
+        assert mem.input_copies > 1
+        assert below(mem) == 0
+
+
+def test_default_input_pairs_for_fast_memories():
+    from nengo_lmu.hardware.loihi.memory import default_input_pairs  # noqa: PLC0415
+
+    assert default_input_pairs(6, 1.0) == 1  # 9 / s: slow
+    assert default_input_pairs(3, 0.1) == 1  # 41 / s
+    assert default_input_pairs(6, 0.1) == loihi.DEFAULT_INPUT_PAIRS  # 93 / s
+    assert default_input_pairs(12, 1.0) == loihi.DEFAULT_INPUT_PAIRS
+
+
+def test_fast_memory_decodes_the_states_it_holds():
+    """A fast memory with radii from its input process decodes each group on
+    the states' normal distribution, tails included: its recurrence
+    multiplies the gain with which the neurons decode the states they hold,
+    which even points in [-1, 1] (a slow memory's default) leave about 4%
+    off; with normal points about 2%."""
+    normal = fast_memory(384)
+    even = fast_memory(384, eval_points=nengo.dists.Uniform(-1, 1))
+    process = signals.white_signal_process(2.1, high=1.0, rms=1.0)
+    slow = LoihiLegendreMemory(6, 1.0, 384, radii=process, seed=0,
+                               add_to_container=False)
+    x = np.random.RandomState(1).normal(0, 0.5, size=(4000, 1))  # the states
+
+    def gain_error(mem, i):
+        ens, sl = mem.ensemble, mem.group(i)
+        act = mem.activities(x, np.asarray(ens.encoders)[sl, i],
+                             np.asarray(ens.gain)[sl], np.asarray(ens.bias)[sl])
+        decoded = act @ mem.output_decoders[i, sl] / mem.radii_full[i]
+        return abs(np.mean(decoded * x[:, 0]) / np.mean(x[:, 0] ** 2) - 1)
+
+    errors = np.array([(gain_error(normal, i), gain_error(even, i)) for i in range(6)])
+    assert np.all(errors[:, 0] < errors[:, 1])
+    assert errors[:, 0].mean() < 0.6 * errors[:, 1].mean()  # 2.2% against 4.3%
+    # a slow memory keeps even points, as before
+    assert np.array_equal(slow.output_decoders, LoihiLegendreMemory(
+        6, 1.0, 384, seed=0, add_to_container=False, radii=slow.radii,
+        eval_points=nengo.dists.Uniform(-1, 1)).output_decoders)

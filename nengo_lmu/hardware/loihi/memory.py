@@ -13,12 +13,14 @@ from nengo_loihi.block import (
     MAX_OUT_AXONS,
     MAX_SYNAPSE_BITS,
 )
-from nengo_loihi.neurons import LoihiLIF, LoihiSpikingRectifiedLinear, loihi_rates
+from nengo_loihi.neurons import LoihiSpikingRectifiedLinear, loihi_rates
 
 from nengo_lmu.hardware.loihi.chip import LOIHI_NEURONS, _neuron_args, chip_tau
-from nengo_lmu.hardware.loihi.inputs import (
-    DEFAULT_INPUT_PAIRS, INPUT_PAIRS_MIN_ORDER, MAX_INPUT_COPIES, input_copies)
+from nengo_lmu.hardware.loihi.inputs import MAX_INPUT_COPIES, input_copies
 from nengo_lmu.hardware.loihi.resources import fit_neurons_per_core, synapse_bits
+from nengo_lmu.hardware.loihi.speed import (  # noqa: F401 (re-exported)
+    FAST_DYNAMICS, _is_fast, _speed, default_input_pairs, default_neuron_type,
+    group_eval_points)
 from nengo_lmu.mapping import LowpassMapping
 from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.networks.population import Output, Population, Ports
@@ -27,53 +29,8 @@ from nengo_lmu.networks.population import Output, Population, Ports
 #: d = 6 under 1 Hz input needs 13.5; d = 12 would need 1.8e5.
 MAX_RADIUS_RATIO = 32.0
 
-#: Speed (per second) of a memory's fastest dynamics, ``max |eig(A)| / theta``,
-#: above which it gets LIF neurons by default. Measured on the reference
-#: simulator with the memory's Loihi neuron models (window NRMSE,
-#: rectified-linear / LIF): d = 3, theta = 0.1 s (41/s): 0.045 / 0.067;
-#: d = 6, theta = 1 s (9/s): 0.069 / 0.145; d = 12, theta = 1 s (20/s):
-#: 0.064 / 0.137; d = 6, theta = 0.1 s (93/s): 0.166 / 0.075; d = 12,
-#: theta = 0.25 s (81/s): 0.17 / 0.089; d = 24, theta = 0.1 s (431/s):
-#: 0.213 / 0.103; on held digit pixels (d = 12 and 24, theta = 0.128 s)
-#: the relative state error fell from 1.6 to 0.40 and from 3.8 to 1.3.
-FAST_DYNAMICS = 60.0
-
-
 class ResetToZeroWarning(UserWarning):
     """Rectified-linear Loihi neurons asked for a memory too fast for them."""
-
-
-def _speed(order, theta):
-    from nengo_lmu.dynamics import lmu_matrices  # noqa: PLC0415
-
-    A, _ = lmu_matrices(int(order), float(theta))
-    return float(np.max(np.abs(np.linalg.eigvals(A))))
-
-
-def _is_fast(order, theta):
-    try:
-        return _speed(order, theta) > FAST_DYNAMICS
-    except (TypeError, ValueError, ValidationError):
-        return False  # LegendreMemory names what is wrong with them
-
-
-def default_neuron_type(order, theta):
-    """The Loihi neuron model a memory of this order and window gets by default.
-
-    ``LoihiLIF()`` (tau_rc 20 ms, tau_ref 2 ms) when the memory's fastest
-    dynamics, ``max |eig(A)| / theta``, exceed :data:`FAST_DYNAMICS` per
-    second, else ``LoihiSpikingRectifiedLinear()``.
-
-    Examples
-    --------
-    >>> type(default_neuron_type(6, 1.0)).__name__
-    'LoihiSpikingRectifiedLinear'
-    >>> type(default_neuron_type(24, 0.128)).__name__
-    'LoihiLIF'
-    """
-    if _is_fast(order, theta):
-        return LoihiLIF()
-    return LoihiSpikingRectifiedLinear()
 
 
 def _check_count(value, name, high, obj, prefix="", suffix=""):
@@ -113,11 +70,14 @@ class LoihiLegendreMemory(LegendreMemory):
 
     Parameters
     ----------
-    order, theta, n_neurons, radii, size_in, dt, solver, n_eval_points
+    order, theta, n_neurons, radii, size_in, dt, solver, n_eval_points, eval_points
         As for :class:`.LegendreMemory`. ``radii`` from the input process
         (state scaling) matters most here, as everywhere; radii below the
         largest over :data:`MAX_RADIUS_RATIO` are raised to that, so that the
-        weights fit a core's 8-bit range.
+        weights fit a core's 8-bit range. Evaluation points are each group's,
+        in one dimension: by default evenly in [-1, 1], or, for a fast memory
+        (above :data:`FAST_DYNAMICS`) with radii from its input process, the
+        states' own normal distribution (:func:`group_eval_points`).
     neuron_type : nengo.neurons.NeuronType, optional
         ``LoihiSpikingRectifiedLinear()`` or ``LoihiLIF()``;
         ``nengo.SpikingRectifiedLinear`` and ``nengo.LIF`` become these, which
@@ -160,9 +120,10 @@ class LoihiLegendreMemory(LegendreMemory):
         that its input weights are no larger than its recurrent ones (9 for
         the high orders of an order-12 memory at theta = 1 s, 0.3 Hz input,
         768 neurons); each pair takes two input axons on every core. ``1``
-        is the mapping without this. Default :data:`DEFAULT_INPUT_PAIRS` (8)
-        from order :data:`INPUT_PAIRS_MIN_ORDER` (12) up, 1 below; at most
-        :data:`MAX_INPUT_COPIES`.
+        is the mapping without this. Default :func:`default_input_pairs`:
+        :data:`DEFAULT_INPUT_PAIRS` (8) from order
+        :data:`INPUT_PAIRS_MIN_ORDER` (12) up and for memories faster than
+        :data:`FAST_DYNAMICS`, 1 otherwise; at most :data:`MAX_INPUT_COPIES`.
     quantize : bool, optional
         Put the recurrent weights on nengo-loihi's 8-bit grid by GPFQ
         (default True). Building then runs nengo-loihi's builder once on
@@ -409,6 +370,8 @@ class LoihiPopulation(Population):
     neuron-to-neuron recurrent weights ``E T A' T^-1 D`` (see
     :class:`LoihiLegendreMemory`); its parameters are that class's."""
 
+    uses_eval_points = True  # each group's, one-dimensional (:func:`group_eval_points`)
+
     def __init__(self, max_rates, intercepts, input_range, quantize, neurons_per_core, rng,
                  input_pairs=None):
         self.max_rates = max_rates
@@ -480,7 +443,7 @@ class LoihiPopulation(Population):
             icpt = rng.uniform(*self.intercepts, size=n)
             gain[sl], bias[sl] = nt.gain_bias(rates, icpt)
             encoders[sl, i] = enc
-            x = rng.uniform(-1, 1, size=(memory.eval_points_for(n, 1), 1))
+            x = group_eval_points(memory, memory.eval_points_for(n, 1), rng)
             act = memory.activities(x, enc, gain[sl], bias[sl])
             dec, _ = memory.solver(act, x, rng=rng)
             self.activities.append(act)  # GPFQ quantises against these
@@ -509,8 +472,7 @@ class LoihiPopulation(Population):
 
         self.row_copies = input_copies(
             W, encode(memory.scaled_B), self.input_range, memory.dt, m, memory.size_in,
-            most=self.input_pairs or (
-                DEFAULT_INPUT_PAIRS if memory.order >= INPUT_PAIRS_MIN_ORDER else 1),
+            most=self.input_pairs or default_input_pairs(memory.order, memory.theta),
         )
         self.input_copies = int(self.row_copies.max())
         if self.input_copies > 1:
