@@ -18,7 +18,8 @@ from nengo_loihi.splitter import Split
 MAX_INPUT_COPIES = 32
 
 #: The lowest order whose memory spreads its input over several pairs by
-#: default. Measured on the integer emulator (window NRMSE, one pair against
+#: default, whatever its speed (faster memories of lower orders do too:
+#: :func:`.speed.default_input_pairs`). Measured on the integer emulator (window NRMSE, one pair against
 #: several): order 12, theta = 1 s, theta f = 0.3 at 768 / 1,536 / 3,072
 #: neurons 0.238 / 0.094 / 0.170 -> 0.206 / 0.068 / 0.053; order 24, theta =
 #: 0.25 s, 1,536 / 3,072 neurons 0.134 / 0.082 -> 0.088 / 0.078; but orders 3
