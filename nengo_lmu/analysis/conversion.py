@@ -56,6 +56,7 @@ class Stage:
     after: str = None  # the stage it is converted from
     input_range: bool = False  # its memories take the measured input range
     memory_neurons: str = None  # a nengo neuron type's name for its memories
+    calibrate: bool = False  # its memories decode with decoders solved from their spikes
 
 
 #: Loihi's rectified-linear neurons reset to zero at a spike, losing the
@@ -74,7 +75,7 @@ STAGES = {
     "spikes (reference)": Stage("reference", True, "neural", after="neural rates"),
     "spikes (Loihi emulator)": Stage("loihi", True, "neural", after="spikes (reference)",
                                      input_range=True,
-                                     memory_neurons=_LOIHI_MEMORY_NEURONS),
+                                     memory_neurons=_LOIHI_MEMORY_NEURONS, calibrate=True),
     "spikes (analog)": Stage("analog", True, "neural", after="spikes (reference)"),
 }
 
@@ -171,6 +172,85 @@ def input_range(trained, task, steps_per_item=1, n_examples=32, margin=1.25, see
     return max(margin * max(largest), 1e-3)
 
 
+#: Training examples whose spikes the Loihi stage's memory decoders are
+#: solved from (:func:`loihi_decoders`).
+LOIHI_CALIBRATION_EXAMPLES = 64
+
+
+def loihi_decoders(network, task, steps_per_item=1, input_range=1.0,
+                   n_examples=LOIHI_CALIBRATION_EXAMPLES, synapse=0.01, reg=0.1, every=4,
+                   batch_size=8, seed=0):
+    """Each cell's Loihi memory decoders, solved from its spikes on training examples.
+
+    ``network`` (a :class:`.Training`, as the Loihi stage deploys it: the
+    knobs applied, see :func:`converted`) runs on Loihi's fast integer
+    emulator with its memories as the stage builds them
+    (:func:`stage_overrides`) on the first ``n_examples`` training examples
+    of ``task``, each from rest. Each memory's spikes, filtered with
+    ``synapse``, and the ideal discrete memory of the input it received,
+    filtered the same, are sampled every ``every`` steps; the decoders
+    are their least-squares fit (nengo's ``LstsqL2`` with ``reg``,
+    :class:`~nengo_lmu.hardware.loihi.calibration.DecoderFit`). See
+    :mod:`nengo_lmu.hardware.loihi.calibration` for why.
+
+    Returns
+    -------
+    list of ndarray
+        One ``(dimensions, n_neurons)`` array per cell, for
+        :func:`~nengo_lmu.hardware.loihi.calibration.set_decoders`.
+    """
+    from nengo_lmu import metrics, signals  # noqa: PLC0415
+    from nengo_lmu.hardware.loihi.calibration import DecoderFit  # noqa: PLC0415
+    from nengo_lmu.hardware.loihi.fast import Sequences  # noqa: PLC0415
+
+    n_examples = check_integer(n_examples, "n_examples")
+    every = check_integer(every, "every")
+    batch_size = check_integer(batch_size, "batch_size")
+    synapse = check_positive(synapse, "synapse")
+    fits = [DecoderFit(reg) for _ in _load(network)[0]["cells"]]
+    net = deployment.deploy(network, backend="loihi", spiking=True,
+                            **stage_overrides("spikes (Loihi emulator)", input_range))
+    dt = net.spec["dt"]
+    with net:
+        spikes = [nengo.Probe(c.memory.ensemble.neurons, synapse=synapse) for c in net.cells]
+        inputs = [nengo.Probe(c.u, synapse=None) for c in net.cells]
+    examples = hold(task.x_train[:n_examples], steps_per_item)
+    steps = examples.shape[1]
+    rows = np.arange(every - 1, steps, every)
+    net.input.output = Sequences(examples[:batch_size], dt)
+    with hardware.simulator(net, backend="loihi", target="fast", seed=seed) as sim:
+        for start in range(0, len(examples), batch_size):
+            net.input.output.data = examples[start:start + batch_size]
+            data = sim.run_batch(steps, progress_bar=False)
+            for cell, fit, s_probe, u_probe in zip(net.cells, fits, spikes, inputs):
+                mem = cell.memory
+                ideal = [metrics.filtered(signals.ideal_memory(
+                    u, mem.order, mem.theta, dt, mem.discretizer), synapse, dt)[rows]
+                    for u in data[u_probe]]
+                fit.add(data[s_probe][:, rows].reshape(-1, mem.n_neurons),
+                        np.concatenate(ideal))
+    return [fit.solve().T for fit in fits]
+
+
+class _DecodedMemory:
+    """A backend's memory factory that gives each cell's memory, in cell
+    order, its decoders (:func:`~nengo_lmu.hardware.loihi.calibration.set_decoders`)."""
+
+    def __init__(self, backend, decoders, **options):
+        self.backend = backend
+        self.decoders = list(decoders)
+        self.options = options
+        self.calls = 0
+
+    def __call__(self, **spec):
+        from nengo_lmu.hardware.loihi.calibration import set_decoders  # noqa: PLC0415
+
+        memory = hardware.memory(self.backend, **self.options, **spec)
+        i = self.calls % len(self.decoders)  # a network makes its cells in order
+        self.calls += 1
+        return set_decoders(memory, self.decoders[i])
+
+
 def _load(trained):
     if isinstance(trained, Training):
         return dict(trained.spec), dict(trained.parameters)
@@ -252,7 +332,8 @@ def _steps(steps_per_item, time_scale):
 def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
             n_neurons=None, rate_scale=None, time_scale=1, hidden_synapse=TRAINED,
             readout_synapse=TRAINED, compensate=False, radii=None, stage_n_test=None,
-            log=None, loihi_input_range=None, memory_reg=None, **options):
+            log=None, loihi_input_range=None, memory_reg=None,
+            loihi_calibration=LOIHI_CALIBRATION_EXAMPLES, **options):
     """Score the trained network at each stage of the conversion.
 
     Parameters
@@ -279,6 +360,11 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
     loihi_input_range : float, optional
         The Loihi memories' ``input_range``; by default measured
         (:func:`input_range`) when a Loihi stage runs.
+    loihi_calibration : int, optional
+        Training examples whose spikes on the fast integer emulator the
+        Loihi stage's memory decoders are solved from (:func:`loihi_decoders`,
+        default :data:`LOIHI_CALIBRATION_EXAMPLES`); 0 keeps the decoders
+        solved for the neurons' rates.
     log : callable, optional
         Called with each row's line as it is scored.
     **options
@@ -300,6 +386,7 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
     check_stages(list(stage_n_test))
     if loihi_input_range is not None:
         loihi_input_range = check_positive(loihi_input_range, "loihi_input_range")
+    loihi_calibration = check_integer(loihi_calibration, "loihi_calibration", low=0)
     spec, _ = _load(trained)
     if radii is None and any("radii" not in c for c in spec["cells"]) and any(
         STAGES[s].memory == "neural" for s in stages
@@ -313,7 +400,11 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
         network = converted(trained, stage.memory, n_neurons, rate_scale, time_scale,
                             hidden_synapse, readout_synapse, compensate, radii,
                             memory_reg)
-        overrides = stage_overrides(name, loihi_input_range)
+        decoders = None
+        if stage.calibrate and loihi_calibration:
+            decoders = loihi_decoders(network, task, steps, loihi_input_range,
+                                      n_examples=loihi_calibration, seed=seed)
+        overrides = stage_overrides(name, loihi_input_range, decoders)
         result = deployment.evaluate(
             network, task, backend=stage.backend, spiking=stage.spiking,
             steps_per_item=steps, n_test=stage_n_test.get(name, n_test), seed=seed,
@@ -332,19 +423,23 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
     return rows
 
 
-def stage_overrides(stage, input_range=None):
+def stage_overrides(stage, input_range=None, decoders=None):
     """The network arguments a stage deploys with (:func:`.deployment.deploy`).
 
     Its memories' ``input_range`` where the stage takes the measured input
-    range (see :func:`input_range`) and their neuron type where it sets one
-    (:class:`Stage`).
+    range (see :func:`input_range`), their neuron type where it sets one
+    (:class:`Stage`), and each cell's memory ``decoders`` where given (see
+    :func:`loihi_decoders`; a list, one per cell).
     """
     stage = STAGES[check_stages(stage)[0]]
     overrides = {}
+    options = {}
     if stage.input_range:
-        overrides["memory"] = functools.partial(
-            hardware.memory, stage.backend,
-            input_range=check_positive(input_range, "loihi_input_range"))
+        options["input_range"] = check_positive(input_range, "loihi_input_range")
+    if decoders is not None:
+        overrides["memory"] = _DecodedMemory(stage.backend, decoders, **options)
+    elif options:
+        overrides["memory"] = functools.partial(hardware.memory, stage.backend, **options)
     if stage.memory_neurons is not None:
         neurons = getattr(nengo, stage.memory_neurons)()
         overrides["cell_overrides"] = {"memory_neurons": neurons}
