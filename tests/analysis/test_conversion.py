@@ -118,7 +118,8 @@ def test_analog_stage_deploys_the_analog_memory_and_resets(quick):
 
 def test_loihi_stage_deploys_lif_memory_neurons(quick):
     """Loihi's rectified-linear neurons reset to zero at a spike: the Loihi
-    stage's memories get LIF neurons and the measured input range."""
+    stage's memories get LIF neurons and the measured input range, and its
+    hidden units fire at most 400 Hz for an activation of 1."""
     pytest.importorskip("nengo_loihi")
     from nengo_loihi.neurons import LoihiLIF
 
@@ -131,6 +132,11 @@ def test_loihi_stage_deploys_lif_memory_neurons(quick):
     memory = net.cells[0].memory
     assert isinstance(memory, LoihiLegendreMemory)
     assert type(memory.neuron_type) is LoihiLIF and memory.input_range == 2.0
+    assert net.cells[0].rate_scale == 200  # as trained, below the stage's 400 Hz
+    fast = deployment.deploy(conversion.converted(trained, rate_scale=800, **KNOBS),
+                             backend="loihi", **overrides)
+    assert fast.cells[0].rate_scale == 400  # reset-to-zero hidden neurons: at most 400 Hz
+    assert type(fast.cells[0].memory.neuron_type) is LoihiLIF
     assert conversion.stage_overrides("spikes (reference)") == {}
 
 
