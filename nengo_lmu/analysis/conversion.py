@@ -208,11 +208,16 @@ def loihi_decoders(network, task, steps_per_item=1, input_range=1.0,
     :class:`~nengo_lmu.hardware.loihi.calibration.DecoderFit`). See
     :mod:`nengo_lmu.hardware.loihi.calibration` for why.
 
+    The last quarter of the examples (in batches of ``batch_size``) is held
+    out: a cell whose rate decoders decode its state there at least as well
+    keeps them (None in the list).
+
     Returns
     -------
-    list of ndarray
+    list of ndarray or None
         One ``(dimensions, n_neurons)`` array per cell, for
-        :func:`~nengo_lmu.hardware.loihi.calibration.set_decoders`.
+        :func:`~nengo_lmu.hardware.loihi.calibration.set_decoders`, or
+        None where the rate decoders did as well.
     """
     from nengo_lmu import metrics, signals  # noqa: PLC0415
     from nengo_lmu.hardware.loihi.calibration import DecoderFit  # noqa: PLC0415
@@ -223,28 +228,42 @@ def loihi_decoders(network, task, steps_per_item=1, input_range=1.0,
     batch_size = check_integer(batch_size, "batch_size")
     synapse = check_positive(synapse, "synapse")
     fits = [DecoderFit(reg) for _ in _load(network)[0]["cells"]]
+    held = [[] for _ in fits]  # (spikes, rate-decoded state, ideal) of held-out batches
     net = deployment.deploy(network, backend="loihi", spiking=True,
                             **stage_overrides("spikes (Loihi emulator)", input_range))
     dt = net.spec["dt"]
     with net:
         spikes = [nengo.Probe(c.memory.ensemble.neurons, synapse=synapse) for c in net.cells]
+        states = [nengo.Probe(c.memory.state, synapse=synapse) for c in net.cells]
         inputs = [nengo.Probe(c.u, synapse=None) for c in net.cells]
     examples = hold(task.x_train[:n_examples], steps_per_item)
     steps = examples.shape[1]
     rows = np.arange(every - 1, steps, every)
+    starts = list(range(0, len(examples), batch_size))
+    n_fit = max(1, len(starts) - max(1, len(starts) // 4))  # the last quarter held out
     net.input.output = Sequences(examples[:batch_size], dt)
     with hardware.simulator(net, backend="loihi", target="fast", seed=seed) as sim:
-        for start in range(0, len(examples), batch_size):
+        for k, start in enumerate(starts):
             net.input.output.data = examples[start:start + batch_size]
             data = sim.run_batch(steps, progress_bar=False)
-            for cell, fit, s_probe, u_probe in zip(net.cells, fits, spikes, inputs):
+            for i, cell in enumerate(net.cells):
                 mem = cell.memory
-                ideal = [metrics.filtered(signals.ideal_memory(
+                ideal = np.concatenate([metrics.filtered(signals.ideal_memory(
                     u, mem.order, mem.theta, dt, mem.discretizer), synapse, dt)[rows]
-                    for u in data[u_probe]]
-                fit.add(data[s_probe][:, rows].reshape(-1, mem.n_neurons),
-                        np.concatenate(ideal))
-    return [fit.solve().T for fit in fits]
+                    for u in data[inputs[i]]])
+                acts = data[spikes[i]][:, rows].reshape(-1, mem.n_neurons)
+                if k < n_fit:
+                    fits[i].add(acts, ideal)
+                if k >= n_fit:
+                    held[i].append((acts, data[states[i]][:, rows].reshape(ideal.shape),
+                                    ideal))
+    out = []
+    for fit, pieces in zip(fits, held):
+        decoders = fit.solve()
+        calibrated = sum(np.sum((a @ decoders - y) ** 2) for a, _, y in pieces)
+        rates = sum(np.sum((s - y) ** 2) for _, s, y in pieces)
+        out.append(decoders.T if not pieces or calibrated < rates else None)
+    return out
 
 
 class _DecodedMemory:
@@ -263,6 +282,8 @@ class _DecodedMemory:
         memory = hardware.memory(self.backend, **self.options, **spec)
         i = self.calls % len(self.decoders)  # a network makes its cells in order
         self.calls += 1
+        if self.decoders[i] is None:
+            return memory
         return set_decoders(memory, self.decoders[i])
 
 

@@ -137,6 +137,12 @@ def test_loihi_stage_deploys_lif_memory_neurons(quick):
                              backend="loihi", **overrides)
     assert fast.cells[0].rate_scale == 400  # reset-to-zero hidden neurons: at most 400 Hz
     assert type(fast.cells[0].memory.neuron_type) is LoihiLIF
+    # a cell whose measured decoders did no better keeps the rate decoders
+    kept = deployment.deploy(conversion.converted(trained, **KNOBS), backend="loihi",
+                             **conversion.stage_overrides("spikes (Loihi emulator)", 2.0,
+                                                          [None]))
+    np.testing.assert_array_equal(kept.cells[0].memory.output_decoders,
+                                  memory.output_decoders)
     assert conversion.stage_overrides("spikes (reference)") == {}
 
 
