@@ -21,7 +21,8 @@ knob at a time, each scored on the same test digits with the same seeds
 
 Sections 3-7 use ``--hidden-synapse`` (compensated) and
 ``--readout-synapse``; 4, 5 and 7 ``--time-scale`` too; the table
-``--memory-reg``. The network is trained with ``--input-to-hidden`` and
+``--memory-reg`` and ``--loihi-calibration`` (the training digits whose
+spikes the Loihi memory's decoders are solved from). The network is trained with ``--input-to-hidden`` and
 ``--state-noise`` (noise in the loop, :func:`.parallel.train`) when given;
 the trained networks are kept in ``--out`` and reused.
 
@@ -126,6 +127,13 @@ def main(argv=None):
                         help="memory neurons in the table (default --n-neurons)")
     parser.add_argument("--table-rate-scale", type=float,
                         help="hidden units' rate in the table (default as trained, 200 Hz)")
+    parser.add_argument("--loihi-calibration", type=int,
+                        help="training digits whose spikes on the integer emulator the "
+                        "Loihi memory's decoders are solved from (default the "
+                        "conversion's, 64; 0: the rate decoders)")
+    parser.add_argument("--table-stages",
+                        help="the table's stages, comma-separated (default all), e.g. "
+                        "'spikes (reference),spikes (Loihi emulator)'")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bench-results/conversion")
     args = parser.parse_args(argv)
@@ -192,15 +200,25 @@ def main(argv=None):
               "spikes (analog)": args.hardware_n_test}
         knobs = dict(scaled, n_neurons=args.table_n_neurons,
                      rate_scale=args.table_rate_scale, memory_reg=args.memory_reg)
-        rows = conversion.convert(path, task, steps_per_item=2, n_test=args.n_test,
-                                  seed=args.seed, stage_n_test=hw, log=print, **knobs)
+        if args.loihi_calibration is not None:
+            knobs["loihi_calibration"] = args.loihi_calibration
+        stages = None if args.table_stages is None else args.table_stages.split(",")
+        rows = conversion.convert(path, task, stages=stages, steps_per_item=2,
+                                  n_test=args.n_test, seed=args.seed,
+                                  stage_n_test={k: v for k, v in hw.items()
+                                                if stages is None or k in stages},
+                                  log=print, **knobs)
         print()
         print(conversion.format_table(
             rows, title=f"all stages: {args.hidden_synapse} s hidden synapse compensated, "
             f"{args.readout_synapse} s readout, s = {args.time_scale}, "
             f"{args.table_n_neurons or args.n_neurons} memory neurons, hidden rate "
             f"{args.table_rate_scale or 200:g} Hz, memory decoders' regularisation "
-            f"{args.memory_reg or 0.1:g}"), flush=True)
+            f"{args.memory_reg or 0.1:g}; on Loihi hidden rate at most "
+            f"{conversion.STAGES['spikes (Loihi emulator)'].max_hidden_rate:g} Hz, memory "
+            f"decoders from its spikes on "
+            f"{knobs.get('loihi_calibration', conversion.LOIHI_CALIBRATION_EXAMPLES)} "
+            "training digits"), flush=True)
 
 
 if __name__ == "__main__":

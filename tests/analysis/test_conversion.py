@@ -9,7 +9,7 @@ from nengo.exceptions import ValidationError
 
 pytest.importorskip("nengo_dl", reason="the dl extra (make install-dl) is not installed")
 
-from nengo_lmu import cli  # noqa: E402
+from nengo_lmu import cli, metrics  # noqa: E402
 from nengo_lmu.analysis import conversion, deployment, parallel, pipeline  # noqa: E402
 from nengo_lmu.analysis.training import hold  # noqa: E402
 from nengo_lmu.dynamics import lmu_discrete  # noqa: E402
@@ -118,7 +118,8 @@ def test_analog_stage_deploys_the_analog_memory_and_resets(quick):
 
 def test_loihi_stage_deploys_lif_memory_neurons(quick):
     """Loihi's rectified-linear neurons reset to zero at a spike: the Loihi
-    stage's memories get LIF neurons and the measured input range."""
+    stage's memories get LIF neurons and the measured input range, and its
+    hidden units fire at most 400 Hz for an activation of 1."""
     pytest.importorskip("nengo_loihi")
     from nengo_loihi.neurons import LoihiLIF
 
@@ -131,7 +132,56 @@ def test_loihi_stage_deploys_lif_memory_neurons(quick):
     memory = net.cells[0].memory
     assert isinstance(memory, LoihiLegendreMemory)
     assert type(memory.neuron_type) is LoihiLIF and memory.input_range == 2.0
+    assert net.cells[0].rate_scale == 200  # as trained, below the stage's 400 Hz
+    fast = deployment.deploy(conversion.converted(trained, rate_scale=800, **KNOBS),
+                             backend="loihi", **overrides)
+    assert fast.cells[0].rate_scale == 400  # reset-to-zero hidden neurons: at most 400 Hz
+    assert type(fast.cells[0].memory.neuron_type) is LoihiLIF
+    # a cell whose measured decoders did no better keeps the rate decoders
+    kept = deployment.deploy(conversion.converted(trained, **KNOBS), backend="loihi",
+                             **conversion.stage_overrides("spikes (Loihi emulator)", 2.0,
+                                                          [None]))
+    np.testing.assert_array_equal(kept.cells[0].memory.output_decoders,
+                                  memory.output_decoders)
     assert conversion.stage_overrides("spikes (reference)") == {}
+
+
+def test_loihi_decoders_read_the_state_from_the_chips_spikes(quick):
+    """Decoders solved from the Loihi memory's own spikes on the integer
+    emulator (training digits) bring its state on test digits closer to the
+    ideal memory's than the decoders solved for the neurons' rates."""
+    pytest.importorskip("nengo_loihi")
+    import nengo  # noqa: PLC0415
+
+    from nengo_lmu import hardware, signals  # noqa: PLC0415
+    from nengo_lmu.hardware.loihi.fast import Sequences  # noqa: PLC0415
+
+    trained, task, _ = quick
+    network = conversion.converted(trained, **KNOBS)
+    steps = 2 * KNOBS["time_scale"]
+    u_range = conversion.input_range(trained, task, 2)
+    # gate 1: the measured decoders wherever they do better on held-out digits
+    decoders = conversion.loihi_decoders(network, task, steps, u_range, n_examples=32,
+                                         gate=1.0)
+    assert [d.shape for d in decoders] == [(12, 600)]
+    x = hold(task.x_test[:8], steps)
+    errors = []
+    for given in (None, decoders):
+        overrides = conversion.stage_overrides("spikes (Loihi emulator)", u_range, given)
+        net = deployment.deploy(network, backend="loihi", **overrides)
+        memory = net.cells[0].memory
+        if given is not None:
+            np.testing.assert_array_equal(memory.output_decoders, given[0])
+        with net:
+            state = nengo.Probe(memory.state, synapse=0.01)
+            u = nengo.Probe(net.cells[0].u, synapse=None)
+        net.input.output = Sequences(x)
+        with hardware.simulator(net, backend="loihi", target="fast") as sim:
+            data = sim.run_batch(x.shape[1], progress_bar=False)
+        ideal = np.stack([metrics.filtered(signals.ideal_memory(
+            v, memory.order, memory.theta), 0.01) for v in data[u]])
+        errors.append(np.sqrt(np.mean((data[state] - ideal) ** 2) / np.mean(ideal**2)))
+    assert errors[1] < 0.9 * errors[0], errors
 
 
 def test_memory_reg_reaches_every_stage_memory(quick):
@@ -190,6 +240,9 @@ def test_conversion_errors(quick):
         conversion.convert(trained, task, stage_n_test={"analog": 2})
     with pytest.raises(ValidationError, match=r"loihi_input_range: .*\(got -1"):
         conversion.convert(trained, task, loihi_input_range=-1.0)  # before any stage runs
+    with pytest.raises(ValidationError, match=r"loihi_calibration: must be an integer "
+                                              r">= 0 \(got -1\)"):
+        conversion.convert(trained, task, loihi_calibration=-1)
     with pytest.raises(ValidationError, match=r"memory: must be 'ideal' or 'neural'"):
         conversion.converted(trained, memory="loihi")
     with pytest.raises(ValidationError, match=r"time_scale: must be an integer"):
