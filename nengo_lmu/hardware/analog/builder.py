@@ -18,7 +18,7 @@ the reference simulator. What the substrate changes, and where:
   decoded value leaves the accumulator as +-1 spikes.
 - **Calibration**, with ``calibrate=True``: each neuron's gain and bias
   measured from its rate curve and trimmed to the ones the network asked
-  for (:mod:`.calibration`), and decoders solved from the emulated neurons'
+  for (:mod:`~nengo_lmu.hardware.analog.calibration`), and decoders solved from the emulated neurons'
   own (trimmed) tuning curves, as the chip's software does after measuring
   them.
 

@@ -12,7 +12,7 @@ Compensations (:data:`COMPENSATIONS`), each switchable:
 
 - ``"calibrate"``: each neuron measured and trimmed to its nominal curve,
   and decoders from the emulated neurons' own tuning curves (the backend's
-  ``calibrate``, :mod:`.calibration`; this memory asks for it).
+  ``calibrate``, :mod:`~nengo_lmu.hardware.analog.calibration`; this memory asks for it).
 - ``"synapse"``: Principle 3 for the chip's synapse, a pulse-extended
   double exponential (:func:`nengo_lmu.mapping.general_synapse` with
   :func:`~nengo_lmu.mapping.double_exponential_coefficients`), instead of

@@ -31,7 +31,7 @@ class Simulator(nengo.Simulator):
         The chip (default ``Substrate()``, Braindrop-like).
     calibrate : bool or "decoders", optional
         Measure each emulated neuron's gain and bias and trim it to the
-        curve its ensemble asked for (:mod:`.calibration`), and solve
+        curve its ensemble asked for (:mod:`~nengo_lmu.hardware.analog.calibration`), and solve
         decoders from the neurons' own (trimmed) tuning curves, as the
         chip's software does after measuring them (default False: decoders
         for the neurons the network asked for, untrimmed neurons);
