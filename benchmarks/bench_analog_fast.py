@@ -15,10 +15,15 @@ neurons instead of Poisson spikes), for ablations.
 
 ``--white THETA_F`` drives it with white noise instead (RMS 1, bandwidth
 THETA_F / theta, 2 s, radii from that process), ``--theta`` sets the window.
+``--fastest MS ...`` sets the window of each order from the time constant of
+its fastest mode instead, ``theta / max |eig(A)|`` in milliseconds
+(:func:`nengo_lmu.hardware.analog.fastest_mode`), with white noise of
+``theta * f = THETA_F`` (default 1), to measure where the chip stops holding
+the memory; every row shows that time constant.
 
 Usage: ``python benchmarks/bench_analog_fast.py [--orders 12 24] [--per-dim 100]
 [--digits 10] [--seeds 1] [--variants auto calibrate auto/noise+drift ...]
-[--no-reference] [--theta 0.128] [--white 1.0]``
+[--no-reference] [--theta 0.128] [--white 1.0] [--fastest 2 3 5 8]``
 """
 
 import argparse
@@ -82,44 +87,68 @@ def main():
     parser.add_argument("--white", type=float, default=None, metavar="THETA_F",
                         help="white noise (RMS 1) of bandwidth THETA_F / theta for 2 s "
                         "instead of the digits, radii from its process")
+    parser.add_argument("--fastest", type=float, nargs="+", default=None, metavar="MS",
+                        help="windows from the fastest mode's time constant (ms) of "
+                        "each order, white noise (theta * f from --white, default 1)")
     parser.add_argument("--synapse", type=float, default=None,
                         help="the analog memory's synapse (default its own)")
     args = parser.parse_args()
-    theta = args.theta
     if args.synapse is not None:
         global SYNAPSE
         SYNAPSE = args.synapse
+    if args.fastest is not None and args.white is None:
+        args.white = 1.0
     task = tasks.permuted_digits()
-    u = hold(task.x_test[: args.digits, :, :1], STEPS_PER_ITEM).reshape(-1, 1)
-    if args.white is not None:
-        high = args.white / theta
-        u = signals.white_signal(2.0, 0.001, high, 1.0, seed=0).reshape(-1, 1)
     variants = list(args.variants) + ([] if args.no_reference else ["reference"])
-    u_f = metrics.filtered(u, PROBE_SYNAPSE)
-    print(f"{'d':>3} {'m':>5} {'variant':<32} {'compensations':<28} "
+    print(f"{'d':>3} {'theta':>6} {'fastest':>7} {'m':>5} {'variant':<28} {'compensations':<24} "
           f"{'rel. E':>7} {'sd':>6} {'window':>7} {'sd':>6}  {'seconds':>7}")
     for order in args.orders:
-        m = args.per_dim * order
-        if args.white is None:
-            radii = memory_radii(task, order, theta, steps_per_item=STEPS_PER_ITEM)
+        if args.fastest is None:
+            thetas = [args.theta]
         else:
-            radii = signals.white_signal_process(2.0, high, 1.0)
-        ideal = metrics.after_warmup(
-            metrics.filtered(signals.ideal_memory(u, order, theta), PROBE_SYNAPSE), theta)
-        scale = np.sqrt(np.mean(np.sum(ideal**2, axis=1)))
-        for variant in variants:
-            start = time.perf_counter()
-            errors, windows = [], []
-            for seed in range(args.seeds):
-                x, comps = run(order, m, u, radii, variant, seed, theta)
-                windows.append(metrics.window_nrmse(x, u_f, theta, warmup=theta))
-                x = metrics.after_warmup(x, theta)
-                errors.append(metrics.state_error(x, ideal) / scale)
-            print(f"{order:>3} {m:>5} {variant:<32} {'+'.join(comps) or '-':<28} "
-                  f"{np.mean(errors):>7.3f} {np.std(errors):>6.3f} "
-                  f"{np.mean(windows):>7.3f} {np.std(windows):>6.3f}  "
-                  f"{time.perf_counter() - start:>7.1f}", flush=True)
+            thetas = [round(ms * 1e-3 * order_speed(order), 4) for ms in args.fastest]
+        for theta in thetas:
+            measure(args, task, order, theta, variants)
 
+
+def order_speed(order):
+    """``max |eig(A)|`` of the memory with theta = 1 s: theta over the fastest
+    mode's time constant."""
+    return 1.0 / analog.fastest_mode(order, 1.0)
+
+
+def theta_ms(order, theta):
+    """The fastest mode's time constant of an order-``order`` memory, in ms."""
+    return 1e3 * analog.fastest_mode(order, theta)
+
+
+def measure(args, task, order, theta, variants):
+    """Print one row per variant for one memory (``order``, ``theta``)."""
+    if args.white is None:
+        u = hold(task.x_test[: args.digits, :, :1], STEPS_PER_ITEM).reshape(-1, 1)
+        radii = memory_radii(task, order, theta, steps_per_item=STEPS_PER_ITEM)
+    else:
+        high = args.white / theta
+        u = signals.white_signal(2.0, 0.001, high, 1.0, seed=0).reshape(-1, 1)
+        radii = signals.white_signal_process(2.0, high, 1.0)
+    u_f = metrics.filtered(u, PROBE_SYNAPSE)
+    m = args.per_dim * order
+    ideal = metrics.after_warmup(
+        metrics.filtered(signals.ideal_memory(u, order, theta), PROBE_SYNAPSE), theta)
+    scale = np.sqrt(np.mean(np.sum(ideal**2, axis=1)))
+    for variant in variants:
+        start = time.perf_counter()
+        errors, windows = [], []
+        for seed in range(args.seeds):
+            x, comps = run(order, m, u, radii, variant, seed, theta)
+            windows.append(metrics.window_nrmse(x, u_f, theta, warmup=theta))
+            x = metrics.after_warmup(x, theta)
+            errors.append(metrics.state_error(x, ideal) / scale)
+        print(f"{order:>3} {theta:>6.4g} {theta_ms(order, theta):>7.2f} {m:>5} {variant:<28} "
+              f"{'+'.join(comps) or '-':<24} "
+              f"{np.mean(errors):>7.3f} {np.std(errors):>6.3f} "
+              f"{np.mean(windows):>7.3f} {np.std(windows):>6.3f}  "
+              f"{time.perf_counter() - start:>7.1f}", flush=True)
 
 if __name__ == "__main__":
     main()

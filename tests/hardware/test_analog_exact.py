@@ -189,3 +189,54 @@ def test_exact_memory_floors_the_radii_it_represents():
     # the input and its taps of the last two steps, all into the population
     assert len(mem.input_connections) == 3
     assert all(c.post_obj is mem.ensemble for c in mem.input_connections)
+
+
+def test_fastest_mode_is_theta_over_the_largest_eigenvalue():
+    A, _ = lmu_matrices(12, 0.1)
+    assert analog.fastest_mode(12, 0.1) == pytest.approx(1 / np.abs(np.linalg.eigvals(A)).max())
+    # the digits networks' memories: 3.0 and 0.6 ms
+    assert analog.fastest_mode(24, 0.128) == pytest.approx(0.00297, abs=1e-5)
+    assert analog.fastest_mode(64, 0.128) == pytest.approx(0.00061, abs=1e-5)
+
+
+def test_memories_faster_than_the_chip_warn():
+    with pytest.warns(analog.FastMemoryWarning,
+                      match=r"2\.97 ms for order 24 over theta = 0\.128 s, must last at "
+                            r"least 4 ms"):
+        analog.AnalogLegendreMemory(24, 0.128, 240)
+    with pytest.warns(analog.FastMemoryWarning, match="0.61 ms for order 64"):
+        analog.AnalogLegendreMemory(64, 0.128, 640, compensations="calibrate")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", analog.FastMemoryWarning)
+        analog.AnalogLegendreMemory(12, 0.1, 120)  # 4.9 ms
+        analog.AnalogLegendreMemory(3, 0.1, 30)  # the Table 7.1 network: 25 ms
+
+
+def white_relative_error(order, theta, seed=0):
+    """State error over the ideal state's RMS of a default analog memory of 64
+    neurons per dimension, white noise with theta * f = 1 (RMS 1) for 2 s."""
+    high = 1.0 / theta
+    u = signals.white_signal(2.0, DT, high, 1.0, seed=0)
+    with nengo.Network(seed=seed) as net:
+        stim = nengo.Node(signals.input_process(u, DT))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", analog.FastMemoryWarning)
+            mem = analog.AnalogLegendreMemory(
+                order, theta, 64 * order, substrate=analog.Substrate(seed=seed),
+                radii=signals.white_signal_process(2.0, high, 1.0))
+        nengo.Connection(stim, mem.input, synapse=None)
+        probe = nengo.Probe(mem.state, synapse=0.01)
+    with nengo_lmu.simulator(net, backend="analog", progress_bar=False) as sim:
+        sim.run_steps(len(u))
+    k = int(round(theta / DT))
+    ideal = nengo.Lowpass(0.01).filt(signals.ideal_memory(u, order, theta), dt=DT, y0=0)
+    return relative_error(sim.data[probe][k:], ideal[k:])
+
+
+def test_beyond_the_fastest_mode_limit_the_chip_loses_the_state():
+    # order 12, fastest mode 3 ms: 1.40 (seeds 0, 1; the reference simulator
+    # 0.29); 5 ms: 0.41 (reference 0.24)
+    below = white_relative_error(12, 3e-3 / analog.fastest_mode(12, 1.0))
+    above = white_relative_error(12, 5e-3 / analog.fastest_mode(12, 1.0))
+    assert below > 1.0
+    assert above < 0.6

@@ -17,10 +17,14 @@ References
 
 from nengo_lmu.hardware.analog.builder import SynapseDerivative
 from nengo_lmu.hardware.analog.discrete import (
+    MIN_FASTEST_MODE,
     ExactSynapseMapping,
+    FastMemoryWarning,
+    check_fastest_mode,
     closed_loop_radius,
     exact_mapping,
     exact_readout,
+    fastest_mode,
     robust_radius,
     state_weights,
     synapse_transfer,

@@ -50,14 +50,75 @@ in it (window NRMSE 0.191 against 0.136, three seeds), so the memory
 represents the Legendre coordinates.
 """
 
+import warnings
+
 import nengo
 import numpy as np
 import scipy.signal
 from nengo.exceptions import ValidationError
 
-from nengo_lmu.dynamics import discretize
+from nengo_lmu.dynamics import discretize, lmu_matrices
 from nengo_lmu.mapping import SynapseMapping
 from nengo_lmu.hardware.analog.operators import discretize_synapses
+
+
+#: The shortest time constant in seconds of a memory's fastest mode
+#: (:func:`fastest_mode`) that the chip's synapse holds (see
+#: :func:`check_fastest_mode`).
+MIN_FASTEST_MODE = 0.004
+
+
+class FastMemoryWarning(UserWarning):
+    """An analog memory whose fastest mode outruns the chip's synapse, so that
+    no mapping holds its state (:func:`check_fastest_mode`)."""
+
+
+def fastest_mode(order, theta):
+    """The time constant in seconds of the fastest mode of an order-``order``
+    memory over ``theta`` seconds: ``theta / max |eig(Abar)|``.
+
+    Examples
+    --------
+    >>> round(1e3 * fastest_mode(24, 0.128), 2)  # the digits network's memory, in ms
+    2.97
+    """
+    A, _ = lmu_matrices(order, theta)
+    return float(1.0 / np.abs(np.linalg.eigvals(A)).max())
+
+
+def check_fastest_mode(memory, stacklevel=3):
+    r"""Warn (:class:`FastMemoryWarning`) where ``memory``'s fastest mode lasts
+    less than :data:`MIN_FASTEST_MODE`.
+
+    The chip's synapse has a second pole (about 2 ms) and a pulse, and a
+    numerator zero outside the unit circle (see the module docs), so no
+    stable mapping inverts it; modes faster than a few of its time
+    constants are lost, whichever compensations are on. Measured on the
+    Braindrop-like substrate with the memory's defaults (64 neurons per
+    dimension, white noise of RMS 1 with ``theta * f = 1``, two seeds,
+    ``benchmarks/bench_analog_fast.py --orders 6 12 24 --per-dim 64 --seeds 2
+    --fastest 1.5 2.5 3 3.5 4 5 7 10``), the state error over the ideal
+    state's RMS: order 6: 2.85 at 1.5 ms, 0.60 at 2.5 ms, 0.25-0.35 from
+    3 ms on (the reference simulator 0.25-0.39); order 12: 2.00, 1.47, 1.40
+    and 1.12 up to 3.5 ms, 0.60 at 4 ms and 0.36-0.41 at 5-7 ms (reference
+    0.23-0.31); order 24: 1.41 at 1.5 ms, 1.02 at 2.5 ms, 0.75-0.85 from 3 to
+    10 ms (reference 0.22-0.30), 0.38 at 20 ms and 0.20 at 40 ms. Below 4 ms
+    every memory of order 12 or more errs 0.84 or more (the state it holds
+    is no better than none), and orders 24 and 64 over 0.128 s (the digits
+    networks' memories, 3.0 and 0.6 ms) are there.
+    """
+    tau = fastest_mode(memory.order, memory.theta)
+    if tau < MIN_FASTEST_MODE:
+        warnings.warn(
+            f"{memory}: the fastest mode, theta / max|eig(A)| = {1e3 * tau:.2f} ms for "
+            f"order {memory.order} over theta = {memory.theta} s, must last at least "
+            f"{1e3 * MIN_FASTEST_MODE:g} ms for the chip's synapse to hold the memory "
+            "(a state error near or above the state's own size was measured beyond "
+            "that): use a longer theta or a lower order",
+            FastMemoryWarning,
+            stacklevel=stacklevel,
+        )
+    return tau
 
 
 def synapse_transfer(tau1, tau2, pulse_width, dt):

@@ -59,7 +59,11 @@ is the synapse's second pole: with only it (no pulse, mismatch, quantisation
 or spikes) order 24 over 0.128 s, whose fastest mode decays in 3 ms, errs
 3.5 with the lowpass mapping and 5.2 with the exact one; with only the
 pulse, 1.3 and 0.06. The exact mapping held where the fastest mode
-(``theta / max |eig(A)|``) takes about 5 ms or more.
+(``theta / max |eig(A)|``, :func:`.discrete.fastest_mode`) takes about 5 ms
+or more. Below :data:`.discrete.MIN_FASTEST_MODE` (4 ms) no mapping holds
+the state (measured: an error near or above the state's own size at orders
+12 and 24, :func:`.discrete.check_fastest_mode`), and the memory warns
+(:class:`.discrete.FastMemoryWarning`).
 
 The recurrence in scaled coordinates, ``T A' T^-1``, multiplies dimension
 ``j`` by ``r_j / r_i`` into dimension ``i``, and radii from a slow input
@@ -389,6 +393,7 @@ class AnalogLegendreMemory(LegendreMemory):
             synapse_mapping=synapse_mapping,
             **kwargs,
         )
+        discrete.check_fastest_mode(self)
         if self.synapse_shaped and ratio is not None and ratio > MAX_SECOND_ORDER_RATIO:
             warnings.warn(
                 f"{self}: compensations: 'synapse' and 'heterogeneous' need the "
