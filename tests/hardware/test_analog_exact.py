@@ -128,8 +128,10 @@ def test_default_compensations_by_speed():
     mem = analog.AnalogLegendreMemory(12, 0.128, 120)
     assert mem.compensations == ("calibrate", "exact")
     assert isinstance(mem.synapse_mapping, analog.ExactSynapseMapping)
-    # too fast for it (order 24 over 0.128 s): calibrate only, the lowpass mapping
-    assert analog.AnalogLegendreMemory(24, 0.128, 240).compensations == ("calibrate",)
+    # too fast for it (order 24 over 0.128 s): calibrate only, the lowpass
+    # mapping, and a warning that the chip cannot hold it
+    with pytest.warns(analog.FastMemoryWarning):
+        assert analog.AnalogLegendreMemory(24, 0.128, 240).compensations == ("calibrate",)
 
 
 def test_exact_does_not_combine_with_the_approximate_synapse_mappings():
