@@ -15,10 +15,17 @@ over the first ratio's on the same seed (mean and 95% interval). ``--per-dim`` a
 prints each dimension's radius, error over radius, and decoded gain
 (regression of the decoded state on the ideal one) for the first seed.
 
+``--compare BEFORE AFTER`` instead reads two stores of
+``bench_generalisation.py grid`` (e.g. one run before the floor and one
+after) and prints, for the reference backend at the orders both hold, each
+point's window NRMSE and E_n in both, the ratio of the window NRMSEs, and at
+how many points each falls with m.
+
 Usage::
 
     python benchmarks/bench_radius_floor.py --order 12 --theta 1 --theta-f 0.3
         [--multiple 2] [--seeds 5] [--ratios 0 32 100] [--per-dim]
+    python benchmarks/bench_radius_floor.py --compare STORE_BEFORE STORE_AFTER
 """
 
 import argparse
@@ -54,6 +61,41 @@ def run(order, theta, theta_f, n_neurons, ratio, seed):
     return sim.data[probe], ideal, radii, r0, metrics.filtered(u, PROBE_SYNAPSE, DT)
 
 
+def compare(before, after):
+    """Print the reference backend's grid points in two stores side by side."""
+    import os  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    import pandas as pd  # noqa: PLC0415
+
+    from nengo_lmu.analysis.store import Store  # noqa: PLC0415
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_generalisation import falls_with_m, frame  # noqa: PLC0415
+
+    keys = ["order", "theta", "theta_f", "n_neurons"]
+    tables = []
+    for path in (before, after):
+        df = frame(Store(path))
+        df = df[df.config == "reference"]
+        tables.append(df.groupby(keys)[["window_nrmse", "normalised_state_error"]].mean())
+    orders = sorted(set(tables[0].index.get_level_values(0))
+                    & set(tables[1].index.get_level_values(0)))
+    tables = [t[t.index.get_level_values(0).isin(orders)] for t in tables]
+    both = tables[0].join(tables[1], lsuffix="_before", rsuffix="_after", how="inner")
+    both["window_after/before"] = both["window_nrmse_after"] / both["window_nrmse_before"]
+    pd.set_option("display.width", 200)
+    print(both.round(3).to_string())
+    r = both["window_after/before"]
+    print(f"orders {orders}: window NRMSE after / before: median {r.median():.3f}, "
+          f"range {r.min():.3f}-{r.max():.3f} over {len(r)} (point, m) pairs")
+    for col in ("window_nrmse", "normalised_state_error"):
+        for when in ("before", "after"):
+            table = both[f"{col}_{when}"].rename("x").reset_index()
+            a, b = falls_with_m(table, ["x"])["x"]
+            print(f"{col} {when}: falls with m at {a}/{b} (d, theta, f) points")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--order", type=int, default=12)
@@ -63,8 +105,12 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--ratios", type=float, nargs="+", default=[0, 32, 100])
     parser.add_argument("--per-dim", action="store_true")
+    parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"))
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
+    if args.compare:
+        compare(*args.compare)
+        return
     np.set_printoptions(precision=3, linewidth=160)
     n = args.multiple * 64 * args.order
     print(f"order {args.order}, theta {args.theta} s, theta * f {args.theta_f}, {n} neurons, "
