@@ -308,6 +308,17 @@ class AnalogLegendreMemory(LegendreMemory):
         Whether the backend should calibrate the chip (neuron trims and
         decoders).
 
+    Warns
+    -----
+    FastMemoryWarning
+        Where the memory's fastest mode, ``theta / max |eig(A)|``, lasts less
+        than :data:`.discrete.MIN_FASTEST_MODE` (4 ms): the chip's synapse
+        cannot hold it (:func:`.discrete.check_fastest_mode`), e.g. orders 24
+        and 64 over 0.128 s (3.0 and 0.6 ms).
+    UnstableMappingWarning
+        Where ``"synapse"`` or ``"heterogeneous"`` is asked for beyond
+        :data:`MAX_SECOND_ORDER_RATIO`.
+
     Examples
     --------
     >>> mem = AnalogLegendreMemory(order=3, theta=1.0, n_neurons=300,
