@@ -424,8 +424,8 @@ class LegendreMemory(nengo.Network):
         unfloored, 2.25 and 1.84 floored at 100; order 12 over 0.25 s: 9.9 ->
         2.04 and 1.68; order 6 over 0.1 s, 768 neurons: 1.74 -> 1.21. The
         window NRMSE weighs those dimensions little and stays as it was:
-        floored over unfloored on the same seed, mean of ten seeds, 0.98,
-        1.02, 0.99 and 1.03 at those three points and order 12 over 0.05 s,
+        floored over unfloored on the same seed, mean of ten seeds, 1.02,
+        0.98, 0.99 and 1.03 at those three points and order 12 over 0.05 s,
         theta * f = 1, each 95% interval containing 1. A floor of 32 lowers
         E_n further, but its window NRMSE was above 100's at 6 of 9 such
         (point, neurons) pairs and its state error E at all 9.
