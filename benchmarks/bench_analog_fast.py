@@ -100,7 +100,8 @@ def main():
         args.white = 1.0
     task = tasks.permuted_digits()
     variants = list(args.variants) + ([] if args.no_reference else ["reference"])
-    print(f"{'d':>3} {'theta':>6} {'fastest':>7} {'m':>5} {'variant':<28} {'compensations':<24} "
+    print(f"{'d':>3} {'theta':>6} {'fastest':>7} {'m':>5} {'variant':<28} "
+          f"{'compensations':<24} "
           f"{'rel. E':>7} {'sd':>6} {'window':>7} {'sd':>6}  {'seconds':>7}")
     for order in args.orders:
         if args.fastest is None:

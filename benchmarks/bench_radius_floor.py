@@ -101,7 +101,8 @@ def main(argv=None):
     parser.add_argument("--order", type=int, default=12)
     parser.add_argument("--theta", type=float, default=1.0)
     parser.add_argument("--theta-f", type=float, default=0.3)
-    parser.add_argument("--multiple", type=int, default=2, help="neurons: multiple x 64 x order")
+    parser.add_argument("--multiple", type=int, default=2,
+                        help="neurons: multiple x 64 x order")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--ratios", type=float, nargs="+", default=[0, 32, 100])
     parser.add_argument("--per-dim", action="store_true")
@@ -142,7 +143,9 @@ def main(argv=None):
         mean = rows.mean(axis=0)
         first = rows[:, 3] if first is None else first
         paired = rows[:, 3] / first
-        half = stats.t.ppf(0.975, len(paired) - 1) * stats.sem(paired) if len(paired) > 1 else 0
+        half = 0.0
+        if len(paired) > 1:
+            half = stats.t.ppf(0.975, len(paired) - 1) * stats.sem(paired)
         print(f"{ratio:>6g} {mean[0]:>8.3f} {mean[1]:>10.3f} {mean[2]:>8.3f} {mean[3]:>7.4f} "
               f"{rows[:, 3].std():>6.4f} {mean[4]:>7.4f}  {paired.mean():.3f} "
               f"[{paired.mean() - half:.3f}, {paired.mean() + half:.3f}]", flush=True)
