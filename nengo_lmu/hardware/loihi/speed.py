@@ -26,6 +26,24 @@ from nengo_lmu.networks.memory import STATE_SCALE
 FAST_DYNAMICS = 60.0
 
 
+#: The highest order whose state a Loihi memory holds. Loihi's neurons reset
+#: their voltage to zero at a spike and drop what was above threshold; that
+#: loss is spike noise that is not shaped away from low frequencies, and
+#: the memory's recurrence feeds it back through ``A``, whose norm grows
+#: with the order. Measured with ``benchmarks/bench_digits_memory.py
+#: --digits 2 --configs 24:1464,32:1952,48:2928,64:3904 --gains 1
+#: --time-scale 16`` (permuted-digit pixels held 32 ms, theta = 2.048 s,
+#: 61 neurons per dimension, LIF neurons), the state error of the Loihi
+#: memory on the reference simulator against nengo's own
+#: :class:`~nengo_lmu.LegendreMemory` of the same size on the same input:
+#: 1.37x at order 24, 1.73x at 32 (the integer emulator within 4% of the
+#: float network). Neither measured decoders in the loop nor higher rates,
+#: other LIF time constants or longer synapses brought order 64 down (see
+#: :mod:`nengo_lmu.hardware.loihi.calibration`). Larger orders get a
+#: :class:`ResetToZeroWarning`.
+MAX_HELD_ORDER = 24
+
+
 def _speed(order, theta):
     from nengo_lmu.dynamics import lmu_matrices  # noqa: PLC0415
 
