@@ -20,9 +20,10 @@ neurons do at order 64). The
 order-64 memory has 4,032 neurons, the most a dense Loihi memory of that
 order can have (each core takes one input axon per neuron, 4,096 at most).
 
-Usage: ``python benchmarks/bench_digits_memory.py [--digits 20] [--configs 24:2400,64:4032]
-[--gains 1,2.56] [--time-scale 1]`` (``make bench-digits-memory``); ``--time-scale 16``
-is the slowed-down network of ``bench_conversion.py`` (theta = 2.048 s, pixels
+Usage: ``python benchmarks/bench_digits_memory.py [--digits 20]
+[--configs 24:2400,64:4032] [--gains 1,2.56] [--time-scale 1]
+[--targets fast,reference,nengo]`` (``make bench-digits-memory``);
+``--time-scale 16`` is the slowed-down network of ``bench_conversion.py`` (theta = 2.048 s, pixels
 held 32 ms).
 """
 
@@ -42,6 +43,7 @@ from nengo_lmu.networks.memory import LegendreMemory
 THETA = 0.128
 STEPS_PER_ITEM = 2
 PROBE_SYNAPSE = 0.01
+TARGETS = ("fast", "reference", "nengo")
 
 
 def run(order, m, u, radii, target, seed=0, theta=THETA):
@@ -73,7 +75,14 @@ def main():
     parser.add_argument("--time-scale", type=int, default=1,
                         help="slow everything down by this factor: theta and the "
                         "steps each pixel is held are multiplied by it")
+    parser.add_argument("--targets", default="fast,reference,nengo",
+                        help="what runs, comma-separated: fast (the Loihi memory on the "
+                        "integer emulator), reference (it on nengo's simulator), nengo "
+                        "(nengo's memory); a ratio needs both of its runs")
     args = parser.parse_args()
+    targets = args.targets.split(",")
+    if not targets or not set(targets) <= set(TARGETS):
+        parser.error(f"--targets: must be among {','.join(TARGETS)} (got {args.targets!r})")
     theta, per_item = THETA * args.time_scale, STEPS_PER_ITEM * args.time_scale
     task = tasks.permuted_digits()
     x = hold(task.x_test[: args.digits, :, :1], per_item)
@@ -91,9 +100,9 @@ def main():
             errors = {
                 target: metrics.state_error(
                     warm(run(order, m, u, gain * base, target, theta=theta)), warm(ideal))
-                for target in ("fast", "reference", "nengo")
+                for target in targets
             }
-            fast, ref, plain = errors["fast"], errors["reference"], errors["nengo"]
+            fast, ref, plain = (errors.get(t, np.nan) for t in TARGETS)
             rms = metrics.state_error(warm(ideal), 0 * warm(ideal))
             print(f"{order:>3} {m:>5} {gain:>5g}  {fast:>10.4f} {ref:>11.4f} {plain:>8.4f} "
                   f"{rms:>6.3f} "

@@ -90,8 +90,8 @@ class LoihiLegendreMemory(LegendreMemory):
         one input to the next and lose a fast memory's high orders, and an
         explicit rectified-linear type for a fast memory gets a
         :class:`ResetToZeroWarning`, and so does every memory above order
-        :data:`MAX_HELD_ORDER` (24), whose recurrence amplifies the spike
-        noise that the reset leaves until the state is lost.
+        :data:`MAX_HELD_ORDER` (24), whose recurrence amplifies the error
+        that the reset leaves until the state is lost.
     synapse : float or nengo.Lowpass, optional
         The time constant asked for (default 0.1 s); the memory uses the
         nearest one the chip realises, :func:`chip_tau`.
@@ -208,9 +208,9 @@ class LoihiLegendreMemory(LegendreMemory):
         if isinstance(order, (int, np.integer)) and order > MAX_HELD_ORDER:
             warnings.warn(
                 f"order {order}: Loihi's neurons reset to zero at a spike, and beyond "
-                f"order {MAX_HELD_ORDER} the recurrence amplifies the spike noise this "
+                f"order {MAX_HELD_ORDER} the recurrence amplifies the error this "
                 "leaves until the memory loses its state (measured on held digit "
-                "pixels: 1.7x the error of nengo's LegendreMemory at order 32)",
+                "pixels: state error 1.0 times the state's RMS at order 32)",
                 ResetToZeroWarning, stacklevel=2,
             )
         if type(neuron_type) not in LOIHI_NEURONS:
