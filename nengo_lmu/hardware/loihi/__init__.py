@@ -72,6 +72,7 @@ from nengo_lmu.hardware.loihi.inputs import (
 )
 from nengo_lmu.hardware.loihi.memory import (
     FAST_DYNAMICS,
+    MAX_HELD_ORDER,
     MAX_RADIUS_RATIO,
     LoihiLegendreMemory,
     ResetToZeroWarning,

@@ -19,8 +19,8 @@ from nengo_lmu.hardware.loihi.chip import LOIHI_NEURONS, _neuron_args, chip_tau
 from nengo_lmu.hardware.loihi.inputs import MAX_INPUT_COPIES, input_copies
 from nengo_lmu.hardware.loihi.resources import fit_neurons_per_core, synapse_bits
 from nengo_lmu.hardware.loihi.speed import (  # noqa: F401 (re-exported)
-    FAST_DYNAMICS, _is_fast, _speed, default_input_pairs, default_neuron_type,
-    group_eval_points)
+    FAST_DYNAMICS, MAX_HELD_ORDER, _is_fast, _speed, default_input_pairs,
+    default_neuron_type, group_eval_points)
 from nengo_lmu.mapping import LowpassMapping
 from nengo_lmu.networks.memory import LegendreMemory
 from nengo_lmu.networks.population import Output, Population, Ports
@@ -89,7 +89,9 @@ class LoihiLegendreMemory(LegendreMemory):
         spike; without a leak, such neurons carry their firing phase from
         one input to the next and lose a fast memory's high orders, and an
         explicit rectified-linear type for a fast memory gets a
-        :class:`ResetToZeroWarning`.
+        :class:`ResetToZeroWarning`, and so does every memory above order
+        :data:`MAX_HELD_ORDER` (24), whose recurrence amplifies the error
+        that the reset leaves until the state is lost.
     synapse : float or nengo.Lowpass, optional
         The time constant asked for (default 0.1 s); the memory uses the
         nearest one the chip realises, :func:`chip_tau`.
@@ -202,6 +204,14 @@ class LoihiLegendreMemory(LegendreMemory):
                 "(the default here) hold them",
                 ResetToZeroWarning,
                 stacklevel=2,
+            )
+        if isinstance(order, (int, np.integer)) and order > MAX_HELD_ORDER:
+            warnings.warn(
+                f"order {order}: Loihi's neurons reset to zero at a spike, and beyond "
+                f"order {MAX_HELD_ORDER} the recurrence amplifies the error this "
+                "leaves until the memory loses its state (measured on held digit "
+                "pixels: state error 1.0 times the state's RMS at order 32)",
+                ResetToZeroWarning, stacklevel=2,
             )
         if type(neuron_type) not in LOIHI_NEURONS:
             raise ValidationError(

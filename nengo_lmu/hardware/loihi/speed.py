@@ -26,6 +26,24 @@ from nengo_lmu.networks.memory import STATE_SCALE
 FAST_DYNAMICS = 60.0
 
 
+#: The highest order for which a Loihi memory is known to serve. Loihi's
+#: neurons reset their voltage to zero at a spike and drop what was above
+#: threshold (and drain it while their input is negative); the memory's
+#: recurrence feeds the resulting error back, and from order 32 up it loses
+#: the state. Measured with ``benchmarks/bench_digits_memory.py --digits 2
+#: --configs 24:1464,32:1952,48:2928,64:3904 --gains 1 --time-scale 16``
+#: (permuted-digit pixels held 32 ms, theta = 2.048 s, 61 LIF neurons per
+#: dimension; state error over the ideal state's RMS, on the reference
+#: simulator, the integer emulator within 6%): 0.52 at order 24, 1.00 at
+#: 32, 1.99 at 48 and 0.57 at 64; at order 64 it stays near 0.5 from 1,984
+#: neurons up (``--configs 64:512,64:992,64:1984,64:3904 --targets
+#: reference,nengo``: 0.97, 0.70, 0.52, 0.57). Order 24 is the highest at
+#: which the converted digits network still classifies within 2 points of
+#: spikes on nengo's simulator. Larger orders get a
+#: :class:`ResetToZeroWarning`.
+MAX_HELD_ORDER = 24
+
+
 def _speed(order, theta):
     from nengo_lmu.dynamics import lmu_matrices  # noqa: PLC0415
 
