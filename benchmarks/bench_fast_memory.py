@@ -4,13 +4,20 @@ A LoihiLegendreMemory of order 6 under theta = 0.1 s (fastest dynamics
 93 per second, above ``nengo_lmu.hardware.loihi.FAST_DYNAMICS``), fed white
 noise of RMS 1 and bandwidth f (theta * f = 0.3 and 1) with radii from that
 process, at 2 and 4 x 64 d neurons, as in ``bench_generalisation.py grid``
-(the same input, duration and 20 ms readout filter). Four mappings:
+(the same input, duration and 20 ms readout filter). The mappings:
 
 - ``former``: the input on one on/off pair, each group of neurons decoded
-  on even points in [-1, 1] (what such a memory got before);
+  on even points in [-1, 1] (what such a memory got first);
 - ``pairs``: the input on up to 8 pairs (``input_pairs=8``), even points;
 - ``points``: one pair, points from the states' normal distribution;
-- ``default``: both (the memory's defaults for a fast memory).
+- ``lockstep``: both, the pairs all starting at the same phase and the
+  host reading the state one step late (``stagger_input=False,
+  readout_lead=False``: the defaults before those two);
+- ``staggered``: the pairs' phases staggered (``readout_lead=False``);
+- ``lagged``: the readout led by a step (``stagger_input=False``);
+- ``default``: the memory's defaults (all of the above).
+
+The first three also have ``stagger_input=False, readout_lead=False``.
 
 Each runs on the fast integer emulator (``target="fast"``, nengo-loihi's
 integers) and, the same network, on nengo's reference simulator
@@ -40,10 +47,14 @@ from nengo_lmu.hardware.loihi import LoihiLegendreMemory
 
 DT, ORDER, THETA, PROBE = 0.001, 6, 0.1, 0.02
 EVEN = nengo.dists.Uniform(-1, 1)
+OLD = dict(stagger_input=False, readout_lead=False)
 VARIANTS = {
-    "former": dict(input_pairs=1, eval_points=EVEN),
-    "pairs": dict(input_pairs=8, eval_points=EVEN),
-    "points": dict(input_pairs=1),
+    "former": dict(input_pairs=1, eval_points=EVEN, **OLD),
+    "pairs": dict(input_pairs=8, eval_points=EVEN, **OLD),
+    "points": dict(input_pairs=1, **OLD),
+    "lockstep": dict(OLD),
+    "staggered": dict(readout_lead=False),
+    "lagged": dict(stagger_input=False),
     "default": {},
 }
 
