@@ -1,4 +1,6 @@
-"""Host-to-chip input: nengo-loihi's on/off encoder widened, and the on-chip input filter."""
+"""Host-to-chip input and chip-to-host readout: nengo-loihi's on/off encoder
+widened and its pairs staggered, the on-chip input filter, and the readout's
+one-step lead."""
 
 import contextlib
 import re
@@ -412,8 +414,8 @@ def _host_read_memories(network, on_chip):
         while todo and not chip:
             obj = todo.pop()
             for post in out.get(obj, []):
-                if isinstance(post, nengo.ensemble.Neurons):
-                    post = post.ensemble
+                if isinstance(post, nengo.connection.LearningRule):
+                    continue  # an error signal, not the state's value
                 if isinstance(post, nengo.Node) and post.output is None:
                     if post not in seen:
                         seen.add(post)

@@ -131,20 +131,16 @@ class LoihiLegendreMemory(LegendreMemory):
         all at once, as nengo-loihi does, and ``k`` pairs are then as coarse
         as one. One memory with False turns it off for the whole model.
     readout_lead : bool, optional
-        Make up, on the chip, for the step that nengo-loihi takes to send
-        the chip's outputs to the host (default True). The host reads at
-        step ``k`` the state the neurons held at step ``k - 1``, which a
-        fast memory's window pays for (order 6, theta = 0.1 s, 10 Hz
-        input: the emulator's per-dimension errors match the reference
-        simulator's once shifted by that step). With the lead, while the
-        simulator builds for the chip, the state sent to the host is
-        ``Ad m[k-1] + Bd u[k-1]``, the ideal discrete memory's own next
-        step (:meth:`lead_matrices`; the input term added on the host,
-        one step late): the state at step ``k``. It applies only where
-        the state and the outputs made from it go to the host alone; a
-        state that feeds the chip arrives there without that delay and
-        is left as it is. The reference simulator, which has no such
-        delay, runs the memory without it.
+        Make up for the step that nengo-loihi takes to send the chip's
+        outputs to the host (default True): the host reads at step ``k``
+        the state decoded at step ``k - 1``, which costs a fast memory's
+        window. With the lead, on the chip targets, the chip sends
+        ``Ad m[k-1]`` and the host adds ``Bd u[k-1]``, the ideal discrete
+        memory's update (:meth:`lead_matrices`): the state at step ``k``.
+        Only where the state and the outputs made from it go to the host
+        alone (:func:`~nengo_lmu.hardware.loihi.inputs.readout_lead`); a
+        state that feeds the chip gets there without that delay. The
+        reference simulator has no such delay and runs without it.
     quantize : bool, optional
         Put the recurrent weights on nengo-loihi's 8-bit grid by GPFQ
         (default True). Building then runs nengo-loihi's builder once on
