@@ -28,8 +28,19 @@ against the ideal memory, mean over seeds.
 Usage: ``python benchmarks/bench_fast_memory.py [--seeds 0 1] [--sizes 768 1536]
 [--theta-f 1 0.3] [--variants former default] [--targets fast reference]``
 
-Measured (``--targets fast``, seeds 0 and 1, one loaded run; window NRMSE at
-768 / 1,536 neurons): theta f = 1: former 0.115 / 0.127, pairs 0.115 /
+Measured (``--seeds 0 1 2 --theta-f 1 0.3 --variants lockstep staggered
+lagged default --targets fast``; window NRMSE / E_n at 768 and 1,536
+neurons): theta f = 1: lockstep 0.091 / 0.180 and 0.093 / 0.187 (the error
+grew with m), staggered 0.090 / 0.134 and 0.091 / 0.136, lagged 0.079 /
+0.166 and 0.077 / 0.173, default 0.077 / 0.129 and 0.075 / 0.130; theta f
+= 0.3: lockstep 0.080 and 0.075, staggered 0.079 and 0.076, lagged 0.076
+and 0.070, default 0.075 and 0.071. The same network on the reference
+simulator (``--targets reference --variants default``, theta f = 1): 0.078
+/ 0.132 and 0.075 / 0.134.
+
+Measured before the last three variants existed (``--targets fast``, seeds 0
+and 1, one loaded run; window NRMSE at 768 / 1,536 neurons; "default" was
+then what "lockstep" is now): theta f = 1: former 0.115 / 0.127, pairs 0.115 /
 0.119, points 0.090 / 0.093, default 0.084 / 0.088; theta f = 0.3: former
 0.061 / 0.066, pairs 0.060 / 0.057, points 0.062 / 0.063, default 0.061 /
 0.059.
