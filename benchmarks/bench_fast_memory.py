@@ -15,7 +15,10 @@ process, at 2 and 4 x 64 d neurons, as in ``bench_generalisation.py grid``
   readout_lead=False``: the defaults before those two);
 - ``staggered``: the pairs' phases staggered (``readout_lead=False``);
 - ``lagged``: the readout led by a step (``stagger_input=False``);
-- ``default``: the memory's defaults (all of the above).
+- ``default``: the memory's defaults (all of the above);
+- ``one-pair``, ``eight-pairs``: the defaults with the input on one pair
+  or up to 8 (staggered): for slower memories (``--theta 1``), which take
+  one pair by default.
 
 The first three also have ``stagger_input=False, readout_lead=False``.
 
@@ -67,18 +70,20 @@ VARIANTS = {
     "staggered": dict(readout_lead=False),
     "lagged": dict(stagger_input=False),
     "default": {},
+    "one-pair": dict(input_pairs=1),
+    "eight-pairs": dict(input_pairs=8),
 }
 
 
-def run(n_neurons, variant, seed, theta_f, target):
+def run(n_neurons, variant, seed, theta_f, target, theta=THETA):
     """Window NRMSE and E_n of one memory on one input."""
-    high = theta_f / THETA
-    duration = round(THETA + max(2.0, 10 * THETA, 2.0 / high), 6)  # as the grid
+    high = theta_f / theta
+    duration = round(theta + max(2.0, 10 * theta, 2.0 / high), 6)  # as the grid
     u = signals.white_signal(duration, DT, high=high, rms=1.0, seed=seed)
     process = signals.white_signal_process(duration, high=high, rms=1.0)
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(signals.input_process(u, DT))
-        mem = LoihiLegendreMemory(ORDER, THETA, n_neurons, radii=process,
+        mem = LoihiLegendreMemory(ORDER, theta, n_neurons, radii=process,
                                   **VARIANTS[variant])
         nengo.Connection(stim, mem.input, synapse=None)
         probe = nengo.Probe(mem.state, synapse=PROBE)
@@ -86,10 +91,10 @@ def run(n_neurons, variant, seed, theta_f, target):
                              progress_bar=False) as sim:
         sim.run_steps(len(u))
         x = sim.data[probe]
-    ideal = metrics.filtered(signals.ideal_memory(u, ORDER, THETA, DT), PROBE, DT)
-    warm = lambda a: metrics.after_warmup(a, THETA, DT)  # noqa: E731
-    window = metrics.window_nrmse(x, metrics.filtered(u, PROBE, DT), THETA, DT,
-                                  warmup=THETA)
+    ideal = metrics.filtered(signals.ideal_memory(u, ORDER, theta, DT), PROBE, DT)
+    warm = lambda a: metrics.after_warmup(a, theta, DT)  # noqa: E731
+    window = metrics.window_nrmse(x, metrics.filtered(u, PROBE, DT), theta, DT,
+                                  warmup=theta)
     return window, metrics.normalised_state_error(warm(x), warm(ideal), mem.radii_full)
 
 
@@ -98,20 +103,21 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--sizes", type=int, nargs="+", default=[768, 1536])
     parser.add_argument("--theta-f", type=float, nargs="+", default=[1.0, 0.3])
+    parser.add_argument("--theta", type=float, default=THETA)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS),
                         choices=list(VARIANTS))
     parser.add_argument("--targets", nargs="+", default=["fast", "reference"],
                         choices=["fast", "reference", "sim"])
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message=".*extra bits in weight")
-    print(f"order {ORDER}, theta {THETA} s; window NRMSE / E_n, mean over seeds "
+    print(f"order {ORDER}, theta {args.theta} s; window NRMSE / E_n, mean over seeds "
           f"{args.seeds}")
     for tf in args.theta_f:
         for target in args.targets:
             for variant in args.variants:
                 cells = []
                 for m in args.sizes:
-                    w, e = np.mean([run(m, variant, s, tf, target) for s in args.seeds], 0)
+                    w, e = np.mean([run(m, variant, s, tf, target, args.theta) for s in args.seeds], 0)
                     cells.append(f"m={m}: {w:.3f} / {e:.3f}")
                 print(f"theta f {tf:g} {target:>9} {variant:>8}  " + "  ".join(cells),
                       flush=True)
