@@ -1,6 +1,6 @@
 """What a fast Loihi memory's defaults buy, one change at a time.
 
-A LoihiLegendreMemory of order 6 under theta = 0.1 s (fastest dynamics
+A LoihiLegendreMemory of order 6 under theta = 0.1 s (``--theta``; fastest dynamics
 93 per second, above ``nengo_lmu.hardware.loihi.FAST_DYNAMICS``), fed white
 noise of RMS 1 and bandwidth f (theta * f = 0.3 and 1) with radii from that
 process, at 2 and 4 x 64 d neurons, as in ``bench_generalisation.py grid``
