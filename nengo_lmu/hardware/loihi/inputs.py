@@ -399,7 +399,7 @@ def _host_read_memories(network, on_chip):
     Follows the connections out of each memory's ``state`` through
     passthrough nodes (which nengo-loihi removes, joining what they
     connect); a memory is listed if none of them ends on the chip and it
-    asks for :attr:`~.LoihiLegendreMemory.readout_lead`.
+    asks for it (``readout_lead``, :class:`.LoihiLegendreMemory`).
     """
     from nengo_lmu.hardware import memories  # noqa: PLC0415
 

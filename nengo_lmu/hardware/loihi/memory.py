@@ -127,7 +127,8 @@ class LoihiLegendreMemory(LegendreMemory):
     stagger_input : bool, optional
         Start the pairs that carry the input at evenly spread phases
         (default True), so that ``k`` of them deliver it ``k`` times more
-        finely than one (see :class:`WideInputNeurons`); False starts them
+        finely than one (see
+        :class:`~nengo_lmu.hardware.loihi.inputs.WideInputNeurons`); False starts them
         all at once, as nengo-loihi does, and ``k`` pairs are then as coarse
         as one. One memory with False turns it off for the whole model.
     readout_lead : bool, optional
@@ -316,7 +317,7 @@ class LoihiLegendreMemory(LegendreMemory):
     def lead_matrices(self):
         """``(Ad, Bd)``: the ideal discrete memory (zero-order hold at
         ``dt``) on the state ``m``, one block per input channel, with which
-        :attr:`readout_lead` advances the state the host reads by one step."""
+        ``readout_lead`` advances the state the host reads by one step."""
         from nengo_lmu.dynamics import lmu_discrete  # noqa: PLC0415
 
         Ad, Bd = lmu_discrete(self.order, self.theta, self.dt, method="zoh")
