@@ -28,6 +28,10 @@ MAX_INPUT_COPIES = 32
 #: and 6 at 2 and 4 x 64 d neurons (3 seeds) lost at the larger size (order 6,
 #: theta = 1 s, theta f = 1: 0.054 -> 0.077; the error stopped falling with m
 #: at 5 of 8 points), where the input's precision matters more than the grid.
+#: That held with the pairs' phases staggered (:class:`WideInputNeurons`):
+#: order 6, theta = 1 s, theta f = 1, 1,536 neurons, seeds 0 and 1, one pair
+#: 0.047, up to 8 pairs 0.054 (``benchmarks/bench_fast_memory.py --theta 1
+#: --theta-f 1 --sizes 1536 --variants one-pair eight-pairs --targets fast``).
 INPUT_PAIRS_MIN_ORDER = 12
 
 #: Most pairs a memory of order :data:`INPUT_PAIRS_MIN_ORDER` or more takes by
