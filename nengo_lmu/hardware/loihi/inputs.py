@@ -1,4 +1,6 @@
-"""Host-to-chip input: nengo-loihi's on/off encoder widened, and the on-chip input filter."""
+"""Host-to-chip input and chip-to-host readout: nengo-loihi's on/off encoder
+widened and its pairs staggered, the on-chip input filter, and the readout's
+one-step lead."""
 
 import contextlib
 import re
@@ -26,6 +28,10 @@ MAX_INPUT_COPIES = 32
 #: and 6 at 2 and 4 x 64 d neurons (3 seeds) lost at the larger size (order 6,
 #: theta = 1 s, theta f = 1: 0.054 -> 0.077; the error stopped falling with m
 #: at 5 of 8 points), where the input's precision matters more than the grid.
+#: That held with the pairs' phases staggered (:class:`WideInputNeurons`):
+#: order 6, theta = 1 s, theta f = 1, 1,536 neurons, seeds 0 and 1, one pair
+#: 0.047, up to 8 pairs 0.054 (``benchmarks/bench_fast_memory.py --theta 1
+#: --theta-f 1 --sizes 1536 --variants one-pair eight-pairs --targets fast``).
 INPUT_PAIRS_MIN_ORDER = 12
 
 #: Most pairs a memory of order :data:`INPUT_PAIRS_MIN_ORDER` or more takes by
@@ -71,6 +77,28 @@ def input_copies(W, W_in, input_range, dt, n_neurons, size_in, most=MAX_INPUT_CO
     return np.clip(np.ceil(ratio), 1, min(room, most)).astype(int)
 
 
+def pair_phase(j):
+    """The starting voltage of the ``j``-th host-to-chip on/off pair, in [0, 1).
+
+    The base-2 van der Corput sequence (0, 1/2, 1/4, 3/4, 1/8, ...): the
+    first ``k`` phases, for any power of two ``k``, are evenly spaced.
+
+    Examples
+    --------
+    >>> [pair_phase(j) for j in range(6)]
+    [0.0, 0.5, 0.25, 0.75, 0.125, 0.625]
+    """
+    j = int(j)
+    if j < 0:
+        raise ValueError(f"j must be >= 0 (got {j})")
+    phase, scale = 0.0, 0.5
+    while j:
+        phase += scale * (j & 1)
+        j >>= 1
+        scale /= 2
+    return phase
+
+
 class WideInputNeurons(OnOffDecodeNeurons):
     """nengo-loihi's host-to-chip on/off encoder for values up to ``input_range``.
 
@@ -84,18 +112,40 @@ class WideInputNeurons(OnOffDecodeNeurons):
     as nengo-loihi does with its own ``scale``, and, for connections into
     ``Neurons``, whose weights nengo-loihi takes as they are, in the
     weights themselves (:class:`_InputWeights`).
+
+    Each pair is a sigma-delta modulator: its neurons keep the voltage left
+    over after a spike, so the spikes it has sent never differ from the
+    integral of its input by more than one spike's worth. nengo-loihi starts
+    every pair at voltage 0, so ``k`` pairs that carry the same value (a
+    memory's ``input_pairs``) spike in the same steps and their errors add
+    up: ``k`` pairs, each with ``1 / k`` of the weights, are no more precise
+    than one. Here the ``j``-th ensemble built starts at voltage
+    :func:`pair_phase` ``(j)`` (both neurons of a pair alike, so that they
+    still cancel at a zero input); the pairs keep these offsets (they
+    integrate the same value), so ``k`` of them deliver the input with
+    ``1 / k`` of one pair's error, as one pair of ``k`` times the rate
+    would. ``stagger=False`` starts them all at 0, as nengo-loihi does.
     """
 
-    def __init__(self, input_range, dt=0.001):
+    def __init__(self, input_range, dt=0.001, stagger=True):
         super().__init__(dt=dt, is_input=True)
         self.input_range = float(input_range)
+        self.stagger = bool(stagger)
+        self.n_built = 0
 
     def __str__(self):
-        return f"{type(self).__name__}(input_range={self.input_range:g}, dt={self.dt:g})"
+        return (f"{type(self).__name__}(input_range={self.input_range:g}, dt={self.dt:g}, "
+                f"stagger={self.stagger})")
 
     def get_ensemble(self, dim, add_to_container=True):
         ens = super().get_ensemble(dim, add_to_container=add_to_container)
         ens.radius = self.input_range
+        if self.stagger:
+            phase = pair_phase(self.n_built)
+            ens.neuron_type = nengo.SpikingRectifiedLinear(
+                initial_state={"voltage": nengo.dists.Choice([phase])}
+            )
+        self.n_built += 1
         return ens
 
     def get_post_encoders(self, encoders):
@@ -106,11 +156,17 @@ def input_neurons(memories, dt=0.001):
     """The host-to-chip encoder for a network with these memories.
 
     A :class:`WideInputNeurons` for the largest ``input_range`` of the
-    memories, or None (nengo-loihi's own, linear in [-1, 1]) when that is
-    at most 1.
+    memories (at least 1) when that exceeds 1 or a memory takes its input
+    on several pairs (whose phases it staggers unless a memory has
+    ``stagger_input=False``), else None (nengo-loihi's own, linear in
+    [-1, 1]).
     """
     largest = max([m.input_range for m in memories], default=1.0)
-    return WideInputNeurons(largest, dt=dt) if largest > 1.0 else None
+    pairs = max([getattr(m, "input_copies", 1) for m in memories], default=1)
+    stagger = all(getattr(m, "stagger_input", True) for m in memories)
+    if largest > 1.0 or (pairs > 1 and stagger):
+        return WideInputNeurons(max(largest, 1.0), dt=dt, stagger=stagger)
+    return None
 
 
 def loihi_model(memories, dt=0.001, fast_build=False, decode_tau=None):
@@ -256,6 +312,8 @@ class HostInputs:
         def on_chip(obj):
             return split.on_chip(base_obj(obj))
 
+        self.leads = _host_read_memories(network, on_chip)
+
         self.connections = []
         inputs = {}  # chip ensemble -> [(conn, tau, from host)]
         for conn in conns:
@@ -312,19 +370,104 @@ class HostInputs:
 
     @contextlib.contextmanager
     def on_chip(self):
-        """While nengo-loihi builds, filter the host inputs on the chip only.
+        """While nengo-loihi builds, filter the host inputs on the chip only,
+        and advance the state of the memories in :attr:`leads` by the step
+        it takes to reach the host (:func:`readout_lead`).
 
-        The connections get their synapse back on exit; nengo-loihi's
-        ``tau_s`` warnings of :meth:`expected_warnings` are silenced (call
-        inside ``warnings.catch_warnings()``).
+        The connections get their synapse and transform back on exit;
+        nengo-loihi's ``tau_s`` warnings of :meth:`expected_warnings` are
+        silenced (call inside ``warnings.catch_warnings()``).
         """
         for message in self.expected_warnings():
             warnings.filterwarnings("ignore", message=re.escape(message))
         synapses = [conn.synapse for conn in self.connections]
         try:
-            for conn in self.connections:
-                conn.synapse = None
-            yield
+            with contextlib.ExitStack() as stack:
+                for mem in self.leads:
+                    stack.enter_context(readout_lead(mem))
+                for conn in self.connections:
+                    conn.synapse = None
+                yield
         finally:
             for conn, syn in zip(self.connections, synapses):
                 conn.synapse = syn
+
+
+#: A delay of one step (``z^-1``).
+ONE_STEP = nengo.LinearFilter([1], [1, 0], analog=False)
+
+
+def _host_read_memories(network, on_chip):
+    """The Loihi memories of ``network`` whose state goes to the host only.
+
+    Follows the connections out of each memory's ``state`` through
+    passthrough nodes (which nengo-loihi removes, joining what they
+    connect); a memory is listed if none of them ends on the chip and it
+    asks for it (``readout_lead``, :class:`.LoihiLegendreMemory`).
+    """
+    from nengo_lmu.hardware import memories  # noqa: PLC0415
+
+    out = {}
+    for conn in network.all_connections:
+        out.setdefault(base_obj(conn.pre_obj), []).append(base_obj(conn.post_obj))
+    leads = []
+    for mem in memories(network):
+        if not getattr(mem, "readout_lead", False):
+            continue
+        seen, todo, chip = set(), [mem.state], False
+        while todo and not chip:
+            obj = todo.pop()
+            for post in out.get(obj, []):
+                if isinstance(post, nengo.connection.LearningRule):
+                    continue  # an error signal, not the state's value
+                if isinstance(post, nengo.Node) and post.output is None:
+                    if post not in seen:
+                        seen.add(post)
+                        todo.append(post)
+                elif not isinstance(post, nengo.Node) and on_chip(post):
+                    chip = True
+        if not chip:
+            leads.append(mem)
+    return leads
+
+
+@contextlib.contextmanager
+def readout_lead(memory):
+    """While nengo-loihi builds, send the host ``memory``'s next state.
+
+    nengo-loihi delivers the chip's outputs to the host one step late: the
+    host reads at step ``k`` what the neurons decoded at step ``k - 1``.
+    Here the decoders into ``state`` give ``Ad m[k-1]`` instead, and a
+    connection from ``input`` adds ``Bd u[k-1]`` on the host through a
+    one-step delay, so the host reads ``m[k] = Ad m[k-1] + Bd u[k-1]``, the
+    ideal discrete memory's update applied to the chip's state
+    (:meth:`~.LoihiLegendreMemory.lead_matrices`). Only for a state that
+    the host alone reads (:class:`HostInputs` checks); the memory gets its
+    decoders back, and loses the extra connection, on exit.
+    """
+    Ad, Bd = memory.lead_matrices()
+    decode = memory.decode_connections
+    transforms = [conn.transform for conn in decode]
+    added = []
+    try:
+        for conn, tr in zip(decode, transforms):
+            conn.transform = Ad @ np.asarray(tr.init)
+        with memory:
+            # through a node that computes (not a passthrough), so that
+            # nengo-loihi does not join input and state into one cluster
+            node = nengo.Node(_identity, size_in=memory.dimensions, label="readout lead")
+            added = [
+                node,
+                nengo.Connection(memory.input, node, transform=Bd, synapse=ONE_STEP),
+                nengo.Connection(node, memory.state, synapse=None),
+            ]
+        yield node
+    finally:
+        for conn, tr in zip(decode, transforms):
+            conn.transform = tr
+        for obj in added:
+            (memory.nodes if isinstance(obj, nengo.Node) else memory.connections).remove(obj)
+
+
+def _identity(t, x):
+    return x

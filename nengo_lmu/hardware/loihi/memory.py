@@ -126,6 +126,24 @@ class LoihiLegendreMemory(LegendreMemory):
         :data:`DEFAULT_INPUT_PAIRS` (8) from order
         :data:`INPUT_PAIRS_MIN_ORDER` (12) up and for memories faster than
         :data:`FAST_DYNAMICS`, 1 otherwise; at most :data:`MAX_INPUT_COPIES`.
+    stagger_input : bool, optional
+        Start the pairs that carry the input at evenly spread phases
+        (default True), so that ``k`` of them deliver it ``k`` times more
+        finely than one (see
+        :class:`~nengo_lmu.hardware.loihi.inputs.WideInputNeurons`); False starts them
+        all at once, as nengo-loihi does, and ``k`` pairs are then as coarse
+        as one. One memory with False turns it off for the whole model.
+    readout_lead : bool, optional
+        Make up for the step that nengo-loihi takes to send the chip's
+        outputs to the host (default True): the host reads at step ``k``
+        the state decoded at step ``k - 1``, which costs a fast memory's
+        window. With the lead, on the chip targets, the chip sends
+        ``Ad m[k-1]`` and the host adds ``Bd u[k-1]``, the ideal discrete
+        memory's update (:meth:`lead_matrices`): the state at step ``k``.
+        Only where the state and the outputs made from it go to the host
+        alone (:func:`~nengo_lmu.hardware.loihi.inputs.readout_lead`); a
+        state that feeds the chip gets there without that delay. The
+        reference simulator has no such delay and runs without it.
     quantize : bool, optional
         Put the recurrent weights on nengo-loihi's 8-bit grid by GPFQ
         (default True). Building then runs nengo-loihi's builder once on
@@ -180,6 +198,8 @@ class LoihiLegendreMemory(LegendreMemory):
         quantize=True,
         neurons_per_core=None,
         input_pairs=None,
+        stagger_input=True,
+        readout_lead=True,
         **kwargs,
     ):
         # validate what only this class has, before anything is built
@@ -226,6 +246,12 @@ class LoihiLegendreMemory(LegendreMemory):
                      suffix=", the compartments of a Loihi core")
         _check_count(input_pairs, "input_pairs", MAX_INPUT_COPIES, self,
                      prefix="None (chosen to fit) or ")
+        for name, flag in (("stagger_input", stagger_input), ("readout_lead", readout_lead)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise ValidationError(
+                    f"Must be True or False (got {flag!r})", attr=name, obj=self
+                )
+        self.readout_lead = bool(readout_lead)
         input_range = _input_range(input_range, radii, theta, dt, self)
         seed = kwargs.get("seed")
         parent = nengo.Network.context[-1] if nengo.Network.context else None
@@ -249,7 +275,7 @@ class LoihiLegendreMemory(LegendreMemory):
             n_eval_points=n_eval_points,
             population=LoihiPopulation(
                 max_rates, intercepts, input_range, quantize, neurons_per_core, rng,
-                input_pairs,
+                input_pairs, stagger_input,
             ),
             synapse_mapping=ChipLowpassMapping(),
             **kwargs,
@@ -297,6 +323,26 @@ class LoihiLegendreMemory(LegendreMemory):
     def input_range(self):
         """The largest magnitude of the input the memory is built for."""
         return self.population.input_range
+
+    def lead_matrices(self):
+        """``(Ad, Bd)``: the ideal discrete memory (zero-order hold at
+        ``dt``) on the state ``m``, one block per input channel, with which
+        ``readout_lead`` advances the state the host reads by one step."""
+        from nengo_lmu.dynamics import lmu_discrete  # noqa: PLC0415
+
+        Ad, Bd = lmu_discrete(self.order, self.theta, self.dt, method="zoh")
+        eye = np.eye(self.size_in)
+        return np.kron(eye, Ad), np.kron(eye, Bd)
+
+    @property
+    def decode_connections(self):
+        """The connections from the neurons into ``state``."""
+        return [c for c in self.connections if c.label == "decode"]
+
+    @property
+    def stagger_input(self):
+        """Whether the pairs that carry the input start at staggered phases."""
+        return self.population.stagger_input
 
     @property
     def quantize(self):
@@ -383,7 +429,7 @@ class LoihiPopulation(Population):
     uses_eval_points = True  # each group's, one-dimensional (:func:`group_eval_points`)
 
     def __init__(self, max_rates, intercepts, input_range, quantize, neurons_per_core, rng,
-                 input_pairs=None):
+                 input_pairs=None, stagger_input=True):
         self.max_rates = max_rates
         self.intercepts = intercepts
         self.input_range = input_range
@@ -395,6 +441,7 @@ class LoihiPopulation(Population):
         self.ensemble = None
         self.recurrent_conn = None
         self.input_pairs = input_pairs
+        self.stagger_input = bool(stagger_input)
         self.input_copies = 1
         self.row_copies = None
         self.input_conns = []
