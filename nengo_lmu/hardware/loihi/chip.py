@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import nengo
+from nengo.exceptions import ValidationError
 from nengo_loihi.block import (
     MAX_COMPARTMENTS,
     MAX_IN_AXONS,
@@ -88,3 +89,30 @@ def weight_grid(synapse_cfg):
     """
     s2 = synapse_cfg.shift_bits + synapse_cfg.weight_exp
     return 2 ** (max(s2, 0) + 6), math.floor(127 * 2.0 ** min(s2, 0)), max(0, -s2)
+
+
+def _check_count(value, name, high, obj, prefix="", suffix=""):
+    """``value`` is None or an integer in [1, ``high``], else a ValidationError."""
+    if value is not None and not (isinstance(value, (int, np.integer)) and 1 <= value <= high):
+        raise ValidationError(
+            f"Must be {prefix}an integer in [1, {high}]{suffix} (got {value!r})",
+            attr=name, obj=obj,
+        )
+
+
+def _check_range(value, name, low, high, obj, low_open=False):
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            f"Must be a (low, high) pair of numbers (got {value!r})", attr=name, obj=obj
+        ) from None
+    ok_low = lo > low if low_open else lo >= low
+    if not (np.isfinite(lo) and np.isfinite(hi) and ok_low and lo <= hi < high):
+        bound = "<" if low_open else "<="
+        raise ValidationError(
+            f"Must satisfy {low} {bound} low <= high < {high} (got {value!r})",
+            attr=name,
+            obj=obj,
+        )
+    return lo, hi

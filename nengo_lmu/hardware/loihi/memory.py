@@ -15,7 +15,8 @@ from nengo_loihi.block import (
 )
 from nengo_loihi.neurons import LoihiSpikingRectifiedLinear, loihi_rates
 
-from nengo_lmu.hardware.loihi.chip import LOIHI_NEURONS, _neuron_args, chip_tau
+from nengo_lmu.hardware.loihi.chip import (
+    LOIHI_NEURONS, _check_count, _check_range, _neuron_args, chip_tau)
 from nengo_lmu.hardware.loihi.inputs import MAX_INPUT_COPIES, input_copies
 from nengo_lmu.hardware.loihi.resources import fit_neurons_per_core, synapse_bits
 from nengo_lmu.hardware.loihi.speed import (  # noqa: F401 (re-exported)
@@ -29,35 +30,9 @@ from nengo_lmu.networks.population import Output, Population, Ports
 #: d = 6 under 1 Hz input needs 13.5; d = 12 would need 1.8e5.
 MAX_RADIUS_RATIO = 32.0
 
+
 class ResetToZeroWarning(UserWarning):
     """Rectified-linear Loihi neurons asked for a memory too fast for them."""
-
-
-def _check_count(value, name, high, obj, prefix="", suffix=""):
-    """``value`` is None or an integer in [1, ``high``], else a ValidationError."""
-    if value is not None and not (isinstance(value, (int, np.integer)) and 1 <= value <= high):
-        raise ValidationError(
-            f"Must be {prefix}an integer in [1, {high}]{suffix} (got {value!r})",
-            attr=name, obj=obj,
-        )
-
-
-def _check_range(value, name, low, high, obj, low_open=False):
-    try:
-        lo, hi = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValidationError(
-            f"Must be a (low, high) pair of numbers (got {value!r})", attr=name, obj=obj
-        ) from None
-    ok_low = lo > low if low_open else lo >= low
-    if not (np.isfinite(lo) and np.isfinite(hi) and ok_low and lo <= hi < high):
-        bound = "<" if low_open else "<="
-        raise ValidationError(
-            f"Must satisfy {low} {bound} low <= high < {high} (got {value!r})",
-            attr=name,
-            obj=obj,
-        )
-    return lo, hi
 
 
 class LoihiLegendreMemory(LegendreMemory):
