@@ -17,7 +17,7 @@ thing, and each step is scored on the same test examples (:data:`STAGES`):
    neurons (Loihi's rectified-linear neurons reset to zero at a spike, and
    the memory's state then errs under the held items' steps), its state
    decoded with decoders solved from its own spikes on training examples
-   (:func:`.loihi_stage.loihi_decoders`), and the hidden units at most 400 Hz;
+   (:func:`loihi_decoders`), and the hidden units at most 400 Hz;
 5. ``"spikes (analog)"``: the analog memory on the emulated analog chip.
 
 :func:`convert` scores the stages and each one's loss against the stage it
@@ -46,10 +46,10 @@ from nengo_lmu.analysis import deployment
 from nengo_lmu.analysis.training import Training, hold, train
 from nengo_lmu.dynamics import check_integer, check_positive
 from nengo_lmu.networks.cell import check_synapse, load
-from nengo_lmu.analysis.loihi_stage import (  # noqa: F401 (part of this module's API)
+from nengo_lmu.analysis.loihi_stage import (
     LOIHI_CALIBRATION_EXAMPLES,
     DecodedMemory,
-    loihi_decoders,
+    fit_decoders,
 )
 
 
@@ -192,6 +192,19 @@ def input_range(trained, task, steps_per_item=1, n_examples=32, margin=1.25, see
     return max(margin * max(largest), 1e-3)
 
 
+def loihi_decoders(network, task, steps_per_item=1, input_range=1.0, **options):
+    """Each cell's Loihi memory decoders, solved from its spikes on training
+    examples, with the memories as the Loihi stage builds them
+    (:func:`stage_overrides` with ``input_range``).
+
+    ``options`` are :func:`.loihi_stage.fit_decoders`'s (``n_examples``,
+    default :data:`.loihi_stage.LOIHI_CALIBRATION_EXAMPLES`, ``synapse``,
+    ``reg``, ``every``, ``batch_size``, ``seed``, ``gate``).
+    """
+    overrides = stage_overrides("spikes (Loihi emulator)", input_range)
+    return fit_decoders(network, task, overrides, steps_per_item, **options)
+
+
 def _load(trained):
     if isinstance(trained, Training):
         return dict(trained.spec), dict(trained.parameters)
@@ -304,7 +317,7 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
     loihi_calibration : int, optional
         Training examples whose spikes on the fast integer emulator the
         Loihi stage's memory decoders are solved from
-        (:func:`.loihi_stage.loihi_decoders`, default
+        (:func:`loihi_decoders`, default
         :data:`.loihi_stage.LOIHI_CALIBRATION_EXAMPLES`); 0 keeps the decoders
         solved for the neurons' rates.
     log : callable, optional

@@ -3,7 +3,7 @@
 :mod:`.conversion`'s ``"spikes (Loihi emulator)"`` stage runs each cell's
 :class:`~nengo_lmu.hardware.loihi.LoihiLegendreMemory` on the fast integer
 emulator. Where Loihi's neurons decode the state worse than the rate
-decoders assume, :func:`loihi_decoders` solves the state decoders from the
+decoders assume, :func:`fit_decoders` solves the state decoders from the
 memory's spikes on training examples (held-out examples decide whether
 they replace the rate decoders), and :class:`DecodedMemory` builds the
 stage's memories with them.
@@ -19,7 +19,7 @@ from nengo_lmu.dynamics import check_integer, check_positive
 
 
 #: Training examples whose spikes the Loihi stage's memory decoders are
-#: solved from (:func:`loihi_decoders`).
+#: solved from (:func:`fit_decoders`).
 LOIHI_CALIBRATION_EXAMPLES = 64
 
 
@@ -31,16 +31,17 @@ LOIHI_CALIBRATION_EXAMPLES = 64
 _CALIBRATION_GAIN = 0.25
 
 
-def loihi_decoders(network, task, steps_per_item=1, input_range=1.0,
-                   n_examples=LOIHI_CALIBRATION_EXAMPLES, synapse=0.01, reg=0.1, every=4,
-                   batch_size=8, seed=0, gate=None):
+def fit_decoders(network, task, overrides, steps_per_item=1,
+                 n_examples=LOIHI_CALIBRATION_EXAMPLES, synapse=0.01, reg=0.1, every=4,
+                 batch_size=8, seed=0, gate=None):
     """Each cell's Loihi memory decoders, solved from its spikes on training examples.
 
     ``network`` (a :class:`.Training`, as the Loihi stage deploys it: the
-    knobs applied, see :func:`.conversion.converted`) runs on Loihi's fast integer
-    emulator with its memories as the stage builds them
-    (:func:`.conversion.stage_overrides`) on the first ``n_examples`` training examples
-    of ``task``, each from rest. Each memory's spikes, filtered with
+    knobs applied, see :func:`.conversion.converted`) runs on Loihi's fast
+    integer emulator, deployed with ``overrides`` (the stage's network
+    arguments, :func:`.conversion.stage_overrides`; :func:`loihi_decoders`
+    passes them), on the first ``n_examples`` training examples of ``task``,
+    each from rest. Each memory's spikes, filtered with
     ``synapse``, and the ideal discrete memory of the input it received,
     filtered the same, are sampled every ``every`` steps; the decoders
     are their least-squares fit (nengo's ``LstsqL2`` with ``reg``,
@@ -67,12 +68,9 @@ def loihi_decoders(network, task, steps_per_item=1, input_range=1.0,
     every = check_integer(every, "every")
     batch_size = check_integer(batch_size, "batch_size")
     synapse = check_positive(synapse, "synapse")
-    from nengo_lmu.analysis.conversion import _load, stage_overrides  # noqa: PLC0415
-
-    fits = [DecoderFit(reg) for _ in _load(network)[0]["cells"]]
+    net = deployment.deploy(network, backend="loihi", spiking=True, **overrides)
+    fits = [DecoderFit(reg) for _ in net.cells]
     held = [[] for _ in fits]  # (spikes, rate-decoded state, ideal) of held-out batches
-    net = deployment.deploy(network, backend="loihi", spiking=True,
-                            **stage_overrides("spikes (Loihi emulator)", input_range))
     dt = net.spec["dt"]
     with net:
         spikes = [nengo.Probe(c.memory.ensemble.neurons, synapse=synapse) for c in net.cells]
