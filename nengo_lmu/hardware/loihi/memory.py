@@ -300,12 +300,13 @@ class LoihiLegendreMemory(LegendreMemory):
         return self.population.input_range
 
     def lead_matrices(self):
-        """``(Ad, Bd)``: the ideal discrete memory (zero-order hold at
-        ``dt``) on the state ``m``, one block per input channel, with which
-        ``readout_lead`` advances the state the host reads by one step."""
+        """``(Ad, Bd)``: the discrete memory the network realises (its
+        ``discretizer`` at ``dt``) on the state ``m``, one block per input
+        channel, with which ``readout_lead`` advances the state the host
+        reads by one step."""
         from nengo_lmu.dynamics import lmu_discrete  # noqa: PLC0415
 
-        Ad, Bd = lmu_discrete(self.order, self.theta, self.dt, method="zoh")
+        Ad, Bd = lmu_discrete(self.order, self.theta, self.dt, method=self.discretizer)
         eye = np.eye(self.size_in)
         return np.kron(eye, Ad), np.kron(eye, Bd)
 

@@ -34,7 +34,7 @@ FAST_DYNAMICS = 60.0
 #: --configs 24:1464,32:1952,48:2928,64:3904 --gains 1 --time-scale 16``
 #: (permuted-digit pixels held 32 ms, theta = 2.048 s, 61 LIF neurons per
 #: dimension; state error over the ideal state's RMS, on the reference
-#: simulator, the integer emulator within 6%): 0.52 at order 24, 1.00 at
+#: simulator, the integer emulator within 3%): 0.52 at order 24, 1.00 at
 #: 32, 1.99 at 48 and 0.57 at 64; at order 64 it stays near 0.5 from 1,984
 #: neurons up (``--configs 64:512,64:992,64:1984,64:3904 --targets
 #: reference,nengo``: 0.97, 0.70, 0.52, 0.57). Order 24 is the highest at
