@@ -3,11 +3,16 @@ r"""The Legendre memory in spiking neurons (NEF Principles 1-3)."""
 import numpy as np
 import nengo
 from nengo.exceptions import ValidationError
-from nengo.params import BoolParam, EnumParam, IntParam, NumberParam, Parameter
+from nengo.params import BoolParam, EnumParam, IntParam
 from nengo.utils.builder import default_n_eval_points
 
 from nengo_lmu import dynamics
 from nengo_lmu.mapping import MAPPINGS, LowpassMapping, SynapseMapping
+from nengo_lmu.networks.params import (  # noqa: F401 (part of this module's namespace)
+    FiniteNumberParam,
+    LowpassParam,
+    SimulableNeuronTypeParam,
+)
 from nengo_lmu.networks.population import EnsemblesPopulation, Population
 from nengo_lmu.signals import state_radii
 
@@ -30,61 +35,6 @@ MAX_RADIUS_RATIO = 100.0
 #: from an input process decodes the tails of its states' distribution too
 #: (:meth:`LegendreMemory.eval_points_dist`).
 FAST_RECURRENCE = 1.0
-
-
-class FiniteNumberParam(NumberParam):
-    """A NumberParam that also rejects NaN and infinity."""
-
-    def coerce(self, instance, num):
-        if isinstance(num, (float, np.floating)) and not np.isfinite(num):
-            raise ValidationError(
-                f"Value must be finite (got {num})", attr=self.name, obj=instance
-            )
-        return super().coerce(instance, num)
-
-
-class LowpassParam(Parameter):
-    """A lowpass synapse with ``tau > 0``, given as a ``nengo.Lowpass`` or seconds."""
-
-    equatable = True
-
-    def coerce(self, instance, synapse):
-        if isinstance(synapse, nengo.Lowpass) and type(synapse) is nengo.Lowpass:
-            tau = synapse.tau
-        elif isinstance(synapse, (int, float, np.number)) and not isinstance(
-            synapse, bool
-        ):
-            tau = float(synapse)
-        else:
-            raise ValidationError(
-                "Must be a nengo.Lowpass or its time constant in seconds; other "
-                f"synapses need a general-synapse mapping (got {synapse!r})",
-                attr=self.name,
-                obj=instance,
-            )
-        if not np.isfinite(tau) or tau <= 0:
-            raise ValidationError(
-                f"Time constant must be a finite number > 0 seconds (got {tau})",
-                attr=self.name,
-                obj=instance,
-            )
-        return super().coerce(instance, nengo.Lowpass(tau))
-
-
-class SimulableNeuronTypeParam(nengo.neurons.NeuronTypeParam):
-    """A neuron type instance whose ``step`` nengo can run."""
-
-    def coerce(self, instance, neuron_type):
-        neuron_type = super().coerce(instance, neuron_type)
-        if type(neuron_type).step is nengo.neurons.NeuronType.step:
-            raise ValidationError(
-                f"{type(neuron_type).__name__} implements no step, so nengo cannot "
-                "simulate it; use e.g. nengo.PoissonSpiking(nengo.LIFRate()), "
-                "nengo.LIF() or nengo.LIFRate()",
-                attr=self.name,
-                obj=instance,
-            )
-        return neuron_type
 
 
 class LegendreMemory(nengo.Network):
@@ -588,7 +538,6 @@ class LegendreMemory(nengo.Network):
     def readout(self):
         """Readout of ``output``: ``u(t - theta)`` from one channel's ``m``."""
         return dynamics.delay_readout(self.order, self.theta, self.theta)
-
 
 
 def _instance(value, kind, default, name, obj):
