@@ -27,13 +27,18 @@ one way at a time and prints each one's state error (see
 started at random instead of all at zero (``random-start``), a uniform
 voltage noise of ``+-A`` of the threshold added every step, which
 decorrelates neurons that would fire in lockstep (``dither:A``; on the chip,
-a compartment's membrane noise), and the neurons' Loihi rates with no
-spikes at all (``rates``).
+a compartment's membrane noise), the neurons' Loihi rates with no spikes at
+all (``rates``), and smooth rectified-linear rates with decoders solved for
+them (``relu-rates``: the mapping with ideal neurons). ``--neuron-type``,
+``--max-rates``, ``--intercepts``, ``--reg``, ``--radii-scale`` and
+``--no-quantize`` change the Loihi memory, for ``--targets`` and ``--variants`` alike.
 
 Usage: ``python benchmarks/bench_digits_memory.py [--digits 20]
 [--configs 24:2400,64:4032] [--gains 1,2.56] [--time-scale 1]
 [--targets fast,reference,nengo] [--variants spikes,random-start,dither:0.1,rates]
-[--neuron-type LIF|SpikingRectifiedLinear]`` (``make bench-digits-memory``);
+[--neuron-type LIF|SpikingRectifiedLinear] [--max-rates 200,300]
+[--intercepts -0.5,0.5] [--no-quantize]
+[--reg 0.1] [--radii-scale 1]`` (``make bench-digits-memory``);
 ``--time-scale 16`` is the slowed-down network of ``bench_conversion.py`` (theta = 2.048 s, pixels
 held 32 ms).
 """
@@ -57,7 +62,7 @@ STEPS_PER_ITEM = 2
 PROBE_SYNAPSE = 0.01
 TARGETS = ("fast", "reference", "nengo")
 #: What ``--variants`` changes in the Loihi memory's neurons (on the reference simulator).
-VARIANTS = ("spikes", "random-start", "dither:A", "rates")
+VARIANTS = ("spikes", "random-start", "dither:A", "rates", "relu-rates")
 
 
 class LoihiRates(nengo.neurons.NeuronType):
@@ -84,6 +89,16 @@ class LoihiRates(nengo.neurons.NeuronType):
         output[...] = out.reshape(J.shape)
 
 
+class ReluRatesMemory(LoihiLegendreMemory):
+    """The Loihi memory with smooth rectified-linear rates in place of Loihi's
+    neurons (``relu-rates``): its decoders solved for nengo's
+    ``RectifiedLinear`` rates with the same gains and biases, which it then
+    runs; what the mapping does with ideal neurons."""
+
+    def activities(self, x, encoders, gain, bias):
+        return nengo.RectifiedLinear().rates(x @ encoders[None, :], gain, bias)
+
+
 def change_neurons(ensemble, variant, dt):
     """Change the Loihi memory's ``ensemble`` as ``variant`` says (:data:`VARIANTS`)."""
     nt = ensemble.neuron_type
@@ -101,21 +116,29 @@ def change_neurons(ensemble, variant, dt):
             nengo.dists.Uniform(-size * per_step, size * per_step), scale=False)
     elif variant == "rates":
         ensemble.neuron_type = LoihiRates(nt)
+    elif variant == "relu-rates":
+        ensemble.neuron_type = nengo.RectifiedLinear()
     elif variant != "spikes":
         raise ValueError(f"variant: must be one of {VARIANTS} (got {variant!r})")
 
 
 def run(order, m, u, radii, target, seed=0, theta=THETA, variant="spikes",
-        neuron_type=None):
+        neuron_type=None, max_rates=(200.0, 300.0), intercepts=(-0.5, 0.5), quantize=True, reg=None):
     """The state, probed, of the Loihi memory on ``target``, or of nengo's
     plain memory on the reference simulator (``target="nengo"``); the Loihi
     memory's neurons changed as ``variant`` says (:func:`change_neurons`)."""
+    solver = None if reg is None else nengo.solvers.LstsqL2(reg=reg)
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(signals.input_process(u))
         if target == "nengo":
             mem = LegendreMemory(order, theta, m, radii=radii, seed=seed)
         else:
-            mem = LoihiLegendreMemory(order, theta, m, radii=radii, neuron_type=neuron_type,
+            cls = LoihiLegendreMemory
+            if variant == "relu-rates":  # gains and biases of rectified-linear neurons
+                cls, neuron_type = ReluRatesMemory, nengo.SpikingRectifiedLinear()
+            mem = cls(order, theta, m, radii=radii, neuron_type=neuron_type,
+                                      max_rates=max_rates, intercepts=intercepts,
+                                      quantize=quantize, solver=solver,
                                       input_range=1.25 * float(np.abs(u).max()), seed=seed)
             change_neurons(mem.ensemble, variant, mem.dt)
         nengo.Connection(stim, mem.input, synapse=None)
@@ -147,6 +170,18 @@ def main():
                         "(dither:A, A a fraction of the threshold, e.g. dither:0.1)")
     parser.add_argument("--neuron-type", default=None, choices=["LIF", "SpikingRectifiedLinear"],
                         help="the Loihi memory's neuron type (default: the memory's own)")
+    parser.add_argument("--max-rates", default="200,300",
+                        help="the Loihi memory's max_rates range in Hz")
+    parser.add_argument("--intercepts", default="-0.5,0.5",
+                        help="the Loihi memory's intercepts range")
+    parser.add_argument("--no-quantize", action="store_true",
+                        help="the Loihi memory with float recurrent weights (no GPFQ)")
+    parser.add_argument("--reg", type=float, default=None,
+                        help="the Loihi memory's decoder regularisation (LstsqL2; default "
+                        "nengo's 0.1)")
+    parser.add_argument("--radii-scale", type=float, default=1.0,
+                        help="multiply the Loihi memory's radii from the training digits "
+                        "by this")
     args = parser.parse_args()
     if args.variants is not None:
         for variant in args.variants.split(","):
@@ -171,8 +206,10 @@ def main():
             ideal = metrics.filtered(signals.ideal_memory(u, order, theta), PROBE_SYNAPSE)
             warm = lambda v: metrics.after_warmup(v, theta)  # noqa: E731
             errors = {
-                target: metrics.state_error(
-                    warm(run(order, m, u, gain * base, target, theta=theta)), warm(ideal))
+                target: metrics.state_error(warm(run(
+                    order, m, u, gain * base * (1 if target == "nengo" else args.radii_scale),
+                    target, theta=theta,
+                    **({} if target == "nengo" else memory_options(args)))), warm(ideal))
                 for target in targets
             }
             fast, ref, plain = (errors.get(t, np.nan) for t in TARGETS)
@@ -188,10 +225,19 @@ def main():
           "the Loihi memory; nengo: nengo's LegendreMemory on the same input")
 
 
+def memory_options(args):
+    """The Loihi memory's options that the command line changes."""
+    return dict(
+        neuron_type=getattr(nengo, args.neuron_type)() if args.neuron_type else None,
+        max_rates=tuple(float(r) for r in args.max_rates.split(",")),
+        intercepts=tuple(float(r) for r in args.intercepts.split(",")),
+        quantize=not args.no_quantize, reg=args.reg)
+
+
 def compare_variants(args):
     """Print the Loihi memory's state error with its neurons changed (``--variants``)."""
     theta, per_item = THETA * args.time_scale, STEPS_PER_ITEM * args.time_scale
-    neuron_type = getattr(nengo, args.neuron_type)() if args.neuron_type else None
+    neuron_type = memory_options(args)["neuron_type"]
     task = tasks.permuted_digits()
     x = hold(task.x_test[: args.digits, :, :1], per_item)
     print(f"{'d':>3} {'m':>5} {'gain':>5}  {'neurons':<27} {'variant':<13} "
@@ -206,10 +252,13 @@ def compare_variants(args):
             rms = metrics.state_error(ideal, 0 * ideal)
             for variant in args.variants.split(","):
                 start = time.perf_counter()
-                probed = run(order, m, u, gain * base, "reference", theta=theta,
-                             variant=variant, neuron_type=neuron_type)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # the ResetToZeroWarning above order 24
+                    probed = run(order, m, u, gain * base * args.radii_scale, "reference",
+                                 theta=theta, variant=variant, **memory_options(args))
                 e = metrics.state_error(metrics.after_warmup(probed, theta), ideal)
                 name = type(neuron_type or default_neuron_type(order, theta)).__name__
+                name = "RectifiedLinear" if variant == "relu-rates" else name
                 print(f"{order:>3} {m:>5} {gain:>5g}  {name:<27} {variant:<13} {e:>8.4f} "
                       f"{rms:>6.3f} {e / rms:>6.3f}  {time.perf_counter() - start:>7.0f}",
                       flush=True)
