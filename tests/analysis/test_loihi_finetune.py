@@ -148,3 +148,23 @@ def test_finetune_errors(quick):
     with pytest.raises(ValidationError, match=r"hidden_to_hidden: must be used with "
                                               r"hidden_to_hidden=False"):
         loihi_finetune.finetune(fed, task, overrides, n_examples=16)
+
+
+def test_the_command_line_passes_the_option(quick, tmp_path, capsys):
+    import json
+
+    from nengo_lmu import cli
+
+    trained, _, _, _ = quick
+    trained.save(tmp_path / "network.npz")
+    config = pipeline.settings("digits", quick=True, cells=CELLS, n_train=512, n_test=40,
+                               network=dict(memory="ideal", readout_synapse=None))
+    (tmp_path / "results.json").write_text(json.dumps({"config": config}))
+    cli.main(["convert", "--out", str(tmp_path), "--stage", "ideal rates", "--n-test", "2",
+              "--loihi-finetune", "16"])  # no Loihi stage: nothing to fine-tune
+    saved = json.loads((tmp_path / "conversion.json").read_text())
+    assert saved["knobs"]["loihi_finetune"] == 16
+    assert "loihi_finetune" not in saved["rows"][0]
+    with pytest.raises(SystemExit):
+        cli.main(["convert", "--out", str(tmp_path), "--loihi-finetune", "-1"])
+    assert "--loihi-finetune" in capsys.readouterr().err
