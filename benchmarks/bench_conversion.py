@@ -21,8 +21,10 @@ knob at a time, each scored on the same test digits with the same seeds
 
 Sections 3-7 use ``--hidden-synapse`` (compensated) and
 ``--readout-synapse``; 4, 5 and 7 ``--time-scale`` too; the table
-``--memory-reg`` and ``--loihi-calibration`` (the training digits whose
-spikes the Loihi memory's decoders are solved from). The network is trained with ``--input-to-hidden`` and
+``--memory-reg``, ``--loihi-calibration`` (the training digits whose
+spikes the Loihi memory's decoders are solved from) and ``--loihi-finetune``
+(the training digits whose Loihi memory states its hidden layer and readout
+are trained again on, :mod:`nengo_lmu.analysis.loihi_finetune`). The network is trained with ``--input-to-hidden`` and
 ``--state-noise`` (noise in the loop, :func:`.parallel.train`) when given;
 the trained networks are kept in ``--out`` and reused.
 
@@ -131,6 +133,11 @@ def main(argv=None):
                         help="training digits whose spikes on the integer emulator the "
                         "Loihi memory's decoders are solved from (default the "
                         "conversion's, 64; 0: the rate decoders)")
+    parser.add_argument("--loihi-finetune", type=int, default=0,
+                        help="training digits whose memory states on the integer emulator "
+                        "the Loihi stage's hidden layer and readout are trained again on "
+                        "(the last quarter held out to decide whether to keep them; "
+                        "default 0: the trained weights)")
     parser.add_argument("--table-stages",
                         help="the table's stages, comma-separated (default all), e.g. "
                         "'spikes (reference),spikes (Loihi emulator)'")
@@ -202,6 +209,8 @@ def main(argv=None):
                      rate_scale=args.table_rate_scale, memory_reg=args.memory_reg)
         if args.loihi_calibration is not None:
             knobs["loihi_calibration"] = args.loihi_calibration
+        if args.loihi_finetune:
+            knobs["loihi_finetune"] = args.loihi_finetune
         stages = None if args.table_stages is None else args.table_stages.split(",")
         rows = conversion.convert(path, task, stages=stages, steps_per_item=2,
                                   n_test=args.n_test, seed=args.seed,
@@ -218,7 +227,9 @@ def main(argv=None):
             f"{conversion.STAGES['spikes (Loihi emulator)'].max_hidden_rate:g} Hz, memory "
             f"decoders from its spikes on "
             f"{knobs.get('loihi_calibration', conversion.LOIHI_CALIBRATION_EXAMPLES)} "
-            "training digits"), flush=True)
+            "training digits" + (f", hidden layer and readout fine-tuned on its memory's "
+                                 f"states on {args.loihi_finetune} training digits"
+                                 if args.loihi_finetune else "")), flush=True)
 
 
 if __name__ == "__main__":

@@ -232,6 +232,8 @@ def convert(args):
             knobs[name] = None if value == 0 else value
     if args.compensate is not None:
         knobs["compensate"] = args.compensate
+    if args.loihi_finetune is not None:
+        knobs["loihi_finetune"] = args.loihi_finetune
     # a stage may score fewer examples (the setting's "stage_n_test", or its
     # backend's, e.g. "loihi_n_test")
     n_test = config.get("n_test") or len(task.x_test)
@@ -411,6 +413,10 @@ def main(argv=None):
     c.add_argument("--memory-reg", type=_positive,
                    help="regularisation of the memories' decoders (default the "
                    "memory's, 0.1)")
+    c.add_argument("--loihi-finetune", type=_count(0),
+                   help="train the Loihi stage's hidden layer and readout again on its "
+                   "memory's states on this many training sequences (the last quarter "
+                   "held out decides whether to keep them; default 0, off)")
     c.add_argument("--seed", type=_count(0), default=0)
 
     p = sub.add_parser("report", help="fit exponents and plot a store's results")

@@ -31,7 +31,9 @@ memory-to-hidden path and the readout, the compensation of the former
 filtered), and ``time_scale``, which holds each item for more steps (and
 spikes) while the memory's window covers the same items. :func:`finetune`
 trains the network again with the neural memory and the synapses it will be
-deployed with, starting from the trained weights.
+deployed with, starting from the trained weights; ``loihi_finetune`` trains
+the Loihi stage's hidden layer and readout again on its memory's own states
+on the emulator (:mod:`.loihi_finetune`).
 """
 
 import dataclasses
@@ -51,6 +53,7 @@ from nengo_lmu.analysis.loihi_stage import (
     DecodedMemory,
     fit_decoders,
 )
+from nengo_lmu.analysis import loihi_finetune as _finetune
 
 
 @dataclasses.dataclass(frozen=True)
@@ -287,7 +290,7 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
             n_neurons=None, rate_scale=None, time_scale=1, hidden_synapse=TRAINED,
             readout_synapse=TRAINED, compensate=False, radii=None, stage_n_test=None,
             log=None, loihi_input_range=None, memory_reg=None,
-            loihi_calibration=LOIHI_CALIBRATION_EXAMPLES, **options):
+            loihi_calibration=LOIHI_CALIBRATION_EXAMPLES, loihi_finetune=0, **options):
     """Score the trained network at each stage of the conversion.
 
     Parameters
@@ -320,6 +323,13 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
         (:func:`loihi_decoders`, default
         :data:`.loihi_stage.LOIHI_CALIBRATION_EXAMPLES`); 0 keeps the decoders
         solved for the neurons' rates.
+    loihi_finetune : int, optional
+        Training examples whose memory states on the fast integer emulator
+        the Loihi stage's hidden layer and readout are trained again on
+        (:func:`.loihi_finetune.finetune`; at least
+        :data:`.loihi_finetune.MIN_EXAMPLES`, the last quarter held out to
+        decide whether the new weights are kept); 0 (default) deploys the
+        trained weights.
     log : callable, optional
         Called with each row's line as it is scored.
     **options
@@ -333,7 +343,8 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
         ``metric``, ``score``, ``n_test``, ``seconds``, ``after`` and
         ``lost`` (the score lost at this step: the ``after`` stage's score
         less this one's for accuracy, this one's less the ``after`` stage's
-        for NRMSE; None when ``after`` was not run).
+        for NRMSE; None when ``after`` was not run); the fine-tuned stage's
+        also ``loihi_finetune``, :func:`.loihi_finetune.finetune`'s ``info``.
     """
     stages = check_stages(stages)
     steps = _steps(steps_per_item, time_scale)
@@ -342,6 +353,13 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
     if loihi_input_range is not None:
         loihi_input_range = check_positive(loihi_input_range, "loihi_input_range")
     loihi_calibration = check_integer(loihi_calibration, "loihi_calibration", low=0)
+    loihi_finetune = check_integer(loihi_finetune, "loihi_finetune", low=0)
+    if loihi_finetune and any(STAGES[s].calibrate for s in stages):
+        _finetune.check_network(_load(trained)[0], task, "loihi_finetune")
+        if not _finetune.MIN_EXAMPLES <= loihi_finetune <= len(task.x_train):
+            raise ValidationError(
+                f"must be 0 or in [{_finetune.MIN_EXAMPLES}, {len(task.x_train)}], the "
+                f"task's training examples (got {loihi_finetune})", "loihi_finetune")
     spec, _ = _load(trained)
     if radii is None and any("radii" not in c for c in spec["cells"]) and any(
         STAGES[s].memory == "neural" for s in stages
@@ -360,6 +378,12 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
             decoders = loihi_decoders(network, task, steps, loihi_input_range,
                                       n_examples=loihi_calibration, seed=seed)
         overrides = stage_overrides(name, loihi_input_range, decoders)
+        tuning = None
+        if stage.calibrate and loihi_finetune:
+            network, tuning = _finetune.finetune(network, task, overrides, steps,
+                                                 n_examples=loihi_finetune, seed=seed)
+            if log is not None:
+                log(_finetune.describe(tuning))
         result = deployment.evaluate(
             network, task, backend=stage.backend, spiking=stage.spiking,
             steps_per_item=steps, n_test=stage_n_test.get(name, n_test), seed=seed,
@@ -368,6 +392,8 @@ def convert(trained, task, stages=None, steps_per_item=1, n_test=None, seed=0,
         row = {k: result[k] for k in ("metric", "score", "n_test", "seconds")}
         row.update(stage=name, backend=stage.backend, spiking=stage.spiking,
                    memory=stage.memory, after=stage.after, lost=None)
+        if tuning is not None:
+            row["loihi_finetune"] = tuning
         if stage.after in scores:
             sign = 1 if row["metric"] == "accuracy" else -1
             row["lost"] = sign * (scores[stage.after] - row["score"])
