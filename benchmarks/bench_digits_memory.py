@@ -192,37 +192,44 @@ def main():
     if not targets or not set(targets) <= set(TARGETS):
         parser.error(f"--targets: must be among {','.join(TARGETS)} (got {args.targets!r})")
     theta, per_item = THETA * args.time_scale, STEPS_PER_ITEM * args.time_scale
-    task = tasks.permuted_digits()
-    x = hold(task.x_test[: args.digits, :, :1], per_item)
     print(f"{'d':>3} {'m':>5} {'gain':>5}  {'E emulator':>10} {'E reference':>11} "
           f"{'E nengo':>8} {'rms':>6} {'emu/ref':>7} {'emu/nengo':>9} {'ref/nengo':>9}  "
           f"{'seconds':>7}")
-    for item in args.configs.split(","):
-        order, m = (int(v) for v in item.split(":"))
-        base = memory_radii(task, order, theta, steps_per_item=per_item)
-        for gain in (float(g) for g in args.gains.split(",")):
-            u = gain * x.reshape(-1, 1)
-            start = time.perf_counter()
-            ideal = metrics.filtered(signals.ideal_memory(u, order, theta), PROBE_SYNAPSE)
-            warm = lambda v: metrics.after_warmup(v, theta)  # noqa: E731
-            errors = {
-                target: metrics.state_error(warm(run(
-                    order, m, u, gain * base * (1 if target == "nengo" else args.radii_scale),
-                    target, theta=theta,
-                    **({} if target == "nengo" else memory_options(args)))), warm(ideal))
-                for target in targets
-            }
-            fast, ref, plain = (errors.get(t, np.nan) for t in TARGETS)
-            rms = metrics.state_error(warm(ideal), 0 * warm(ideal))
-            print(f"{order:>3} {m:>5} {gain:>5g}  {fast:>10.4f} {ref:>11.4f} {plain:>8.4f} "
-                  f"{rms:>6.3f} "
-                  f"{fast / ref:>6.2f}x {fast / plain:>8.2f}x {ref / plain:>8.2f}x  "
-                  f"{time.perf_counter() - start:>7.0f}", flush=True)
+    for order, m, gain, base, u in cases(args, theta, per_item):
+        start = time.perf_counter()
+        ideal = metrics.filtered(signals.ideal_memory(u, order, theta), PROBE_SYNAPSE)
+        warm = lambda v: metrics.after_warmup(v, theta)  # noqa: E731
+        errors = {
+            target: metrics.state_error(warm(run(
+                order, m, u, gain * base * (1 if target == "nengo" else args.radii_scale),
+                target, theta=theta,
+                **({} if target == "nengo" else memory_options(args)))), warm(ideal))
+            for target in targets
+        }
+        fast, ref, plain = (errors.get(t, np.nan) for t in TARGETS)
+        rms = metrics.state_error(warm(ideal), 0 * warm(ideal))
+        print(f"{order:>3} {m:>5} {gain:>5g}  {fast:>10.4f} {ref:>11.4f} {plain:>8.4f} "
+              f"{rms:>6.3f} "
+              f"{fast / ref:>6.2f}x {fast / plain:>8.2f}x {ref / plain:>8.2f}x  "
+              f"{time.perf_counter() - start:>7.0f}", flush=True)
     print(f"{args.digits} test digits of 64 pixels, {per_item} ms each, back to back "
           f"(theta {theta:g} s); "
           "E: state error against the ideal discrete memory (rms: the ideal state's, "
           "E's scale); emulator and reference: "
           "the Loihi memory; nengo: nengo's LegendreMemory on the same input")
+
+
+def cases(args, theta, per_item):
+    """Each ``(order, m, gain, radii, u)`` of ``--configs`` and ``--gains``: the
+    memory's order and neurons, the input's gain, the radii from the training
+    digits, and the held test digits' first pixels times the gain."""
+    task = tasks.permuted_digits()
+    x = hold(task.x_test[: args.digits, :, :1], per_item)
+    for item in args.configs.split(","):
+        order, m = (int(v) for v in item.split(":"))
+        base = memory_radii(task, order, theta, steps_per_item=per_item)
+        for gain in (float(g) for g in args.gains.split(",")):
+            yield order, m, gain, base, gain * x.reshape(-1, 1)
 
 
 def memory_options(args):
@@ -238,30 +245,24 @@ def compare_variants(args):
     """Print the Loihi memory's state error with its neurons changed (``--variants``)."""
     theta, per_item = THETA * args.time_scale, STEPS_PER_ITEM * args.time_scale
     neuron_type = memory_options(args)["neuron_type"]
-    task = tasks.permuted_digits()
-    x = hold(task.x_test[: args.digits, :, :1], per_item)
     print(f"{'d':>3} {'m':>5} {'gain':>5}  {'neurons':<27} {'variant':<13} "
           f"{'E':>8} {'rms':>6} {'E/rms':>6}  {'seconds':>7}")
-    for item in args.configs.split(","):
-        order, m = (int(v) for v in item.split(":"))
-        base = memory_radii(task, order, theta, steps_per_item=per_item)
-        for gain in (float(g) for g in args.gains.split(",")):
-            u = gain * x.reshape(-1, 1)
-            ideal = metrics.after_warmup(
-                metrics.filtered(signals.ideal_memory(u, order, theta), PROBE_SYNAPSE), theta)
-            rms = metrics.state_error(ideal, 0 * ideal)
-            for variant in args.variants.split(","):
-                start = time.perf_counter()
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # the ResetToZeroWarning above order 24
-                    probed = run(order, m, u, gain * base * args.radii_scale, "reference",
-                                 theta=theta, variant=variant, **memory_options(args))
-                e = metrics.state_error(metrics.after_warmup(probed, theta), ideal)
-                name = type(neuron_type or default_neuron_type(order, theta)).__name__
-                name = "RectifiedLinear" if variant == "relu-rates" else name
-                print(f"{order:>3} {m:>5} {gain:>5g}  {name:<27} {variant:<13} {e:>8.4f} "
-                      f"{rms:>6.3f} {e / rms:>6.3f}  {time.perf_counter() - start:>7.0f}",
-                      flush=True)
+    for order, m, gain, base, u in cases(args, theta, per_item):
+        ideal = metrics.after_warmup(
+            metrics.filtered(signals.ideal_memory(u, order, theta), PROBE_SYNAPSE), theta)
+        rms = metrics.state_error(ideal, 0 * ideal)
+        for variant in args.variants.split(","):
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the ResetToZeroWarning above order 24
+                probed = run(order, m, u, gain * base * args.radii_scale, "reference",
+                             theta=theta, variant=variant, **memory_options(args))
+            e = metrics.state_error(metrics.after_warmup(probed, theta), ideal)
+            name = type(neuron_type or default_neuron_type(order, theta)).__name__
+            name = "RectifiedLinear" if variant == "relu-rates" else name
+            print(f"{order:>3} {m:>5} {gain:>5g}  {name:<27} {variant:<13} {e:>8.4f} "
+                  f"{rms:>6.3f} {e / rms:>6.3f}  {time.perf_counter() - start:>7.0f}",
+                  flush=True)
     print(f"{args.digits} test digits of {per_item} ms per pixel (theta {theta:g} s); the Loihi "
           "memory on nengo's reference simulator, its neurons changed as the variant says; "
           "E: state error against the ideal discrete memory (rms: the ideal state's)")

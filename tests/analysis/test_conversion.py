@@ -10,13 +10,12 @@ from nengo.exceptions import ValidationError
 pytest.importorskip("nengo_dl", reason="the dl extra (make install-dl) is not installed")
 
 from nengo_lmu import cli, metrics  # noqa: E402
-from nengo_lmu.analysis import conversion, deployment, parallel, pipeline  # noqa: E402
+from nengo_lmu.analysis import conversion, deployment  # noqa: E402
 from nengo_lmu.analysis.training import hold  # noqa: E402
 from nengo_lmu.dynamics import lmu_discrete  # noqa: E402
 from nengo_lmu.hardware import backends, split_options  # noqa: E402
+from tests.analysis.quick_digits import train_quick_digits  # noqa: E402
 
-#: The quick setting: d = 12, trained with the ideal memory in parallel (~10 s).
-CELLS = [dict(units=30, order=12, hidden_synapse=None, n_neurons=600)]
 #: Deployed with a compensated 10 ms memory-to-hidden synapse, a 5 ms readout
 #: and each item held 8 steps (4x as trained).
 KNOBS = dict(hidden_synapse=0.01, compensate=True, readout_synapse=0.005, time_scale=4)
@@ -24,12 +23,7 @@ KNOBS = dict(hidden_synapse=0.01, compensate=True, readout_synapse=0.005, time_s
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    config = pipeline.settings("digits", quick=True, cells=CELLS, n_train=512, n_test=40,
-                               network=dict(memory="ideal", readout_synapse=None))
-    task = pipeline.make_task(config)
-    net = pipeline.make_network(config, task)
-    trained = parallel.train(net, task, epochs=20, batch_size=32, learning_rate=1e-2,
-                             steps_per_item=2)
+    config, task, trained = train_quick_digits()
     out = tmp_path_factory.mktemp("conversion")
     trained.save(out / "network.npz")
     (out / "results.json").write_text(json.dumps({"config": config}))

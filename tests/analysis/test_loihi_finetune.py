@@ -11,11 +11,10 @@ pytest.importorskip("nengo_loihi")
 
 from nengo_lmu import metrics, signals  # noqa: E402
 from nengo_lmu.analysis import (  # noqa: E402
-    conversion, deployment, loihi_finetune, parallel, pipeline)
+    conversion, deployment, loihi_finetune, pipeline)
 from nengo_lmu.tasks import mackey_glass_task  # noqa: E402
+from tests.analysis.quick_digits import CELLS, train_quick_digits  # noqa: E402
 
-#: A small d = 12 network, trained with the ideal memory in parallel (~10 s).
-CELLS = [dict(units=30, order=12, hidden_synapse=None, n_neurons=600)]
 #: Deployed with a compensated 10 ms memory-to-hidden synapse, a 5 ms readout,
 #: each item held 8 steps (4x as trained) and 800 Hz hidden units (400 on Loihi).
 KNOBS = dict(hidden_synapse=0.01, compensate=True, readout_synapse=0.005, time_scale=4,
@@ -26,12 +25,7 @@ STAGE = "spikes (Loihi emulator)"
 
 @pytest.fixture(scope="module")
 def quick():
-    config = pipeline.settings("digits", quick=True, cells=CELLS, n_train=512, n_test=40,
-                               network=dict(memory="ideal", readout_synapse=None))
-    task = pipeline.make_task(config)
-    net = pipeline.make_network(config, task)
-    trained = parallel.train(net, task, epochs=20, batch_size=32, learning_rate=1e-2,
-                             steps_per_item=2)
+    _, task, trained = train_quick_digits()
     u_range = conversion.input_range(trained, task, 2)
     network = conversion.converted(trained, **KNOBS)
     return trained, task, network, conversion.stage_overrides(STAGE, u_range)
