@@ -122,12 +122,15 @@ def change_neurons(ensemble, variant, dt):
         raise ValueError(f"variant: must be one of {VARIANTS} (got {variant!r})")
 
 
-def run(order, m, u, radii, target, seed=0, theta=THETA, variant="spikes",
-        neuron_type=None, max_rates=(200.0, 300.0), intercepts=(-0.5, 0.5), quantize=True, reg=None):
+def run(order, m, u, radii, target, seed=0, theta=THETA, variant="spikes", reg=None,
+        **options):
     """The state, probed, of the Loihi memory on ``target``, or of nengo's
     plain memory on the reference simulator (``target="nengo"``); the Loihi
-    memory's neurons changed as ``variant`` says (:func:`change_neurons`)."""
-    solver = None if reg is None else nengo.solvers.LstsqL2(reg=reg)
+    memory's neurons changed as ``variant`` says (:func:`change_neurons`),
+    its decoders solved with regularisation ``reg`` where given, and
+    ``options`` passed to it (its own defaults otherwise)."""
+    if reg is not None:
+        options["solver"] = nengo.solvers.LstsqL2(reg=reg)
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(signals.input_process(u))
         if target == "nengo":
@@ -135,11 +138,10 @@ def run(order, m, u, radii, target, seed=0, theta=THETA, variant="spikes",
         else:
             cls = LoihiLegendreMemory
             if variant == "relu-rates":  # gains and biases of rectified-linear neurons
-                cls, neuron_type = ReluRatesMemory, nengo.SpikingRectifiedLinear()
-            mem = cls(order, theta, m, radii=radii, neuron_type=neuron_type,
-                                      max_rates=max_rates, intercepts=intercepts,
-                                      quantize=quantize, solver=solver,
-                                      input_range=1.25 * float(np.abs(u).max()), seed=seed)
+                cls = ReluRatesMemory
+                options["neuron_type"] = nengo.SpikingRectifiedLinear()
+            mem = cls(order, theta, m, radii=radii,
+                      input_range=1.25 * float(np.abs(u).max()), seed=seed, **options)
             change_neurons(mem.ensemble, variant, mem.dt)
         nengo.Connection(stim, mem.input, synapse=None)
         probe = nengo.Probe(mem.state, synapse=PROBE_SYNAPSE)
@@ -170,10 +172,10 @@ def main():
                         "(dither:A, A a fraction of the threshold, e.g. dither:0.1)")
     parser.add_argument("--neuron-type", default=None, choices=["LIF", "SpikingRectifiedLinear"],
                         help="the Loihi memory's neuron type (default: the memory's own)")
-    parser.add_argument("--max-rates", default="200,300",
-                        help="the Loihi memory's max_rates range in Hz")
-    parser.add_argument("--intercepts", default="-0.5,0.5",
-                        help="the Loihi memory's intercepts range")
+    parser.add_argument("--max-rates", default=None,
+                        help="the Loihi memory's max_rates range in Hz (default its own)")
+    parser.add_argument("--intercepts", default=None,
+                        help="the Loihi memory's intercepts range (default its own)")
     parser.add_argument("--no-quantize", action="store_true",
                         help="the Loihi memory with float recurrent weights (no GPFQ)")
     parser.add_argument("--reg", type=float, default=None,
@@ -233,18 +235,23 @@ def cases(args, theta, per_item):
 
 
 def memory_options(args):
-    """The Loihi memory's options that the command line changes."""
-    return dict(
-        neuron_type=getattr(nengo, args.neuron_type)() if args.neuron_type else None,
-        max_rates=tuple(float(r) for r in args.max_rates.split(",")),
-        intercepts=tuple(float(r) for r in args.intercepts.split(",")),
-        quantize=not args.no_quantize, reg=args.reg)
+    """The Loihi memory's options that the command line gives (``reg`` for
+    :func:`run`); those it leaves out keep the memory's defaults."""
+    options = dict(reg=args.reg)
+    if args.neuron_type:
+        options["neuron_type"] = getattr(nengo, args.neuron_type)()
+    for name in ("max_rates", "intercepts"):
+        if getattr(args, name) is not None:
+            options[name] = tuple(float(r) for r in getattr(args, name).split(","))
+    if args.no_quantize:
+        options["quantize"] = False
+    return options
 
 
 def compare_variants(args):
     """Print the Loihi memory's state error with its neurons changed (``--variants``)."""
     theta, per_item = THETA * args.time_scale, STEPS_PER_ITEM * args.time_scale
-    neuron_type = memory_options(args)["neuron_type"]
+    neuron_type = memory_options(args).get("neuron_type")
     print(f"{'d':>3} {'m':>5} {'gain':>5}  {'neurons':<27} {'variant':<13} "
           f"{'E':>8} {'rms':>6} {'E/rms':>6}  {'seconds':>7}")
     for order, m, gain, base, u in cases(args, theta, per_item):
