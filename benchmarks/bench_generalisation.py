@@ -50,6 +50,10 @@ BACKENDS = {
     "loihi-fast": dict(backend="loihi", neuron_type="default",
                        backend_options=(("target", "fast"),)),
     "analog": dict(backend="analog", neuron_type="default"),
+    # the analog memory with the exact mapping of the chip's synapse, whatever its
+    # speed (the default chooses by speed), to compare the two mappings
+    "analog-exact": dict(backend="analog", neuron_type="default",
+                         backend_options=(("compensations", "calibrate+exact"),)),
 }
 
 #: The thesis's figures for its Table 7.1 network (window NRMSE).
@@ -90,6 +94,9 @@ def label(record):
     options = dict(record["backend_options"])
     if record["backend"] == "loihi":
         return f"loihi-{options.get('target', 'sim')}"
+    if record["backend"] == "analog" and options.get("compensations", "auto") != "auto":
+        return "analog-exact" if options["compensations"] == "calibrate+exact" else (
+            f"analog-{options['compensations']}")
     return record["backend"]
 
 
