@@ -128,6 +128,15 @@ def test_default_compensations_by_speed():
     mem = analog.AnalogLegendreMemory(12, 0.128, 120)
     assert mem.compensations == ("calibrate", "exact")
     assert isinstance(mem.synapse_mapping, analog.ExactSynapseMapping)
+    # the synapse compensations would apply (order 6 over 0.1 s: ratio 0.59),
+    # but the fastest mode lasts 10.8 ms, under EXACT_BELOW: the exact mapping,
+    # with its own synapse; 24.6 ms (order 3 over 0.1 s above) keeps them
+    mem = analog.AnalogLegendreMemory(6, 0.1, 60)
+    assert analog.fastest_mode(6, 0.1) < analog.EXACT_BELOW < analog.fastest_mode(3, 0.1)
+    assert mem.compensations == ("calibrate", "exact") and mem.synapse.tau == 0.018
+    # where the exact loop does not hold (order 12 over 0.25 s, 12.3 ms, robust
+    # radius 0.986), the synapse compensations stay
+    assert analog.AnalogLegendreMemory(12, 0.25, 120).compensations == analog.COMPENSATIONS
     # too fast for it (order 24 over 0.128 s): calibrate only, the lowpass
     # mapping, and a warning that the chip cannot hold it
     with pytest.warns(analog.FastMemoryWarning):

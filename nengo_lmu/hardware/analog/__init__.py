@@ -35,6 +35,7 @@ from nengo_lmu.hardware.analog.memory import (
     COMPENSATIONS,
     DEFAULT_SYNAPSE,
     EXACT,
+    EXACT_BELOW,
     EXACT_RADIUS_RATIO,
     EXACT_SYNAPSE,
     MAX_RADIUS_RATIO,

@@ -65,6 +65,22 @@ the state (measured: an error near or above the state's own size at orders
 12 and 24, :func:`.discrete.check_fastest_mode`), and the memory warns
 (:class:`.discrete.FastMemoryWarning`).
 
+Memories whose fastest mode lasts less than :data:`EXACT_BELOW` (20 ms) take
+the exact mapping wherever its loop holds, even where the synapse
+compensations would apply: their modes are fast enough to excite the
+second pole and pulse that those compensations only approximate. Measured
+(``bench_generalisation.py grid --backends analog analog-exact``, 3 seeds,
+window NRMSE at 128 / 256 neurons per dimension, theta * f = 0.3 and 1),
+synapse compensations against the exact mapping: order 6 over 0.1 s
+(10.8 ms) 0.136 / 0.083 and 0.255 / 0.152 against 0.099 / 0.080 and
+0.176 / 0.130; order 3 over 0.05 s (12.3 ms) 0.135 / 0.126 and
+0.298 / 0.286 against 0.111 / 0.094 and 0.239 / 0.237. Slower memories
+keep the synapse compensations, which were as good or better there (order
+3 over 0.1 s, 24.6 ms, the thesis's delay network: 0.099 / 0.083 against
+0.093 / 0.074 at theta * f = 0.3 but 0.295 against 0.299 at 1 with 256
+per dimension; order 6 over 0.25 s, 27 ms: 0.149 / 0.115 against 0.189 /
+0.146 at theta * f = 1).
+
 The recurrence in scaled coordinates, ``T A' T^-1``, multiplies dimension
 ``j`` by ``r_j / r_i`` into dimension ``i``, and radii from a slow input
 process span up to 5e4 at order 12 (the highest Legendre coefficients of a
@@ -133,6 +149,11 @@ MAX_SECOND_ORDER_RATIO = 1.0
 #: Largest :func:`.discrete.robust_radius` at which the memory uses the
 #: exact mapping by default (see the module docs).
 MAX_ROBUST_RADIUS = 0.98
+
+#: Fastest mode (seconds, :func:`.discrete.fastest_mode`) below which the
+#: memory takes the exact mapping by default wherever its loop holds, even
+#: where the synapse compensations would apply (see the module docs).
+EXACT_BELOW = 0.02
 
 #: The memory's synapse (seconds) unless it is given: the thesis's setting
 #: for its analog delay network, and with the exact mapping Braindrop's
@@ -236,6 +257,25 @@ def _memory_second_order_ratio(order, theta, synapse, dt, substrate):
         return None
 
 
+def _default_compensations(order, theta, synapse, dt, substrate, ratio):
+    """The compensations a memory gets when none are given: the exact mapping
+    where its fastest mode lasts less than :data:`EXACT_BELOW` or the synapse's
+    second-order term exceeds its first-order one, if its loop holds there;
+    else the synapse compensations where that term is small enough; else
+    calibration alone (``ratio`` is :func:`second_order_ratio` for the synapse
+    asked for)."""
+    shaped_ok = ratio is None or ratio <= MAX_SECOND_ORDER_RATIO
+    if ratio is None:  # invalid arguments, which the memory's own checks name
+        return ("calibrate",) + _SHAPED
+    if shaped_ok and discrete.fastest_mode(order, theta) >= EXACT_BELOW:
+        return ("calibrate",) + _SHAPED
+    robust = _memory_robust_radius(
+        order, theta, EXACT_SYNAPSE if synapse is None else synapse, dt, substrate)
+    if robust is not None and robust <= MAX_ROBUST_RADIUS:
+        return ("calibrate", EXACT)
+    return ("calibrate",) + (_SHAPED if shaped_ok else ())
+
+
 def _memory_robust_radius(order, theta, synapse, dt, substrate):
     """:func:`.discrete.robust_radius` of a memory's exact mapping; None
     where its arguments are invalid."""
@@ -288,7 +328,8 @@ class AnalogLegendreMemory(LegendreMemory):
         or ``"heterogeneous"``). Default: ``"calibrate"``, plus
         ``"synapse"`` and ``"heterogeneous"`` where the synapse's
         second-order term is at most its first-order one
-        (:func:`second_order_ratio` <= :data:`MAX_SECOND_ORDER_RATIO`), else
+        (:func:`second_order_ratio` <= :data:`MAX_SECOND_ORDER_RATIO`) and
+        the fastest mode lasts at least :data:`EXACT_BELOW`, else
         ``"exact"`` where its loop holds (see the module docs); the chosen
         ones are :attr:`compensations`.
     n_eval_points : int, optional
@@ -354,12 +395,8 @@ class AnalogLegendreMemory(LegendreMemory):
         asked = DEFAULT_SYNAPSE if synapse is None else synapse
         ratio = _memory_second_order_ratio(order, theta, asked, dt, substrate)
         if compensations is None:
-            compensations = ("calibrate",) + _SHAPED
-            if ratio is not None and ratio > MAX_SECOND_ORDER_RATIO:
-                robust = _memory_robust_radius(
-                    order, theta, EXACT_SYNAPSE if synapse is None else synapse, dt, substrate)
-                compensations = ("calibrate",) + (
-                    (EXACT,) if robust is not None and robust <= MAX_ROBUST_RADIUS else ())
+            compensations = _default_compensations(order, theta, synapse, dt, substrate,
+                                                   ratio)
         if synapse is None:
             exact = compensations == EXACT or EXACT in tuple(compensations)
             synapse = EXACT_SYNAPSE if exact else DEFAULT_SYNAPSE
