@@ -14,7 +14,8 @@ non-idealities switched off (joined by ``+``, or ``rates`` for rate
 neurons instead of Poisson spikes), for ablations.
 
 ``--white THETA_F`` drives it with white noise instead (RMS 1, bandwidth
-THETA_F / theta, 2 s, radii from that process), ``--theta`` sets the window.
+THETA_F / theta, 2 s or, for long windows, theta plus two periods of the
+slowest input, radii from that process), ``--theta`` sets the window.
 ``--fastest MS ...`` sets the window of each order from the time constant of
 its fastest mode instead, ``theta / max |eig(A)|`` in milliseconds
 (:func:`nengo_lmu.hardware.analog.fastest_mode`), with white noise of
@@ -130,8 +131,10 @@ def measure(args, task, order, theta, variants):
         radii = memory_radii(task, order, theta, steps_per_item=STEPS_PER_ITEM)
     else:
         high = args.white / theta
-        u = signals.white_signal(2.0, 0.001, high, 1.0, seed=0).reshape(-1, 1)
-        radii = signals.white_signal_process(2.0, high, 1.0)
+        # 2 s, or after a warm-up of theta two periods of the slowest input
+        duration = max(2.0, round(theta + 2 / high, 3))
+        u = signals.white_signal(duration, 0.001, high, 1.0, seed=0).reshape(-1, 1)
+        radii = signals.white_signal_process(duration, high, 1.0)
     u_f = metrics.filtered(u, PROBE_SYNAPSE)
     m = args.per_dim * order
     ideal = metrics.after_warmup(

@@ -214,7 +214,7 @@ def test_fastest_mode_is_theta_over_the_largest_eigenvalue():
 def test_memories_faster_than_the_chip_warn():
     with pytest.warns(analog.FastMemoryWarning,
                       match=r"2\.97 ms for order 24 over theta = 0\.128 s, must last at "
-                            r"least 4 ms"):
+                            r"least 12 ms"):
         analog.AnalogLegendreMemory(24, 0.128, 240)
     with pytest.warns(analog.FastMemoryWarning, match="0.61 ms for order 64"):
         analog.AnalogLegendreMemory(64, 0.128, 640, compensations="calibrate")
@@ -222,6 +222,24 @@ def test_memories_faster_than_the_chip_warn():
         warnings.simplefilter("error", analog.FastMemoryWarning)
         analog.AnalogLegendreMemory(12, 0.1, 120)  # 4.9 ms
         analog.AnalogLegendreMemory(3, 0.1, 30)  # the Table 7.1 network: 25 ms
+        analog.AnalogLegendreMemory(24, 1.0, 240)  # 23 ms
+    # the limit grows with the order: 5.8 ms holds order 12 but not order 24
+    with pytest.warns(analog.FastMemoryWarning, match=r"5\.80 ms for order 24"):
+        analog.AnalogLegendreMemory(24, 0.25, 240)
+
+
+def test_the_fastest_mode_limit_interpolates_the_measured_orders():
+    for order, limit in analog.FASTEST_MODE_LIMITS:
+        assert analog.min_fastest_mode(order) == pytest.approx(limit)
+    limits = [analog.min_fastest_mode(d) for d in range(1, 129)]
+    assert np.all(np.diff(limits) >= 0)  # never lower for a higher order
+    assert analog.min_fastest_mode(3) == pytest.approx(analog.FASTEST_MODE_LIMITS[0][1])
+    # between two measured orders on log-log axes: the geometric mean halfway
+    (d0, l0), (d1, l1) = analog.FASTEST_MODE_LIMITS[1:]
+    assert analog.min_fastest_mode(np.sqrt(d0 * d1)) == pytest.approx(np.sqrt(l0 * l1))
+    # beyond the last, along the last slope: the slowed-down order-64 digits
+    # memory (9.7 ms over 2.048 s, which scored 0 of 8 digits) warns
+    assert analog.min_fastest_mode(64) > analog.fastest_mode(64, 2.048)
 
 
 def white_relative_error(order, theta, seed=0):

@@ -17,7 +17,7 @@ References
 
 from nengo_lmu.hardware.analog.builder import SynapseDerivative
 from nengo_lmu.hardware.analog.discrete import (
-    MIN_FASTEST_MODE,
+    FASTEST_MODE_LIMITS,
     ExactSynapseMapping,
     FastMemoryWarning,
     check_fastest_mode,
@@ -25,6 +25,7 @@ from nengo_lmu.hardware.analog.discrete import (
     exact_mapping,
     exact_readout,
     fastest_mode,
+    min_fastest_mode,
     robust_radius,
     state_weights,
     synapse_transfer,

@@ -60,9 +60,10 @@ or spikes) order 24 over 0.128 s, whose fastest mode decays in 3 ms, errs
 3.5 with the lowpass mapping and 5.2 with the exact one; with only the
 pulse, 1.3 and 0.06. The exact mapping held where the fastest mode
 (``theta / max |eig(A)|``, :func:`.discrete.fastest_mode`) takes about 5 ms
-or more. Below :data:`.discrete.MIN_FASTEST_MODE` (4 ms) no mapping holds
-the state (measured: an error near or above the state's own size at orders
-12 and 24, :func:`.discrete.check_fastest_mode`), and the memory warns
+or more. Below :func:`.discrete.min_fastest_mode`, which grows with the
+order (2.5 ms at order 6, 4 ms at 12, 12 ms at 24), no mapping holds the
+state (measured: an error 2.5 times the reference simulator's or more,
+:func:`.discrete.check_fastest_mode`), and the memory warns
 (:class:`.discrete.FastMemoryWarning`).
 
 Memories whose fastest mode lasts less than :data:`EXACT_BELOW` (20 ms) take
@@ -353,9 +354,10 @@ class AnalogLegendreMemory(LegendreMemory):
     -----
     FastMemoryWarning
         Where the memory's fastest mode, ``theta / max |eig(A)|``, lasts less
-        than :data:`.discrete.MIN_FASTEST_MODE` (4 ms): the chip's synapse
-        cannot hold it (:func:`.discrete.check_fastest_mode`), e.g. orders 24
-        and 64 over 0.128 s (3.0 and 0.6 ms).
+        than :func:`.discrete.min_fastest_mode` of its order (12 ms at order
+        24): the chip's synapse cannot hold it
+        (:func:`.discrete.check_fastest_mode`), e.g. orders 24 and 64 over
+        0.128 s (3.0 and 0.6 ms).
     UnstableMappingWarning
         Where ``"synapse"`` or ``"heterogeneous"`` is asked for beyond
         :data:`MAX_SECOND_ORDER_RATIO`.
