@@ -94,9 +94,10 @@ def label(record):
     options = dict(record["backend_options"])
     if record["backend"] == "loihi":
         return f"loihi-{options.get('target', 'sim')}"
-    if record["backend"] == "analog" and options.get("compensations", "auto") != "auto":
-        return "analog-exact" if options["compensations"] == "calibrate+exact" else (
-            f"analog-{options['compensations']}")
+    for name, fields in BACKENDS.items():  # e.g. "analog-exact" by its options
+        if (fields["backend"] == record["backend"]
+                and dict(fields.get("backend_options", ())) == options):
+            return name
     return record["backend"]
 
 

@@ -265,9 +265,9 @@ def _default_compensations(order, theta, synapse, dt, substrate, ratio):
     else the synapse compensations where that term is small enough; else
     calibration alone (``ratio`` is :func:`second_order_ratio` for the synapse
     asked for)."""
-    shaped_ok = ratio is None or ratio <= MAX_SECOND_ORDER_RATIO
     if ratio is None:  # invalid arguments, which the memory's own checks name
         return ("calibrate",) + _SHAPED
+    shaped_ok = ratio <= MAX_SECOND_ORDER_RATIO
     if shaped_ok and discrete.fastest_mode(order, theta) >= EXACT_BELOW:
         return ("calibrate",) + _SHAPED
     robust = _memory_robust_radius(
